@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Quorum",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "QuorumCore", targets: ["QuorumCore"]),
+        .executable(name: "quorum", targets: ["quorum"]),
+        .executable(name: "quorum-bench", targets: ["quorum-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // The C library, found through pkg-config (Debian: libgit2-dev).
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        // The only code that touches libgit2 pointers.
+        .target(name: "QuorumGit", dependencies: ["CLibGit2"]),
+        // The review domain: proposals, rounds, suggestions, approvals, events.
+        .target(name: "QuorumCore", dependencies: ["QuorumGit"]),
+        // The command-line tool: parsing and printing only.
+        .executableTarget(
+            name: "quorum",
+            dependencies: [
+                "QuorumCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `make bench`: generates a workload and times the quorum binary.
+        .executableTarget(name: "quorum-bench", dependencies: ["QuorumCore"]),
+        // One test target keeps CI to one build: git-layer, domain,
+        // integration and end-to-end tests live side by side in it.
+        .testTarget(name: "QuorumTests", dependencies: ["QuorumCore", "QuorumGit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

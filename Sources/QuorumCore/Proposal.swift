@@ -1,0 +1,100 @@
+import Foundation
+import QuorumGit
+
+/// How a round was opened: stored in the proposal chain's events.
+public struct RoundRecord: Codable, Sendable, Equatable {
+    public var number: Int
+    public var name: String
+    public var audience: [String]
+    public var approvers: [String]
+    public var quorum: Int
+}
+
+/// A numbered review stage of a proposal, with its draft line.
+public struct Round: Sendable, Codable {
+    public let number: Int
+    public let name: String
+    public let audience: [String]
+    public let approvers: [String]
+    public let quorum: Int
+    public let branch: String
+    public let opened: Date
+    public var closed: Bool
+}
+
+/// A document under review: `Proposals/<slug>/`, folded from its chain
+/// (`refs/quorum/proposals/<slug>/meta`).
+public struct Proposal: Sendable {
+    public let slug: String
+    public private(set) var title: String = ""
+    public private(set) var author: Signature?
+    public private(set) var documents: [String] = []
+    public private(set) var rounds: [Round] = []
+    public let metaHead: ObjectID
+
+    init(slug: String, head: ObjectID, events: [Event]) {
+        self.slug = slug
+        self.metaHead = head
+        for event in events {
+            let record = event.record
+            switch record.type {
+            case .propose:
+                title = record.title ?? slug
+                author = event.actor
+                documents = record.documents ?? []
+                if let info = record.roundInfo { open(info, at: event.actor) }
+            default:
+                continue
+            }
+        }
+    }
+
+    private mutating func open(_ info: RoundRecord, at actor: Signature) {
+        for index in rounds.indices { rounds[index].closed = true }
+        rounds.append(Round(
+            number: info.number, name: info.name, audience: info.audience, approvers: info.approvers,
+            quorum: info.quorum, branch: Layout.roundBranch(slug, info.number),
+            opened: Date(timeIntervalSince1970: TimeInterval(actor.time)), closed: false))
+    }
+
+    /// The round that accepts suggestions now.
+    public var openRound: Round? { rounds.last { !$0.closed } }
+
+    public func round(_ number: Int) -> Round? { rounds.first { $0.number == number } }
+
+    /// Where a document lives in a round's tree.
+    public func path(of document: String) -> String { Layout.documentPath(slug, document) }
+}
+
+/// Where Quorum keeps things: ref names and tree paths in one place.
+public enum Layout {
+    public static let roster = "refs/quorum/roster"
+    static let proposalsPrefix = "refs/quorum/proposals/"
+
+    public static func proposalMeta(_ slug: String) -> String { "\(proposalsPrefix)\(slug)/meta" }
+    public static func suggestionMeta(_ slug: String, _ id: ObjectID) -> String {
+        "\(proposalsPrefix)\(slug)/suggestions/\(id.hex)/meta"
+    }
+    public static func revisionPin(_ slug: String, _ id: ObjectID, _ number: Int) -> String {
+        "\(proposalsPrefix)\(slug)/suggestions/\(id.hex)/revs/\(number)"
+    }
+    public static func roundBranch(_ slug: String, _ number: Int) -> String { "refs/heads/quorum/\(slug)/\(number)" }
+    public static func documentPath(_ slug: String, _ document: String) -> String { "Proposals/\(slug)/\(document)" }
+
+    static let allProposalMetas = "\(proposalsPrefix)*/meta"
+    static let allSuggestionMetas = "\(proposalsPrefix)*/suggestions/*/meta"
+
+    /// Splits a suggestion meta ref into its slug and id.
+    static func parseSuggestionMeta(_ ref: String) -> (slug: String, id: ObjectID)? {
+        guard ref.hasPrefix(proposalsPrefix), ref.hasSuffix("/meta") else { return nil }
+        let parts = ref.dropFirst(proposalsPrefix.count).split(separator: "/")
+        guard parts.count == 4, parts[1] == "suggestions", let id = ObjectID(hex: String(parts[2])) else { return nil }
+        return (String(parts[0]), id)
+    }
+
+    static func parseProposalMeta(_ ref: String) -> String? {
+        guard ref.hasPrefix(proposalsPrefix), ref.hasSuffix("/meta") else { return nil }
+        let parts = ref.dropFirst(proposalsPrefix.count).split(separator: "/")
+        return parts.count == 2 ? String(parts[0]) : nil
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import QuorumGit
+
+/// What `merge` did.
+public struct MergeResult: Codable, Sendable {
+    public let id: String
+    public let suggestion: String
+    public let commit: String
+    public let branch: String
+    public let approvedBy: [String]
+    /// True when the round head had moved and a three-way merge was needed.
+    public let threeWay: Bool
+}
+
+/// A place where a suggestion and the round head changed the same lines.
+public struct ConflictRegion: Codable, Sendable, CustomStringConvertible {
+    public let document: String
+    /// Line range in the round head's current text (1-based), when found.
+    public let lines: ClosedRange<Int>?
+    public let current: String
+    public let suggested: String
+
+    public var description: String {
+        let range = lines.map { $0.lowerBound == $0.upperBound ? "line \($0.lowerBound)" : "lines \($0.lowerBound)-\($0.upperBound)" } ?? "the whole document"
+        return "\(document) \(range): the round now has «\(current.trimmingCharacters(in: .newlines))», the suggestion has «\(suggested.trimmingCharacters(in: .newlines))»"
+    }
+}
+
+extension ReviewRepository {
+    /// Merges an approved suggestion into its round: the round head moves to
+    /// a commit with parents [round head, revision] and trailers naming the
+    /// suggestion, its author and its approvers. Refused until the round's
+    /// quorum of independent approvals of the current revision exists; a
+    /// conflicting three-way merge is refused with the documents and lines,
+    /// and nothing changes.
+    public func merge(_ idPrefix: String) throws -> MergeResult {
+        let actor = try identity()
+        let (slug, id) = try resolve(idPrefix)
+        return try retryingLostRaces {
+            let roster = try roster()
+            let proposal = try proposal(slug)
+            let suggestion = try suggestion(slug, id)
+            if let merged = suggestion.mergedAs {
+                throw QuorumError.refused("suggestion \(id.short) is merged already (as \(merged.short))")
+            }
+            let round = try writableRound(of: suggestion, in: proposal)
+            guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: round.audience + round.approvers) else {
+                throw QuorumError.refused("\(actor.email) may not merge in round \(round.number): not in its audience or approvers")
+            }
+            let approvals = suggestion.approvals(in: round, roster: roster)
+            let counting = approvals.filter(\.counts)
+            guard counting.count >= round.quorum else {
+                throw QuorumError.refused(
+                    "suggestion \(id.short) needs \(round.quorum - counting.count) more approval\(round.quorum - counting.count == 1 ? "" : "s") (\(round.quorum) required; \(describe(approvals)))",
+                    remedy: "ask approvers of round \(round.number) (\(round.approvers.joined(separator: ", "))) to run 'quorum approve \(id.short)'")
+            }
+            let revision = suggestion.currentRevision
+            let head = try roundHead(round)
+            let mergeCommit: ObjectID
+            var threeWay = false
+            if try git.isAncestor(revision.commit, of: head) {
+                // An earlier merge moved the branch but stopped before its
+                // event was written: find that commit and finish the record.
+                mergeCommit = try findMerge(of: revision.commit, from: head) ?? head
+            } else {
+                let tree: ObjectID
+                if head == revision.base {
+                    tree = try git.commit(revision.commit).tree
+                } else {
+                    threeWay = true
+                    tree = try mergedTree(slug: slug, base: revision.base, head: head, revision: revision.commit, id: id)
+                }
+                let message = mergeMessage(suggestion, approvals: counting)
+                mergeCommit = try git.createCommit(
+                    tree: tree, parents: [head, revision.commit], author: suggestion.author, committer: actor, message: message)
+                try git.updateReference(round.branch, to: mergeCommit, expected: head, message: "quorum: merge \(id.short)")
+            }
+            var record = EventRecord(type: .merge)
+            record.revision = revision.commit.hex
+            record.commit = mergeCommit.hex
+            let event = try append(
+                record, to: Layout.suggestionMeta(slug, id), summary: "Merge: \(suggestion.title)",
+                trailers: [("Suggestion", id.hex), ("Revision", revision.commit.hex), ("Commit", mergeCommit.hex)],
+                actor: actor, parent: suggestion.metaHead)
+            return MergeResult(
+                id: event.hex, suggestion: id.hex, commit: mergeCommit.hex, branch: round.branch,
+                approvedBy: counting.map(\.approver.email), threeWay: threeWay)
+        }
+    }
+
+    /// "has: a@x, b@y; c@z approved an older revision"
+    func describe(_ approvals: [Approval]) -> String {
+        let counting = approvals.filter(\.counts).map(\.approver.email)
+        var parts = ["has: " + (counting.isEmpty ? "none" : counting.joined(separator: ", "))]
+        for approval in approvals where !approval.counts {
+            parts.append("\(approval.approver.email) does not count (\(approval.notCounted ?? ""))")
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    func mergeMessage(_ suggestion: Suggestion, approvals: [Approval]) -> String {
+        var text = suggestion.message + "\n\n"
+        text += "Suggestion: \(suggestion.id.hex)\n"
+        text += "Suggested-by: \(suggestion.author.formatted)\n"
+        for approval in approvals.sorted(by: { $0.approver.email < $1.approver.email }) {
+            text += "Approved-by: \(approval.approver.formatted)\n"
+        }
+        return text
+    }
+
+    /// Three-way merge of the suggestion's change onto the moved round head.
+    func mergedTree(slug: String, base: ObjectID, head: ObjectID, revision: ObjectID, id: ObjectID) throws -> ObjectID {
+        let baseTree = try git.commit(base).tree
+        let headTree = try git.commit(head).tree
+        let revisionTree = try git.commit(revision).tree
+        switch try git.mergeTrees(ancestor: baseTree, ours: headTree, theirs: revisionTree) {
+        case .clean(let tree):
+            return tree
+        case .conflicts(let conflicts):
+            let regions = try conflicts.flatMap { try conflictRegions($0, slug: slug) }
+            throw QuorumError.refused(
+                "suggestion \(id.short) conflicts with the round's current text:\n  " + regions.map(\.description).joined(separator: "\n  "),
+                remedy: "nothing was changed; the author can write a new suggestion against the current text")
+        }
+    }
+
+    /// Where in a document a conflict lies, read from `git merge-file`-style markers.
+    func conflictRegions(_ conflict: MergeConflict, slug: String) throws -> [ConflictRegion] {
+        let prefix = "Proposals/\(slug)/"
+        let document = conflict.path.hasPrefix(prefix) ? String(conflict.path.dropFirst(prefix.count)) : conflict.path
+        let read = { (id: ObjectID?) throws -> Data in try id.map(self.git.readBlob) ?? Data() }
+        let ours = try read(conflict.ours)
+        let merged = try git.mergeTexts(ancestor: read(conflict.ancestor), ours: ours, theirs: read(conflict.theirs), labels: ("base", "round", "suggestion"))
+        let oursLines = String(decoding: ours, as: UTF8.self).components(separatedBy: "\n")
+        var regions: [ConflictRegion] = []
+        var section = 0  // 0 outside, 1 ours, 2 theirs
+        var current: [String] = []
+        var suggested: [String] = []
+        for line in String(decoding: merged.text, as: UTF8.self).components(separatedBy: "\n") {
+            if line.hasPrefix("<<<<<<< ") { section = 1; current = []; suggested = []; continue }
+            if line.hasPrefix("=======") && section == 1 { section = 2; continue }
+            if line.hasPrefix(">>>>>>> ") && section == 2 {
+                section = 0
+                regions.append(ConflictRegion(
+                    document: document, lines: locate(current, in: oursLines),
+                    current: current.joined(separator: "\n"), suggested: suggested.joined(separator: "\n")))
+                continue
+            }
+            if section == 1 { current.append(line) } else if section == 2 { suggested.append(line) }
+        }
+        if regions.isEmpty {
+            regions.append(ConflictRegion(document: document, lines: nil, current: conflict.ours == nil ? "(deleted)" : "(changed)", suggested: conflict.theirs == nil ? "(deleted)" : "(changed)"))
+        }
+        return regions
+    }
+
+    private func locate(_ needle: [String], in lines: [String]) -> ClosedRange<Int>? {
+        guard !needle.isEmpty, needle.count <= lines.count else { return nil }
+        for start in 0...(lines.count - needle.count) where Array(lines[start..<start + needle.count]) == needle {
+            return (start + 1)...(start + needle.count)
+        }
+        return nil
+    }
+
+    /// The first-parent commit on a round whose second parent is `revision`.
+    func findMerge(of revision: ObjectID, from head: ObjectID) throws -> ObjectID? {
+        var cursor: ObjectID? = head
+        while let id = cursor {
+            let commit = try git.commit(id)
+            if commit.parents.count > 1 && commit.parents[1] == revision { return id }
+            cursor = commit.parents.first
+        }
+        return nil
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import QuorumGit
+
+/// One line of `list` / `status`.
+public struct SuggestionSummary: Codable, Sendable {
+    public let id: String
+    public let slug: String
+    public let round: Int
+    public let title: String
+    public let author: String
+    public let state: SuggestionState
+    public let approvals: Int
+    public let quorum: Int
+    public let revisions: Int
+    public let created: Int64
+}
+
+/// An approval as `show` reports it.
+public struct ApprovalReport: Codable, Sendable {
+    public let email: String
+    public let name: String
+    public let revision: String
+    public let counts: Bool
+    public let reason: String?
+    public let message: String?
+}
+
+/// Everything `show` tells about a suggestion.
+public struct SuggestionDetail: Codable, Sendable {
+    public let id: String
+    public let slug: String
+    public let round: Int
+    public let title: String
+    public let message: String
+    public let author: String
+    public let authorName: String
+    public let created: Int64
+    public let state: SuggestionState
+    public let quorum: Int
+    public let revision: Int
+    public let revisionCommit: String
+    public let base: String
+    public let documents: [String]
+    public let approvals: [ApprovalReport]
+    public let mergedAs: String?
+    public let mergedBy: String?
+    public var diff: String?
+}
+
+/// One accepted change on a round, for `log`.
+public struct LogEntry: Codable, Sendable {
+    public let commit: String
+    public let date: Int64
+    public let title: String
+    public let suggestion: String?
+    public let suggestedBy: String?
+    public let approvedBy: [String]
+}
+
+/// A proposal's state for `status`.
+public struct ProposalStatus: Codable, Sendable {
+    public let slug: String
+    public let title: String
+    public let documents: [String]
+    public let round: Round?
+    public let head: String?
+    public let counts: [String: Int]
+    public let suggestions: [SuggestionSummary]?
+}
+
+extension ReviewRepository {
+    /// Every suggestion (optionally of one proposal, or in one state),
+    /// oldest first. Served from the summary index, so it stays fast as
+    /// history grows.
+    public func list(slug: String? = nil, state: SuggestionState? = nil) throws -> [SuggestionSummary] {
+        if let slug { _ = try proposal(slug) }
+        var summaries = try SummaryIndex(repository: self).summaries()
+        if let slug { summaries = summaries.filter { $0.slug == slug } }
+        if let state { summaries = summaries.filter { $0.state == state } }
+        return summaries
+    }
+
+    func summary(of suggestion: Suggestion, round: Round?, roster: Roster) -> SuggestionSummary {
+        SuggestionSummary(
+            id: suggestion.id.hex, slug: suggestion.slug, round: suggestion.round, title: suggestion.title,
+            author: suggestion.author.email, state: suggestion.state(in: round, roster: roster),
+            approvals: suggestion.approvals(in: round, roster: roster).filter(\.counts).count,
+            quorum: round?.quorum ?? roster.policy.quorum, revisions: suggestion.revisions.count,
+            created: suggestion.author.time)
+    }
+
+    /// Proposals with their open round and counts by state; with a slug,
+    /// that one proposal and its suggestions.
+    public func status(slug: String? = nil) throws -> [ProposalStatus] {
+        let proposals = try slug.map { [try proposal($0)] } ?? proposals()
+        let all = try list()
+        return try proposals.map { proposal in
+            let mine = all.filter { $0.slug == proposal.slug }
+            var counts: [String: Int] = [:]
+            for state in SuggestionState.allCases { counts[state.rawValue] = 0 }
+            for summary in mine { counts[summary.state.rawValue, default: 0] += 1 }
+            let head = try proposal.openRound.flatMap { try git.referenceTarget($0.branch) }
+            let docs = try head.map { try documents(in: git.commit($0).tree, slug: proposal.slug).keys.sorted() } ?? proposal.documents
+            return ProposalStatus(
+                slug: proposal.slug, title: proposal.title, documents: docs, round: proposal.openRound,
+                head: head?.hex, counts: counts, suggestions: slug == nil ? nil : mine)
+        }
+    }
+
+    /// The whole story of one suggestion; with `diff`, its change as a
+    /// unified diff against the text it was written on.
+    public func show(_ idPrefix: String, diff: Bool) throws -> SuggestionDetail {
+        let (slug, id) = try resolve(idPrefix)
+        let roster = try roster()
+        let proposal = try proposal(slug)
+        let suggestion = try suggestion(slug, id)
+        let round = proposal.round(suggestion.round)
+        let revision = suggestion.currentRevision
+        let revisionTree = try git.commit(revision.commit).tree
+        let baseTree = try git.commit(revision.base).tree
+        let before = try documents(in: baseTree, slug: slug)
+        let after = try documents(in: revisionTree, slug: slug)
+        let changed = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+        var detail = SuggestionDetail(
+            id: id.hex, slug: slug, round: suggestion.round, title: suggestion.title, message: suggestion.message,
+            author: suggestion.author.email, authorName: suggestion.author.name, created: suggestion.author.time,
+            state: suggestion.state(in: round, roster: roster), quorum: round?.quorum ?? roster.policy.quorum,
+            revision: revision.number, revisionCommit: revision.commit.hex, base: revision.base.hex, documents: changed,
+            approvals: suggestion.approvals(in: round, roster: roster).map {
+                ApprovalReport(email: $0.approver.email, name: $0.approver.name, revision: $0.revision.hex, counts: $0.counts, reason: $0.notCounted, message: $0.message)
+            },
+            mergedAs: suggestion.mergedAs?.hex, mergedBy: suggestion.mergedBy?.email, diff: nil)
+        if diff { detail.diff = try git.diff(from: baseTree, to: revisionTree) }
+        return detail
+    }
+
+    /// The accepted changes of a round (default: the open one), newest
+    /// first, read from its first-parent history and merge trailers.
+    public func history(slug: String, round number: Int? = nil) throws -> [LogEntry] {
+        let proposal = try proposal(slug)
+        guard let round = try number.map({ n in
+            guard let r = proposal.round(n) else { throw QuorumError.usage("proposal '\(slug)' has no round \(n)") }
+            return r
+        }) ?? proposal.openRound ?? proposal.rounds.last else { return [] }
+        var entries: [LogEntry] = []
+        var cursor: ObjectID? = try roundHead(round)
+        while let id = cursor {
+            let commit = try git.commit(id)
+            let trailers = Trailers.parse(commit.message)
+            entries.append(LogEntry(
+                commit: id.hex, date: commit.committer.time,
+                title: String(commit.message.split(separator: "\n", maxSplits: 1).first ?? ""),
+                suggestion: trailers.first("Suggestion"), suggestedBy: trailers.first("Suggested-by"),
+                approvedBy: trailers.all("Approved-by")))
+            cursor = commit.parents.first
+        }
+        return entries
+    }
+
+    /// The current text of a document, byte for byte. With no document
+    /// named, the proposal must have exactly one.
+    public func text(slug: String, document: String?, round number: Int? = nil) throws -> Data {
+        let proposal = try proposal(slug)
+        let round: Round
+        if let number {
+            guard let found = proposal.round(number) else { throw QuorumError.usage("proposal '\(slug)' has no round \(number)") }
+            round = found
+        } else {
+            guard let open = proposal.openRound ?? proposal.rounds.last else { throw QuorumError(.failure, "proposal '\(slug)' has no rounds") }
+            round = open
+        }
+        let docs = try documents(in: git.commit(roundHead(round)).tree, slug: slug)
+        let name: String
+        if let document {
+            try Validation.checkDocumentPath(document)
+            name = document
+        } else if docs.count == 1, let only = docs.keys.first {
+            name = only
+        } else {
+            throw QuorumError.usage("proposal '\(slug)' has \(docs.count) documents; name one", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
+        }
+        guard let blob = docs[name] else {
+            throw QuorumError.usage("proposal '\(slug)' has no document '\(name)'", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
+        }
+        return try git.readBlob(blob)
+    }
+}
+
+/// Git trailers ("Key: value" lines in a message's last paragraph).
+struct Trailers {
+    let pairs: [(String, String)]
+
+    static func parse(_ message: String) -> Trailers {
+        let paragraphs = message.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n\n")
+        guard let last = paragraphs.last, paragraphs.count > 1 else { return Trailers(pairs: []) }
+        let pairs = last.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let key = line[..<colon]
+            guard !key.isEmpty, !key.contains(" ") else { return nil }
+            return (String(key), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return Trailers(pairs: pairs)
+    }
+
+    func first(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
+    func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import QuorumGit
+
+/// What `suggest` made.
+public struct SuggestResult: Codable, Sendable {
+    public let id: String
+    public let shortId: String
+    public let slug: String
+    public let round: Int
+    public let title: String
+    public let revision: String
+    public let base: String
+    public let documents: [String]
+}
+
+extension ReviewRepository {
+    /// Records a suggested change against the open round's head: a revision
+    /// commit (parent: the head) pinned by a ref, and a new event chain whose
+    /// first commit's id is the suggestion's id (content-derived, so two
+    /// machines can make suggestions offline without clashing).
+    public func suggest(slug: String, message: String, documents inputs: [DocumentInput]) throws -> SuggestResult {
+        let text = try Validation.checkMessage(message)
+        let actor = try identity()
+        let roster = try roster()
+        let proposal = try proposal(slug)
+        guard let round = proposal.openRound else {
+            throw QuorumError.refused("proposal '\(slug)' has no open round")
+        }
+        guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: round.audience) else {
+            throw QuorumError.refused(
+                "\(actor.email) is not in the audience of round \(round.number) (\(round.audience.joined(separator: ", ")))",
+                remedy: "ask a lead to add you to one of those groups")
+        }
+        let head = try roundHead(round)
+        let headTree = try git.commit(head).tree
+        let existing = try documents(in: headTree, slug: slug).keys.sorted()
+        let updates = try documentUpdates(inputs, slug: slug, existing: existing)
+        let tree = try git.updateTree(headTree, updates.map(\.update))
+        guard tree != headTree else {
+            throw QuorumError.refused("the text given is the same as the current text of '\(slug)'; there is nothing to suggest")
+        }
+        let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
+        let revision = try git.createCommit(tree: tree, parents: [head], author: actor, committer: actor, message: text + "\n")
+        var record = EventRecord(type: .suggest)
+        record.slug = slug
+        record.round = round.number
+        record.title = title
+        record.message = text
+        record.revision = revision.hex
+        record.base = head.hex
+        record.documents = updates.map(\.name).sorted()
+        let first = try log.write(
+            record, summary: "Suggest: \(title)",
+            trailers: [("Proposal", slug), ("Round", String(round.number)), ("Revision", revision.hex)],
+            actor: actor, parent: nil)
+        // Pin the revision before the chain exists: a crash in between leaves
+        // only an unused pin, never a suggestion whose text can be collected.
+        try pin(Layout.revisionPin(slug, first, 1), to: revision)
+        do {
+            try git.updateReference(Layout.suggestionMeta(slug, first), to: first, expected: nil, message: "quorum: suggest")
+        } catch let error as GitError where error.isLostRace {
+            throw QuorumError.refused("an identical suggestion \(first.short) was recorded at the same moment")
+        }
+        maybePackReferences(after: first)
+        return SuggestResult(
+            id: first.hex, shortId: first.short, slug: slug, round: round.number, title: title,
+            revision: revision.hex, base: head.hex, documents: record.documents ?? [])
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import QuorumGit
+
+/// A git repository with Quorum's review data in it. Opens it once,
+/// reads state from the event chains, and performs every review action.
+/// Not for use from two threads at once (it owns one libgit2 handle).
+public final class ReviewRepository {
+    public let git: Repository
+    let log: EventLog
+    let environment: [String: String]
+
+    init(git: Repository, environment: [String: String]) {
+        self.git = git
+        self.log = EventLog(repo: git)
+        self.environment = environment
+    }
+
+    /// Opens the Quorum repository at or above `path`.
+    /// Throws a usage error when there is no git repository there or it
+    /// has not been set up with `quorum init`.
+    public static func open(at path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReviewRepository {
+        let git: Repository
+        do {
+            git = try Repository.open(at: path)
+        } catch let error as GitError {
+            throw QuorumError(.usage, "not a git repository: \(path)", remedy: "run 'quorum init' there, or pass --repo PATH", cause: error)
+        }
+        let repo = ReviewRepository(git: git, environment: environment)
+        guard try repo.git.referenceTarget(Layout.roster) != nil else {
+            throw QuorumError.usage("not a Quorum repository: \(git.workDirectory ?? git.gitDirectory)", remedy: "run 'quorum init' there first")
+        }
+        return repo
+    }
+
+    /// Makes `path` a Quorum repository (running git init when needed) and
+    /// records the caller as its first lead, with the default policy.
+    /// Refuses when it already is one.
+    public static func initialize(at path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (repository: ReviewRepository, lead: Member) {
+        let git: Repository
+        do {
+            git = try Repository.create(at: path)
+        } catch let error as GitError {
+            throw QuorumError(.usage, "cannot create a git repository at \(path)", cause: error)
+        }
+        let repo = ReviewRepository(git: git, environment: environment)
+        let actor = try repo.identity()
+        if try git.referenceTarget(Layout.roster) != nil {
+            throw QuorumError.refused("\(git.workDirectory ?? path) is already a Quorum repository", remedy: "see 'quorum member list' and 'quorum status'")
+        }
+        let lead = Member(email: actor.email, name: actor.name, groups: [Policy.standard.defaultGroup], lead: true)
+        var record = EventRecord(type: .initialize)
+        record.policy = .standard
+        record.member = lead
+        try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [("Member", lead.email)], actor: actor, parent: nil)
+        return (repo, lead)
+    }
+
+    // MARK: Identity
+
+    /// The person running the command, exactly as git takes it:
+    /// `GIT_AUTHOR_NAME` / `GIT_AUTHOR_EMAIL`, then `user.name` / `user.email`.
+    public func identity() throws -> Signature {
+        let name = try nonEmpty(environment["GIT_AUTHOR_NAME"]) ?? nonEmpty(git.configString("user.name"))
+        let email = try nonEmpty(environment["GIT_AUTHOR_EMAIL"]) ?? nonEmpty(git.configString("user.email"))
+        guard let name, let email else {
+            throw QuorumError.usage(
+                "Quorum needs to know who you are, as git does",
+                remedy: "run 'git config --global user.name \"Your Name\"' and 'git config --global user.email you@example.com' (or set GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL)")
+        }
+        try Validation.checkEmail(email)
+        try Validation.checkName(name)
+        let now = Date()
+        let offset = Int32(TimeZone.current.secondsFromGMT(for: now) / 60)
+        return Signature(name: name, email: email, time: Int64(now.timeIntervalSince1970), offsetMinutes: offset)
+    }
+
+    private func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return value
+    }
+
+    // MARK: Reading state
+
+    public func roster() throws -> Roster {
+        guard let chain = try log.read(Layout.roster) else {
+            throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first")
+        }
+        return Roster(events: chain.events)
+    }
+
+    public func proposal(_ slug: String) throws -> Proposal {
+        try Validation.checkSlug(slug)
+        guard let chain = try log.read(Layout.proposalMeta(slug)) else {
+            throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
+        }
+        return Proposal(slug: slug, head: chain.head, events: chain.events)
+    }
+
+    public func proposals() throws -> [Proposal] {
+        try git.references(matching: Layout.allProposalMetas).compactMap { ref -> Proposal? in
+            guard let slug = Layout.parseProposalMeta(ref.name) else { return nil }
+            return Proposal(slug: slug, head: ref.target, events: try log.events(from: ref.target))
+        }.sorted { $0.slug < $1.slug }
+    }
+
+    /// Finds the suggestion an id or unique id prefix (4+ hex digits) names.
+    public func resolve(_ prefix: String) throws -> (slug: String, id: ObjectID) {
+        let lowered = prefix.lowercased()
+        guard lowered.utf8.count >= 4, lowered.utf8.count <= 40, lowered.utf8.allSatisfy(isHex) else {
+            throw QuorumError.usage("'\(prefix)' is not a suggestion id", remedy: "give at least 4 hex digits of an id from 'quorum list'")
+        }
+        let matches = try git.references(matching: "refs/quorum/proposals/*/suggestions/\(lowered)*/meta")
+            .compactMap { Layout.parseSuggestionMeta($0.name) }
+        guard let match = matches.first else {
+            throw QuorumError.usage("no suggestion with id \(prefix)", remedy: "see 'quorum list' for the ids there are")
+        }
+        guard matches.count == 1 else {
+            throw QuorumError.usage(
+                "id \(prefix) is ambiguous: it could be \(matches.map { $0.id.short }.joined(separator: ", "))",
+                remedy: "give more digits")
+        }
+        return match
+    }
+
+    public func suggestion(_ slug: String, _ id: ObjectID) throws -> Suggestion {
+        guard let chain = try log.read(Layout.suggestionMeta(slug, id)) else {
+            throw QuorumError.usage("no suggestion with id \(id.short)")
+        }
+        return try Suggestion(id: id, slug: slug, head: chain.head, events: chain.events)
+    }
+
+    /// The head commit of a round's draft line.
+    func roundHead(_ round: Round) throws -> ObjectID {
+        guard let head = try git.referenceTarget(round.branch) else {
+            throw QuorumError(.failure, "round branch \(round.branch) is missing", remedy: "fetch it from a clone that has it ('git fetch origin \(round.branch):\(round.branch)')")
+        }
+        return head
+    }
+
+    // MARK: Writing events
+
+    /// Writes one event on the chain at `ref` and moves the ref to it with
+    /// compare-and-swap against `parent` (nil: the chain must not exist yet).
+    /// Throws a lost-race `GitError` for `retryingLostRaces` to retry.
+    @discardableResult
+    func append(_ record: EventRecord, to ref: String, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?) throws -> ObjectID {
+        let commit = try log.write(record, summary: summary, trailers: trailers, actor: actor, parent: parent)
+        try git.updateReference(ref, to: commit, expected: parent, message: "quorum: \(record.type.rawValue)")
+        maybePackReferences(after: commit)
+        return commit
+    }
+
+    /// Packs refs about once every 32 writes, chosen by the new commit's id,
+    /// so that listing stays fast (loose refs list ~20x slower than packed)
+    /// without any process paying for it every time.
+    func maybePackReferences(after commit: ObjectID) {
+        if let firstByte = UInt8(commit.hex.prefix(2), radix: 16), firstByte < 8 {
+            git.packReferences()
+        }
+    }
+
+    /// Pins a commit under a ref that must not exist yet, or already points at it.
+    func pin(_ ref: String, to commit: ObjectID) throws {
+        if let existing = try git.referenceTarget(ref) {
+            guard existing == commit else { throw QuorumError.refused("\(ref) already exists") }
+            return
+        }
+        try git.updateReference(ref, to: commit, expected: nil, message: "quorum: pin")
+    }
+}
+
+private func isHex(_ byte: UInt8) -> Bool { (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102) }

@@ -1,0 +1,95 @@
+import Foundation
+import QuorumGit
+
+/// A cache of suggestion summaries, so that `list`, `status` and friends
+/// read one small file instead of walking 10,000 event chains.
+///
+/// It is derived data only, kept at `<git dir>/quorum/summaries`: each line
+/// is keyed by the suggestion chain's head commit, and the whole file by the
+/// heads of the roster and proposal chains (whose changes alter every
+/// suggestion's state). A line whose key no longer matches is recomputed,
+/// so the cache can never show a stale state; deleting it is always safe.
+/// Writes go to a temporary file and are renamed into place, so
+/// concurrent readers see the old or the new file, never half of one.
+struct SummaryIndex {
+    static let header = "quorum-summaries 1"
+    let repository: ReviewRepository
+
+    private var path: String { repository.git.gitDirectory + "quorum/summaries" }
+
+    func summaries() throws -> [SuggestionSummary] {
+        var contextParts: [String] = []
+        var chains: [(slug: String, id: ObjectID, head: ObjectID)] = []
+        for ref in try repository.git.references(matching: "refs/quorum/*") {
+            if let (slug, id) = Layout.parseSuggestionMeta(ref.name) {
+                chains.append((slug, id, ref.target))
+            } else if ref.name == Layout.roster || Layout.parseProposalMeta(ref.name) != nil {
+                contextParts.append(ref.name + "=" + ref.target.hex)
+            }
+        }
+        let context = contextParts.sorted().joined(separator: " ")
+        var cached = load(context: context)
+        var fresh: [String: SuggestionSummary] = [:]
+        var changed = cached.count != chains.count
+        var roster: Roster?
+        var proposals: [String: Proposal] = [:]
+        var result: [SuggestionSummary] = []
+        result.reserveCapacity(chains.count)
+        for chain in chains {
+            if let hit = cached.removeValue(forKey: chain.head.hex) {
+                fresh[chain.head.hex] = hit
+                result.append(hit)
+                continue
+            }
+            changed = true
+            if roster == nil { roster = try repository.roster() }
+            if proposals[chain.slug] == nil { proposals[chain.slug] = try repository.proposal(chain.slug) }
+            let suggestion = try Suggestion(
+                id: chain.id, slug: chain.slug, head: chain.head,
+                events: repository.log.events(from: chain.head))
+            let summary = repository.summary(of: suggestion, round: proposals[chain.slug]?.round(suggestion.round), roster: roster ?? Roster(events: []))
+            fresh[chain.head.hex] = summary
+            result.append(summary)
+        }
+        if changed || !cached.isEmpty { save(fresh, context: context) }
+        return result.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
+    }
+
+    private func load(context: String) -> [String: SuggestionSummary] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        var lines = data.split(separator: 10, omittingEmptySubsequences: true)
+        guard !lines.isEmpty, String(decoding: lines.removeFirst(), as: UTF8.self) == SummaryIndex.header + " " + context else {
+            return [:]
+        }
+        var result: [String: SuggestionSummary] = [:]
+        result.reserveCapacity(lines.count)
+        for line in lines {
+            let f = line.split(separator: 9, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            guard f.count == 11, let round = Int(f[3]), let state = SuggestionState(rawValue: f[4]),
+                  let approvals = Int(f[5]), let quorum = Int(f[6]), let revisions = Int(f[7]), let created = Int64(f[8])
+            else { return [:] }  // unreadable: rebuild it all
+            result[f[0]] = SuggestionSummary(
+                id: f[1], slug: f[2], round: round, title: f[10], author: f[9], state: state,
+                approvals: approvals, quorum: quorum, revisions: revisions, created: created)
+        }
+        return result
+    }
+
+    private func save(_ entries: [String: SuggestionSummary], context: String) {
+        var text = SummaryIndex.header + " " + context + "\n"
+        for (head, s) in entries {
+            let title = s.title.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+            text += "\(head)\t\(s.id)\t\(s.slug)\t\(s.round)\t\(s.state.rawValue)\t\(s.approvals)\t\(s.quorum)\t\(s.revisions)\t\(s.created)\t\(s.author)\t\(title)\n"
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = path + ".\(getpid()).tmp"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            // A cache that cannot be written only costs speed next time.
+            unlink(temporary)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import QuorumGit
+
+/// Checks for everything a user types that ends up in a ref name or a path.
+public enum Validation {
+    /// Proposal slugs, round and group names: lower-case `[a-z0-9-]`,
+    /// starting with a letter or digit, at most 64 characters.
+    public static func checkSlug(_ slug: String, what: String = "slug") throws {
+        let bytes = Array(slug.utf8)
+        let ok = !bytes.isEmpty && bytes.count <= 64
+            && bytes.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+            && bytes.first != 45 && bytes.last != 45
+        guard ok else {
+            throw QuorumError.usage(
+                "illegal \(what) '\(slug)'",
+                remedy: "use lower-case letters, digits and inner dashes, e.g. 'career-steps'")
+        }
+    }
+
+    /// A document path inside a proposal: relative, plain names joined by
+    /// `/`, no `..`, no hidden files; letters, digits, `.`, `_`, `-`.
+    public static func checkDocumentPath(_ path: String) throws {
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        let ok = !path.isEmpty && path.utf8.count <= 200 && components.allSatisfy { part in
+            !part.isEmpty && part.first != "." && part.utf8.allSatisfy { byte in
+                (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57)
+                    || byte == 46 || byte == 95 || byte == 45
+            }
+        }
+        guard ok else {
+            throw QuorumError.usage(
+                "illegal document path '\(path)': it must stay inside the proposal",
+                remedy: "use a relative path such as 'framework.md' or 'parts/delivery.md' (no '..', no leading '/', no hidden files)")
+        }
+    }
+
+    /// Document text must be UTF-8 without NUL bytes (Quorum reviews prose, not binaries).
+    public static func checkText(_ data: Data, source: String) throws {
+        if data.contains(0) {
+            throw QuorumError.usage("\(source) looks binary (it contains NUL bytes)", remedy: "Quorum reviews UTF-8 text documents only")
+        }
+        if String(validating: data, as: UTF8.self) == nil {
+            throw QuorumError.usage("\(source) is not valid UTF-8 text", remedy: "convert it to UTF-8 (e.g. iconv -t UTF-8)")
+        }
+    }
+
+    /// An email as git records it: something@something, no spaces or angle brackets.
+    public static func checkEmail(_ email: String) throws {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        let ok = parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && !email.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\n" || $0 == "," })
+        guard ok else { throw QuorumError.usage("illegal email '\(email)'", remedy: "give an address such as ana@example.com") }
+    }
+
+    /// A person's name for a git signature: not empty, no angle brackets or newlines.
+    public static func checkName(_ name: String) throws {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, !name.contains(where: { $0 == "<" || $0 == ">" || $0 == "\n" }) else {
+            throw QuorumError.usage("illegal name '\(name)'", remedy: "give a plain name such as 'Ana Lima'")
+        }
+    }
+
+    /// A message (suggestion title and body): not empty.
+    static func checkMessage(_ message: String) throws -> String {
+        let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw QuorumError.usage("the message is empty", remedy: "say what the change does with -m") }
+        guard !trimmed.contains("\0") else { throw QuorumError.usage("the message contains a NUL byte") }
+        return trimmed
+    }
+}

@@ -1,0 +1,37 @@
+import CLibGit2
+
+/// What libgit2 said when a call failed: the function, its return code,
+/// and the error class and message read from `git_error_last()` at once,
+/// on the same thread.
+public struct GitError: Error, CustomStringConvertible, Sendable {
+    public let function: String
+    public let code: Int32
+    public let errorClass: Int32
+    public let message: String
+
+    public var description: String {
+        "\(function) failed (\(code)): \(message)"
+    }
+
+    /// libgit2 reports a stale compare-and-swap expectation or a held lock:
+    /// the caller should re-read and retry.
+    public var isLostRace: Bool {
+        code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue
+    }
+
+    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    public var isExists: Bool { code == GIT_EEXISTS.rawValue }
+}
+
+/// Runs one libgit2 call and turns a negative return into a thrown `GitError`.
+@discardableResult
+func check(_ function: String, _ result: Int32) throws -> Int32 {
+    guard result < 0 else { return result }
+    var message = "unknown error"
+    var klass: Int32 = 0
+    if let last = git_error_last() {
+        if let text = last.pointee.message { message = String(cString: text) }
+        klass = last.pointee.klass
+    }
+    throw GitError(function: function, code: result, errorClass: klass, message: message)
+}

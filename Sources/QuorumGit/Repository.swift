@@ -1,0 +1,526 @@
+import CLibGit2
+import Foundation
+
+/// Who did something and when, as git records it.
+public struct Signature: Sendable, Hashable {
+    public var name: String
+    public var email: String
+    /// Seconds since 1970.
+    public var time: Int64
+    /// Minutes east of UTC.
+    public var offsetMinutes: Int32
+
+    public init(name: String, email: String, time: Int64, offsetMinutes: Int32 = 0) {
+        self.name = name
+        self.email = email
+        self.time = time
+        self.offsetMinutes = offsetMinutes
+    }
+
+    /// "Name <email>", the form git uses in trailers.
+    public var formatted: String { "\(name) <\(email)>" }
+
+    init(_ sig: UnsafePointer<git_signature>) {
+        name = String(cString: sig.pointee.name)
+        email = String(cString: sig.pointee.email)
+        time = sig.pointee.when.time
+        offsetMinutes = sig.pointee.when.offset
+    }
+}
+
+/// A commit copied out of libgit2.
+public struct Commit: Sendable {
+    public let id: ObjectID
+    public let tree: ObjectID
+    public let parents: [ObjectID]
+    public let author: Signature
+    public let committer: Signature
+    public let message: String
+}
+
+/// One entry of a merge that could not be resolved automatically.
+public struct MergeConflict: Sendable {
+    public let path: String
+    public let ancestor: ObjectID?
+    public let ours: ObjectID?
+    public let theirs: ObjectID?
+}
+
+/// The outcome of a three-way tree merge.
+public enum TreeMergeResult: Sendable {
+    case clean(ObjectID)
+    case conflicts([MergeConflict])
+}
+
+/// A change to make to a tree: put a blob at a path, or remove the path.
+public enum TreeUpdate: Sendable {
+    case upsert(path: String, blob: ObjectID)
+    case remove(path: String)
+}
+
+private let libraryInit: Void = {
+    git_libgit2_init()
+    return ()
+}()
+
+/// An open git repository. The one owner of its `git_repository` handle;
+/// not for use from two threads at once (libgit2's rule).
+public final class Repository {
+    let handle: OpaquePointer
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit { git_repository_free(handle) }
+
+    /// Opens the repository at or above `path`, as git finds it.
+    /// With `fromEnvironment`, honours `GIT_DIR`, `GIT_OBJECT_DIRECTORY` and
+    /// friends, which is how a hook sees a push's quarantined objects.
+    public static func open(at path: String, fromEnvironment: Bool = false) throws -> Repository {
+        _ = libraryInit
+        var repo: OpaquePointer?
+        let flags = fromEnvironment ? GIT_REPOSITORY_OPEN_FROM_ENV.rawValue : 0
+        try check("git_repository_open_ext", git_repository_open_ext(&repo, fromEnvironment ? nil : path, flags, nil))
+        guard let repo else { throw GitError(function: "git_repository_open_ext", code: -1, errorClass: 0, message: "no repository") }
+        return Repository(handle: repo)
+    }
+
+    /// Creates a repository at `path` (a non-bare one with `main` as its
+    /// first branch) or opens the one already there.
+    public static func create(at path: String, bare: Bool = false) throws -> Repository {
+        _ = libraryInit
+        var options = git_repository_init_options()
+        try check("git_repository_init_options_init", git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)))
+        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | (bare ? GIT_REPOSITORY_INIT_BARE.rawValue : 0)
+        var repo: OpaquePointer?
+        let result = "main".withCString { head -> Int32 in
+            options.initial_head = head
+            return git_repository_init_ext(&repo, path, &options)
+        }
+        try check("git_repository_init_ext", result)
+        guard let repo else { throw GitError(function: "git_repository_init_ext", code: -1, errorClass: 0, message: "no repository") }
+        return Repository(handle: repo)
+    }
+
+    /// The `.git` directory (or the bare repository itself), with a trailing slash.
+    public var gitDirectory: String { String(cString: git_repository_path(handle)) }
+
+    /// The work tree, or nil for a bare repository.
+    public var workDirectory: String? {
+        guard let dir = git_repository_workdir(handle) else { return nil }
+        return String(cString: dir)
+    }
+
+    public var isBare: Bool { git_repository_is_bare(handle) == 1 }
+
+    // MARK: Config
+
+    /// A string from the repository's config (with global and system config
+    /// beneath it), or nil when unset.
+    public func configString(_ key: String) throws -> String? {
+        var config: OpaquePointer?
+        try check("git_repository_config_snapshot", git_repository_config_snapshot(&config, handle))
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        let result = git_config_get_string(&value, config, key)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_config_get_string", result)
+        return value.map { String(cString: $0) }
+    }
+
+    /// Sets a string in the repository's own config file.
+    public func setConfigString(_ key: String, _ value: String) throws {
+        var config: OpaquePointer?
+        try check("git_repository_config", git_repository_config(&config, handle))
+        defer { git_config_free(config) }
+        try check("git_config_set_string", git_config_set_string(config, key, value))
+    }
+
+    // MARK: Blobs
+
+    public func writeBlob(_ data: Data) throws -> ObjectID {
+        var oid = git_oid()
+        try data.withUnsafeBytes { bytes in
+            _ = try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&oid, handle, bytes.baseAddress, bytes.count))
+        }
+        return ObjectID(oid)
+    }
+
+    public func readBlob(_ id: ObjectID) throws -> Data {
+        var raw = id.raw
+        var blob: OpaquePointer?
+        try check("git_blob_lookup", git_blob_lookup(&blob, handle, &raw))
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let content = git_blob_rawcontent(blob) else { return Data() }
+        return Data(bytes: content, count: size)
+    }
+
+    // MARK: Trees
+
+    /// A new tree holding exactly `files` (path → blob); paths may be nested.
+    public func buildTree(_ files: [String: ObjectID]) throws -> ObjectID {
+        var index: OpaquePointer?
+        try check("git_index_new", git_index_new(&index))
+        defer { git_index_free(index) }
+        for (path, blob) in files {
+            var entry = git_index_entry()
+            entry.mode = UInt32(GIT_FILEMODE_BLOB.rawValue)
+            entry.id = blob.raw
+            try path.withCString { cPath in
+                entry.path = cPath
+                _ = try check("git_index_add", git_index_add(index, &entry))
+            }
+        }
+        var oid = git_oid()
+        try check("git_index_write_tree_to", git_index_write_tree_to(&oid, index, handle))
+        return ObjectID(oid)
+    }
+
+    /// A new tree: `base` (or nothing) with `updates` applied.
+    /// Paths may be nested; intermediate trees are made as needed.
+    public func updateTree(_ base: ObjectID?, _ updates: [TreeUpdate]) throws -> ObjectID {
+        guard let base else {
+            var files: [String: ObjectID] = [:]
+            for update in updates {
+                switch update {
+                case .upsert(let path, let blob): files[path] = blob
+                case .remove(let path): files[path] = nil
+                }
+            }
+            return try buildTree(files)
+        }
+        var raw = base.raw
+        var tree: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&tree, handle, &raw))
+        defer { git_tree_free(tree) }
+        // Keep the C strings alive for the duration of the call.
+        let paths = updates.map { update -> UnsafeMutablePointer<CChar>? in
+            switch update {
+            case .upsert(let path, _), .remove(let path): return strdup(path)
+            }
+        }
+        defer { paths.forEach { free($0) } }
+        var entries = [git_tree_update]()
+        for (index, update) in updates.enumerated() {
+            var entry = git_tree_update()
+            entry.path = UnsafePointer(paths[index])
+            switch update {
+            case .upsert(_, let blob):
+                entry.action = GIT_TREE_UPDATE_UPSERT
+                entry.id = blob.raw
+                entry.filemode = GIT_FILEMODE_BLOB
+            case .remove:
+                entry.action = GIT_TREE_UPDATE_REMOVE
+            }
+            entries.append(entry)
+        }
+        var oid = git_oid()
+        try check("git_tree_create_updated", git_tree_create_updated(&oid, handle, tree, entries.count, entries))
+        return ObjectID(oid)
+    }
+
+    /// The blob id at `path` in a tree, or nil when absent or not a blob.
+    public func blobID(in tree: ObjectID, at path: String) throws -> ObjectID? {
+        var raw = tree.raw
+        var treeHandle: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&treeHandle, handle, &raw))
+        defer { git_tree_free(treeHandle) }
+        var entry: OpaquePointer?
+        let result = git_tree_entry_bypath(&entry, treeHandle, path)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_tree_entry_bypath", result)
+        defer { git_tree_entry_free(entry) }
+        guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB, let id = git_tree_entry_id(entry) else { return nil }
+        return ObjectID(id.pointee)
+    }
+
+    /// Every blob below `prefix` in a tree, by path relative to `prefix`.
+    public func blobs(in tree: ObjectID, under prefix: String) throws -> [String: ObjectID] {
+        var raw = tree.raw
+        var root: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&root, handle, &raw))
+        defer { git_tree_free(root) }
+        var start: OpaquePointer? = root
+        var subtree: OpaquePointer?
+        if !prefix.isEmpty {
+            var entry: OpaquePointer?
+            let found = git_tree_entry_bypath(&entry, root, prefix)
+            if found == GIT_ENOTFOUND.rawValue { return [:] }
+            try check("git_tree_entry_bypath", found)
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE, let id = git_tree_entry_id(entry) else { return [:] }
+            var sub = id.pointee
+            try check("git_tree_lookup", git_tree_lookup(&subtree, handle, &sub))
+            start = subtree
+        }
+        defer { if subtree != nil { git_tree_free(subtree) } }
+        var result: [String: ObjectID] = [:]
+        try collectBlobs(start, path: "", into: &result)
+        return result
+    }
+
+    private func collectBlobs(_ tree: OpaquePointer?, path: String, into result: inout [String: ObjectID]) throws {
+        let count = git_tree_entrycount(tree)
+        for index in 0..<count {
+            guard let entry = git_tree_entry_byindex(tree, index), let id = git_tree_entry_id(entry) else { continue }
+            let name = String(cString: git_tree_entry_name(entry))
+            let full = path.isEmpty ? name : path + "/" + name
+            switch git_tree_entry_type(entry) {
+            case GIT_OBJECT_BLOB:
+                result[full] = ObjectID(id.pointee)
+            case GIT_OBJECT_TREE:
+                var sub = id.pointee
+                var child: OpaquePointer?
+                try check("git_tree_lookup", git_tree_lookup(&child, handle, &sub))
+                defer { git_tree_free(child) }
+                try collectBlobs(child, path: full, into: &result)
+            default:
+                continue
+            }
+        }
+    }
+
+    // MARK: Commits
+
+    public func createCommit(
+        tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String
+    ) throws -> ObjectID {
+        var treeRaw = tree.raw
+        var treeHandle: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&treeHandle, handle, &treeRaw))
+        defer { git_tree_free(treeHandle) }
+        var parentHandles: [OpaquePointer?] = []
+        defer { parentHandles.forEach { git_commit_free($0) } }
+        for parent in parents {
+            var raw = parent.raw
+            var commit: OpaquePointer?
+            try check("git_commit_lookup", git_commit_lookup(&commit, handle, &raw))
+            parentHandles.append(commit)
+        }
+        let authorSig = try makeSignature(author)
+        defer { git_signature_free(authorSig) }
+        let committerSig = try makeSignature(committer)
+        defer { git_signature_free(committerSig) }
+        var oid = git_oid()
+        try parentHandles.withUnsafeMutableBufferPointer { buffer in
+            try buffer.baseAddress!.withMemoryRebound(to: OpaquePointer?.self, capacity: buffer.count) { base in
+                _ = try check(
+                    "git_commit_create",
+                    git_commit_create(
+                        &oid, handle, nil, authorSig, committerSig, "UTF-8", message, treeHandle,
+                        buffer.count, buffer.count == 0 ? nil : base))
+            }
+        }
+        return ObjectID(oid)
+    }
+
+    private func makeSignature(_ sig: Signature) throws -> UnsafeMutablePointer<git_signature>? {
+        var out: UnsafeMutablePointer<git_signature>?
+        try check("git_signature_new", git_signature_new(&out, sig.name, sig.email, sig.time, sig.offsetMinutes))
+        return out
+    }
+
+    public func commit(_ id: ObjectID) throws -> Commit {
+        var raw = id.raw
+        var handleOut: OpaquePointer?
+        try check("git_commit_lookup", git_commit_lookup(&handleOut, handle, &raw))
+        defer { git_commit_free(handleOut) }
+        let count = git_commit_parentcount(handleOut)
+        var parents: [ObjectID] = []
+        for index in 0..<count {
+            if let parent = git_commit_parent_id(handleOut, index) { parents.append(ObjectID(parent.pointee)) }
+        }
+        return Commit(
+            id: id,
+            tree: ObjectID(git_commit_tree_id(handleOut).pointee),
+            parents: parents,
+            author: Signature(git_commit_author(handleOut)),
+            committer: Signature(git_commit_committer(handleOut)),
+            message: String(cString: git_commit_message(handleOut)))
+    }
+
+    /// Whether `commit` has `ancestor` in its history (or is it).
+    public func isAncestor(_ ancestor: ObjectID, of commit: ObjectID) throws -> Bool {
+        if ancestor == commit { return true }
+        var a = commit.raw
+        var b = ancestor.raw
+        return try check("git_graph_descendant_of", git_graph_descendant_of(handle, &a, &b)) == 1
+    }
+
+    // MARK: References
+
+    /// The object a reference points at (peeling symbolic references), or
+    /// nil when it does not exist.
+    public func referenceTarget(_ name: String) throws -> ObjectID? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, handle, name)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check("git_reference_name_to_id", result)
+        return ObjectID(oid)
+    }
+
+    /// Compare-and-swap: points `name` at `target` only if it still points
+    /// at `expected` (nil: only if it does not exist yet). Throws a
+    /// `GitError` whose `isLostRace` is true when someone else got there first.
+    public func updateReference(_ name: String, to target: ObjectID, expected: ObjectID?, message: String) throws {
+        var new = target.raw
+        var ref: OpaquePointer?
+        defer { if ref != nil { git_reference_free(ref) } }
+        if let expected {
+            var old = expected.raw
+            try check("git_reference_create_matching", git_reference_create_matching(&ref, handle, name, &new, 1, &old, message))
+        } else {
+            // libgit2: an all-zero expected id means "must not exist yet".
+            var zero = git_oid()
+            let result = git_reference_create_matching(&ref, handle, name, &new, 0, &zero, message)
+            if result == GIT_EEXISTS.rawValue {
+                throw GitError(function: "git_reference_create_matching", code: GIT_EMODIFIED.rawValue, errorClass: 0, message: "reference '\(name)' already exists")
+            }
+            try check("git_reference_create_matching", result)
+        }
+    }
+
+    /// Every direct reference whose name matches `glob` (`*` crosses `/`).
+    public func references(matching glob: String) throws -> [(name: String, target: ObjectID)] {
+        var iterator: OpaquePointer?
+        try check("git_reference_iterator_glob_new", git_reference_iterator_glob_new(&iterator, handle, glob))
+        defer { git_reference_iterator_free(iterator) }
+        var result: [(name: String, target: ObjectID)] = []
+        while true {
+            var ref: OpaquePointer?
+            let status = git_reference_next(&ref, iterator)
+            if status == GIT_ITEROVER.rawValue { break }
+            try check("git_reference_next", status)
+            defer { git_reference_free(ref) }
+            guard git_reference_type(ref) == GIT_REFERENCE_DIRECT, let target = git_reference_target(ref) else { continue }
+            result.append((String(cString: git_reference_name(ref)), ObjectID(target.pointee)))
+        }
+        return result
+    }
+
+    /// Whether a reference name is well formed for git.
+    public static func isValidReferenceName(_ name: String) -> Bool {
+        _ = libraryInit
+        var valid: Int32 = 0
+        return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
+    }
+
+    /// Packs loose references into `packed-refs` (as `git pack-refs --all`),
+    /// which keeps listing fast as references accumulate. Best effort: a lock
+    /// held by another process simply means someone else is packing.
+    public func packReferences() {
+        var refdb: OpaquePointer?
+        guard git_repository_refdb(&refdb, handle) == 0 else { return }
+        defer { git_refdb_free(refdb) }
+        _ = git_refdb_compress(refdb)
+    }
+
+    // MARK: Merging and diffing
+
+    /// Three-way merge of trees; a clean result is written as a tree.
+    public func mergeTrees(ancestor: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> TreeMergeResult {
+        let trees = try [ancestor, ours, theirs].map { id -> OpaquePointer? in
+            var raw = id.raw
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, handle, &raw))
+            return tree
+        }
+        defer { trees.forEach { git_tree_free($0) } }
+        var options = git_merge_options()
+        try check("git_merge_options_init", git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)))
+        var index: OpaquePointer?
+        try check("git_merge_trees", git_merge_trees(&index, handle, trees[0], trees[1], trees[2], &options))
+        defer { git_index_free(index) }
+        if git_index_has_conflicts(index) == 1 {
+            var conflicts: [MergeConflict] = []
+            var iterator: OpaquePointer?
+            try check("git_index_conflict_iterator_new", git_index_conflict_iterator_new(&iterator, index))
+            defer { git_index_conflict_iterator_free(iterator) }
+            while true {
+                var a: UnsafePointer<git_index_entry>?
+                var o: UnsafePointer<git_index_entry>?
+                var t: UnsafePointer<git_index_entry>?
+                let status = git_index_conflict_next(&a, &o, &t, iterator)
+                if status == GIT_ITEROVER.rawValue { break }
+                try check("git_index_conflict_next", status)
+                let path = String(cString: (o ?? t ?? a)!.pointee.path)
+                conflicts.append(MergeConflict(
+                    path: path,
+                    ancestor: a.map { ObjectID($0.pointee.id) },
+                    ours: o.map { ObjectID($0.pointee.id) },
+                    theirs: t.map { ObjectID($0.pointee.id) }))
+            }
+            return .conflicts(conflicts)
+        }
+        var oid = git_oid()
+        try check("git_index_write_tree_to", git_index_write_tree_to(&oid, index, handle))
+        return .clean(ObjectID(oid))
+    }
+
+    /// Three-way merge of texts, as `git merge-file`: the result (with
+    /// conflict markers where it could not merge) and whether it was clean.
+    public func mergeTexts(ancestor: Data, ours: Data, theirs: Data, labels: (String, String, String)) throws -> (text: Data, clean: Bool) {
+        var options = git_merge_file_options()
+        try check("git_merge_file_options_init", git_merge_file_options_init(&options, UInt32(GIT_MERGE_FILE_OPTIONS_VERSION)))
+        var result = git_merge_file_result()
+        defer { git_merge_file_result_free(&result) }
+        try ancestor.withUnsafeBytes { a in
+            try ours.withUnsafeBytes { o in
+                try theirs.withUnsafeBytes { t in
+                    try labels.0.withCString { la in
+                        try labels.1.withCString { lo in
+                            try labels.2.withCString { lt in
+                                var ai = git_merge_file_input()
+                                var oi = git_merge_file_input()
+                                var ti = git_merge_file_input()
+                                for input in [withUnsafeMutablePointer(to: &ai) { $0 }] { _ = input }
+                                _ = git_merge_file_input_init(&ai, UInt32(GIT_MERGE_FILE_INPUT_VERSION))
+                                _ = git_merge_file_input_init(&oi, UInt32(GIT_MERGE_FILE_INPUT_VERSION))
+                                _ = git_merge_file_input_init(&ti, UInt32(GIT_MERGE_FILE_INPUT_VERSION))
+                                ai.ptr = a.baseAddress?.assumingMemoryBound(to: CChar.self)
+                                ai.size = a.count
+                                oi.ptr = o.baseAddress?.assumingMemoryBound(to: CChar.self)
+                                oi.size = o.count
+                                ti.ptr = t.baseAddress?.assumingMemoryBound(to: CChar.self)
+                                ti.size = t.count
+                                options.ancestor_label = la
+                                options.our_label = lo
+                                options.their_label = lt
+                                _ = try check("git_merge_file", git_merge_file(&result, &ai, &oi, &ti, &options))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let text = result.ptr.map { Data(bytes: $0, count: result.len) } ?? Data()
+        return (text, result.automergeable == 1)
+    }
+
+    /// A unified diff (as `git diff`) between two trees.
+    public func diff(from old: ObjectID?, to new: ObjectID, contextLines: UInt32 = 3) throws -> String {
+        var oldTree: OpaquePointer?
+        var newTree: OpaquePointer?
+        if let old {
+            var raw = old.raw
+            try check("git_tree_lookup", git_tree_lookup(&oldTree, handle, &raw))
+        }
+        defer { if oldTree != nil { git_tree_free(oldTree) } }
+        var newRaw = new.raw
+        try check("git_tree_lookup", git_tree_lookup(&newTree, handle, &newRaw))
+        defer { git_tree_free(newTree) }
+        var options = git_diff_options()
+        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
+        options.context_lines = contextLines
+        var diff: OpaquePointer?
+        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options))
+        defer { git_diff_free(diff) }
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try check("git_diff_to_buf", git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH))
+        guard let ptr = buffer.ptr else { return "" }
+        return String(decoding: Data(bytes: ptr, count: buffer.size), as: UTF8.self)
+    }
+}

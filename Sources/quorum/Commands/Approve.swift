@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Approve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve the current revision of a suggestion.",
+            discussion: """
+                Only approvers of the suggestion's round may approve, never its author, \
+                and each person counts once. An approval is of one revision: it stops \
+                counting if the text changes.
+                """)
+
+        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        var id: String
+
+        @Option(name: .shortAndLong, help: "An optional note with the approval.")
+        var message: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let repo = try options.open()
+            let result = try repo.approve(id, message: message)
+            if options.json { return try Output.json(result) }
+            let short = Output.short(result.suggestion)
+            print("Approved \(short): \(result.approvals) of \(result.quorum) approvals")
+            if result.state == .approved { print("Quorum met; merge it with: quorum merge \(short)") }
+        }
+    }
+}

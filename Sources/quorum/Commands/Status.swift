@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show proposals and their open rounds; with SLUG, that proposal's suggestions.")
+
+        @Argument(help: "A proposal (default: all of them, one line each).")
+        var slug: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let repo = try options.open()
+            let statuses = try repo.status(slug: slug)
+            if options.json {
+                if slug != nil, let one = statuses.first { return try Output.json(one) }
+                return try Output.json(statuses)
+            }
+            if statuses.isEmpty {
+                print("No proposals yet. Start one with: quorum propose SLUG --file DOC=PATH")
+                return
+            }
+            for status in statuses {
+                let round = status.round.map { "round \($0.number) (\($0.name)), quorum \($0.quorum)" } ?? "no open round"
+                let counts = ["open", "approved", "merged"].map { "\(status.counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
+                if slug == nil {
+                    print("\(Output.pad(status.slug, 20)) \(round): \(counts) - \(status.title)")
+                    continue
+                }
+                print("\(status.slug): \(status.title)")
+                if let r = status.round {
+                    print("Round \(r.number) \(r.name): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
+                    print("Branch: \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")) at \(Output.short(status.head ?? ""))")
+                }
+                print("Documents: \(status.documents.joined(separator: ", "))")
+                print("Suggestions: \(counts)")
+                for s in status.suggestions ?? [] where s.state != .merged {
+                    print("  " + Output.summaryLine(s, showSlug: false))
+                }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List suggestions, oldest first.")
+
+        @Option(help: ArgumentHelp("Only suggestions in this state: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"))
+        var state: String?
+
+        @Option(help: "Only suggestions on this proposal.")
+        var proposal: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func validate() throws {
+            if let state, SuggestionState(rawValue: state) == nil {
+                throw ValidationError("unknown state '\(state)'; use one of: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            let repo = try options.open()
+            let items = try repo.list(slug: proposal, state: state.flatMap(SuggestionState.init(rawValue:)))
+            if options.json { return try Output.json(items) }
+            var out = ""
+            for item in items { out += Output.summaryLine(item, showSlug: true) + "\n" }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Suggest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Suggest a change to a proposal.",
+            discussion: """
+                Give the new full text of each changed document with --file DOC=PATH \
+                ('-' reads stdin). When the proposal has a single document, DOC= may be \
+                left out. The suggestion is written against the open round's current \
+                text and prints its id; any unique prefix of it works wherever an id \
+                is taken.
+                """)
+
+        @Argument(help: "The proposal to change.")
+        var slug: String
+
+        @Option(name: .shortAndLong, help: "What the change does and why (first line: its title).")
+        var message: String
+
+        @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its new text; repeat for several.", valueName: "DOC=PATH"))
+        var files: [FileArgument] = []
+
+        @OptionGroup var options: CommonOptions
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH (or --file PATH for a single-document proposal)") }
+        }
+
+        func run() throws {
+            let repo = try options.open()
+            let result = try repo.suggest(slug: slug, message: message, documents: try files.readAll())
+            if options.json { return try Output.json(result) }
+            print("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
+            print(result.shortId)
+        }
+    }
+}

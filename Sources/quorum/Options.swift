@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+/// `--repo` and `--json`, taken by every command.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The repository to work in (default: the one containing the current directory).", valueName: "PATH"))
+    var repo: String = "."
+
+    @Flag(name: .long, help: "Print the result as JSON.")
+    var json = false
+
+    func open() throws -> ReviewRepository {
+        try ReviewRepository.open(at: repo)
+    }
+}
+
+/// New document text given as `--file DOC=PATH`, `--file PATH`, or `DOC=-` for stdin.
+struct FileArgument: ExpressibleByArgument {
+    let document: String?
+    let path: String
+
+    init?(argument: String) {
+        if let equals = argument.firstIndex(of: "=") {
+            let name = String(argument[..<equals])
+            document = name.isEmpty ? nil : name
+            path = String(argument[argument.index(after: equals)...])
+        } else {
+            document = nil
+            path = argument
+        }
+        if path.isEmpty { return nil }
+    }
+
+    static var defaultCompletionKind: CompletionKind { .file() }
+
+    func read() throws -> DocumentInput {
+        if path == "-" {
+            return DocumentInput(name: document, text: FileHandle.standardInput.readDataToEndOfFile(), source: "stdin")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ValidationError("cannot read \(path): no such file")
+        }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("cannot read \(path): not a readable file")
+        }
+        return DocumentInput(name: document, text: data, source: path)
+    }
+}
+
+extension Array where Element == FileArgument {
+    func readAll() throws -> [DocumentInput] {
+        if filter({ $0.path == "-" }).count > 1 { throw ValidationError("only one --file may read stdin ('-')") }
+        return try map { try $0.read() }
+    }
+}
