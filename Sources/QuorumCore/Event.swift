@@ -15,8 +15,18 @@ public struct EventRecord: Codable, Sendable, Equatable {
         case propose
         // suggestion chain
         case suggest
+        case revise
+        case rebase
+        case conflict
         case approve
+        case revoke
+        case object
+        case resolve
+        case withdraw
+        case reject
         case merge
+        // suggestion chain and proposal comment chain
+        case comment
     }
 
     public var v: Int = EventRecord.currentVersion
@@ -35,6 +45,15 @@ public struct EventRecord: Codable, Sendable, Equatable {
     public var member: Member?
     public var policy: Policy?
     public var roundInfo: RoundRecord?
+    /// Patch id of a revision's change (suggest, revise, rebase).
+    public var patchId: String?
+    /// People who wrote a suggestion together with its author (suggest, revise).
+    public var coAuthors: [String]?
+    /// The objection event a `resolve` settles.
+    public var objection: String?
+    /// Where a comment points, and the comment it answers.
+    public var anchor: CommentAnchor?
+    public var reply: String?
 
     public init(type: Kind) { self.type = type }
 }

@@ -8,6 +8,8 @@ public struct RoundRecord: Codable, Sendable, Equatable {
     public var audience: [String]
     public var approvers: [String]
     public var quorum: Int
+    /// Whether pair edits may go straight into the round (nil: only in round 1).
+    public var pairEdits: Bool?
 }
 
 /// A numbered review stage of a proposal, with its draft line.
@@ -17,6 +19,8 @@ public struct Round: Sendable, Codable {
     public let audience: [String]
     public let approvers: [String]
     public let quorum: Int
+    /// Whether two people at one keyboard may commit straight to the round.
+    public let pairEdits: Bool
     public let branch: String
     public let opened: Date
     public var closed: Bool
@@ -53,7 +57,7 @@ public struct Proposal: Sendable {
         for index in rounds.indices { rounds[index].closed = true }
         rounds.append(Round(
             number: info.number, name: info.name, audience: info.audience, approvers: info.approvers,
-            quorum: info.quorum, branch: Layout.roundBranch(slug, info.number),
+            quorum: info.quorum, pairEdits: info.pairEdits ?? (info.number == 1), branch: Layout.roundBranch(slug, info.number),
             opened: Date(timeIntervalSince1970: TimeInterval(actor.time)), closed: false))
     }
 
@@ -72,6 +76,9 @@ public enum Layout {
     static let proposalsPrefix = "refs/quorum/proposals/"
 
     public static func proposalMeta(_ slug: String) -> String { "\(proposalsPrefix)\(slug)/meta" }
+    /// Comments on a proposal as a whole live on their own chain, so that
+    /// a busy discussion never invalidates the summaries of its suggestions.
+    public static func proposalComments(_ slug: String) -> String { "\(proposalsPrefix)\(slug)/comments" }
     public static func suggestionMeta(_ slug: String, _ id: ObjectID) -> String {
         "\(proposalsPrefix)\(slug)/suggestions/\(id.hex)/meta"
     }

@@ -20,16 +20,13 @@ extension ReviewRepository {
         let (slug, id) = try resolve(idPrefix)
         let note = try message.map(Validation.checkMessage)
         return try retryingLostRaces {
-            let roster = try roster()
-            let proposal = try proposal(slug)
-            let suggestion = try suggestion(slug, id)
-            let round = try writableRound(of: suggestion, in: proposal)
+            let (roster, _, suggestion, round) = try loadLive(slug, id, action: "approve")
             let who = actor.email.lowercased()
-            if let merged = suggestion.mergedAs {
-                throw QuorumError.refused("suggestion \(id.short) is merged already (as \(merged.short))")
-            }
             if suggestion.authors.contains(who) {
-                throw QuorumError.refused("you wrote suggestion \(id.short); an approval must come from someone else", remedy: "ask two approvers of round \(round.number) to review it")
+                throw QuorumError.refused("you wrote suggestion \(id.short)\(who == suggestion.author.email.lowercased() ? "" : " as a co-author"); an approval must come from someone else", remedy: "ask two approvers of round \(round.number) to review it")
+            }
+            if suggestion.conflictedWith != nil {
+                throw QuorumError.refused("suggestion \(id.short) is conflicted; wait for its author to revise it")
             }
             guard roster.isIn(who, groups: round.approvers) else {
                 throw QuorumError.refused(

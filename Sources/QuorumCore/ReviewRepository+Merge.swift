@@ -12,6 +12,12 @@ public struct MergeResult: Codable, Sendable {
     public let threeWay: Bool
 }
 
+/// Text shortened for a one-line message: its changed middle is what matters.
+private func clip(_ text: String, limit: Int = 80) -> String {
+    let flat = text.trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: " / ")
+    return flat.count <= limit ? flat : flat.prefix(limit / 2) + " … " + flat.suffix(limit / 2)
+}
+
 /// A place where a suggestion and the round head changed the same lines.
 public struct ConflictRegion: Codable, Sendable, CustomStringConvertible {
     public let document: String
@@ -22,7 +28,7 @@ public struct ConflictRegion: Codable, Sendable, CustomStringConvertible {
 
     public var description: String {
         let range = lines.map { $0.lowerBound == $0.upperBound ? "line \($0.lowerBound)" : "lines \($0.lowerBound)-\($0.upperBound)" } ?? "the whole document"
-        return "\(document) \(range): the round now has «\(current.trimmingCharacters(in: .newlines))», the suggestion has «\(suggested.trimmingCharacters(in: .newlines))»"
+        return "\(document) \(range): the round now has «\(clip(current))», the suggestion has «\(clip(suggested))»"
     }
 }
 
@@ -37,13 +43,7 @@ extension ReviewRepository {
         let actor = try identity()
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
-            let roster = try roster()
-            let proposal = try proposal(slug)
-            let suggestion = try suggestion(slug, id)
-            if let merged = suggestion.mergedAs {
-                throw QuorumError.refused("suggestion \(id.short) is merged already (as \(merged.short))")
-            }
-            let round = try writableRound(of: suggestion, in: proposal)
+            let (roster, _, suggestion, round) = try loadLive(slug, id, action: "merge")
             guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: round.audience + round.approvers) else {
                 throw QuorumError.refused("\(actor.email) may not merge in round \(round.number): not in its audience or approvers")
             }
@@ -53,6 +53,10 @@ extension ReviewRepository {
                 throw QuorumError.refused(
                     "suggestion \(id.short) needs \(round.quorum - counting.count) more approval\(round.quorum - counting.count == 1 ? "" : "s") (\(round.quorum) required; \(describe(approvals)))",
                     remedy: "ask approvers of round \(round.number) (\(round.approvers.joined(separator: ", "))) to run 'quorum approve \(id.short)'")
+            }
+            if !suggestion.openObjections.isEmpty {
+                let list = suggestion.openObjections.map { "\($0.by.email) (\($0.id.short)): \($0.reason)" }.joined(separator: "; ")
+                throw QuorumError.refused("suggestion \(id.short) has open objections: \(list)", remedy: "each is lifted by the person who raised it, with 'quorum resolve \(id.short) OBJECTION'")
             }
             let revision = suggestion.currentRevision
             let head = try roundHead(round)
@@ -68,7 +72,14 @@ extension ReviewRepository {
                     tree = try git.commit(revision.commit).tree
                 } else {
                     threeWay = true
-                    tree = try mergedTree(slug: slug, base: revision.base, head: head, revision: revision.commit, id: id)
+                    do {
+                        tree = try mergedTree(slug: slug, base: revision.base, head: head, revision: revision.commit, subject: "suggestion \(id.short)")
+                    } catch let refusal as QuorumError where refusal.kind == .refused {
+                        // The round is left as it was; the suggestion is marked
+                        // conflicted so that its author sees it must be revised.
+                        try recordConflict(suggestion, head: head, actor: actor)
+                        throw QuorumError.refused(refusal.message + "\nthe round is unchanged; suggestion \(id.short) is now conflicted", remedy: "its author resolves it with 'quorum revise \(id.short) -m ... --file DOC=PATH' on the current text ('quorum cat \(slug)')")
+                    }
                 }
                 let message = mergeMessage(suggestion, approvals: counting)
                 mergeCommit = try git.createCommit(
@@ -109,7 +120,7 @@ extension ReviewRepository {
     }
 
     /// Three-way merge of the suggestion's change onto the moved round head.
-    func mergedTree(slug: String, base: ObjectID, head: ObjectID, revision: ObjectID, id: ObjectID) throws -> ObjectID {
+    func mergedTree(slug: String, base: ObjectID, head: ObjectID, revision: ObjectID, subject: String) throws -> ObjectID {
         let baseTree = try git.commit(base).tree
         let headTree = try git.commit(head).tree
         let revisionTree = try git.commit(revision).tree
@@ -119,8 +130,8 @@ extension ReviewRepository {
         case .conflicts(let conflicts):
             let regions = try conflicts.flatMap { try conflictRegions($0, slug: slug) }
             throw QuorumError.refused(
-                "suggestion \(id.short) conflicts with the round's current text:\n  " + regions.map(\.description).joined(separator: "\n  "),
-                remedy: "nothing was changed; the author can write a new suggestion against the current text")
+                "\(subject) conflicts with the round's current text:\n  " + regions.map(\.description).joined(separator: "\n  "),
+                remedy: nil)
         }
     }
 

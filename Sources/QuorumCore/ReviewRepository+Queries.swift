@@ -13,6 +13,11 @@ public struct SuggestionSummary: Codable, Sendable {
     public let quorum: Int
     public let revisions: Int
     public let created: Int64
+    public let coAuthors: [String]
+    /// Emails of the approvals that count now.
+    public let approvedBy: [String]
+    /// Emails of the people with an open objection.
+    public let objectors: [String]
 }
 
 /// An approval as `show` reports it.
@@ -44,7 +49,42 @@ public struct SuggestionDetail: Codable, Sendable {
     public let approvals: [ApprovalReport]
     public let mergedAs: String?
     public let mergedBy: String?
+    public let coAuthors: [String]
+    public let revisions: [RevisionReport]
+    public let objections: [ObjectionReport]
+    public let comments: [CommentReport]
+    /// Who withdrew or rejected it, and why.
+    public let endedBy: String?
+    public let endReason: String?
+    /// The round head it failed to apply to, while conflicted.
+    public let conflictedWith: String?
     public var diff: String?
+}
+
+/// A revision as `show` reports it.
+public struct RevisionReport: Codable, Sendable {
+    public let number: Int
+    public let commit: String
+    public let base: String
+    public let kind: String
+    public let by: String
+    public let date: Int64
+}
+
+/// An objection as `show` reports it.
+public struct ObjectionReport: Codable, Sendable {
+    public let id: String
+    public let by: String
+    public let reason: String
+    public let open: Bool
+    public let resolvedBy: String?
+}
+
+/// A proposal as `show SLUG` reports it: its status and comment threads.
+public struct ProposalDetail: Codable, Sendable {
+    public let status: ProposalStatus
+    public let rounds: [Round]
+    public let comments: [CommentReport]
 }
 
 /// One accepted change on a round, for `log`.
@@ -86,7 +126,9 @@ extension ReviewRepository {
             author: suggestion.author.email, state: suggestion.state(in: round, roster: roster),
             approvals: suggestion.approvals(in: round, roster: roster).filter(\.counts).count,
             quorum: round?.quorum ?? roster.policy.quorum, revisions: suggestion.revisions.count,
-            created: suggestion.author.time)
+            created: suggestion.author.time, coAuthors: suggestion.coAuthors,
+            approvedBy: suggestion.approvals(in: round, roster: roster).filter(\.counts).map(\.approver.email),
+            objectors: suggestion.openObjections.map(\.by.email))
     }
 
     /// Proposals with their open round and counts by state; with a slug,
@@ -129,9 +171,29 @@ extension ReviewRepository {
             approvals: suggestion.approvals(in: round, roster: roster).map {
                 ApprovalReport(email: $0.approver.email, name: $0.approver.name, revision: $0.revision.hex, counts: $0.counts, reason: $0.notCounted, message: $0.message)
             },
-            mergedAs: suggestion.mergedAs?.hex, mergedBy: suggestion.mergedBy?.email, diff: nil)
+            mergedAs: suggestion.mergedAs?.hex, mergedBy: suggestion.mergedBy?.email,
+            coAuthors: suggestion.coAuthors,
+            revisions: suggestion.revisions.map {
+                RevisionReport(number: $0.number, commit: $0.commit.hex, base: $0.base.hex, kind: $0.kind.rawValue, by: $0.by.email, date: $0.by.time)
+            },
+            objections: suggestion.objections.map {
+                ObjectionReport(id: $0.id.hex, by: $0.by.email, reason: $0.reason, open: $0.isOpen, resolvedBy: $0.resolved?.email)
+            },
+            comments: try commentThreads(suggestion.comments, slug: slug, current: revision.commit),
+            endedBy: suggestion.ended?.by.email, endReason: suggestion.ended?.reason,
+            conflictedWith: suggestion.conflictedWith?.hex, diff: nil)
         if diff { detail.diff = try git.diff(from: baseTree, to: revisionTree) }
         return detail
+    }
+
+    /// A proposal's status, rounds and comment threads (anchors mapped onto
+    /// the open round's current text).
+    public func showProposal(_ slug: String) throws -> ProposalDetail {
+        let proposal = try proposal(slug)
+        guard let status = try status(slug: slug).first else { throw QuorumError.usage("no proposal '\(slug)'") }
+        let comments = try log.read(Layout.proposalComments(slug))?.events.filter { $0.record.type == .comment }.map(Comment.init(event:)) ?? []
+        let head = try (proposal.openRound ?? proposal.rounds.last).map(roundHead)
+        return ProposalDetail(status: status, rounds: proposal.rounds, comments: try commentThreads(comments, slug: slug, current: head))
     }
 
     /// The accepted changes of a round (default: the open one), newest

@@ -18,10 +18,13 @@ extension ReviewRepository {
     /// commit (parent: the head) pinned by a ref, and a new event chain whose
     /// first commit's id is the suggestion's id (content-derived, so two
     /// machines can make suggestions offline without clashing).
-    public func suggest(slug: String, message: String, documents inputs: [DocumentInput]) throws -> SuggestResult {
+    /// `coAuthors` are people who wrote it together with the caller (pair
+    /// work); they cannot approve it either.
+    public func suggest(slug: String, message: String, documents inputs: [DocumentInput], coAuthors: [String] = []) throws -> SuggestResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
         let roster = try roster()
+        let pairs = try checkCoAuthors(coAuthors, actor: actor, roster: roster)
         let proposal = try proposal(slug)
         guard let round = proposal.openRound else {
             throw QuorumError.refused("proposal '\(slug)' has no open round")
@@ -40,7 +43,9 @@ extension ReviewRepository {
             throw QuorumError.refused("the text given is the same as the current text of '\(slug)'; there is nothing to suggest")
         }
         let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
-        let revision = try git.createCommit(tree: tree, parents: [head], author: actor, committer: actor, message: text + "\n")
+        let revision = try git.createCommit(
+            tree: tree, parents: [head], author: actor, committer: actor,
+            message: text + "\n" + coAuthorTrailers(pairs, roster: roster))
         var record = EventRecord(type: .suggest)
         record.slug = slug
         record.round = round.number
@@ -49,6 +54,8 @@ extension ReviewRepository {
         record.revision = revision.hex
         record.base = head.hex
         record.documents = updates.map(\.name).sorted()
+        record.patchId = try git.patchID(from: headTree, to: tree).hex
+        record.coAuthors = pairs.isEmpty ? nil : pairs
         let first = try log.write(
             record, summary: "Suggest: \(title)",
             trailers: [("Proposal", slug), ("Round", String(round.number)), ("Revision", revision.hex)],
@@ -65,5 +72,21 @@ extension ReviewRepository {
         return SuggestResult(
             id: first.hex, shortId: first.short, slug: slug, round: round.number, title: title,
             revision: revision.hex, base: head.hex, documents: record.documents ?? [])
+    }
+
+    /// Co-authors must be on the roster and not the caller.
+    func checkCoAuthors(_ emails: [String], actor: Signature, roster: Roster) throws -> [String] {
+        var result: [String] = []
+        for email in emails {
+            try Validation.checkEmail(email)
+            guard let member = roster.member(email) else {
+                throw QuorumError.usage("co-author \(email) is not on the roster", remedy: "see 'quorum member list'")
+            }
+            guard member.email.lowercased() != actor.email.lowercased() else {
+                throw QuorumError.usage("you cannot pair with yourself")
+            }
+            if !result.contains(member.email) { result.append(member.email) }
+        }
+        return result
     }
 }

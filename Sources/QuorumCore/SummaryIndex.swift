@@ -12,7 +12,7 @@ import QuorumGit
 /// Writes go to a temporary file and are renamed into place, so
 /// concurrent readers see the old or the new file, never half of one.
 struct SummaryIndex {
-    static let header = "quorum-summaries 1"
+    static let header = "quorum-summaries 2"
     let repository: ReviewRepository
 
     private var path: String { repository.git.gitDirectory + "quorum/summaries" }
@@ -65,21 +65,26 @@ struct SummaryIndex {
         result.reserveCapacity(lines.count)
         for line in lines {
             let f = line.split(separator: 9, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            guard f.count == 11, let round = Int(f[3]), let state = SuggestionState(rawValue: f[4]),
+            guard f.count == 14, let round = Int(f[3]), let state = SuggestionState(rawValue: f[4]),
                   let approvals = Int(f[5]), let quorum = Int(f[6]), let revisions = Int(f[7]), let created = Int64(f[8])
             else { return [:] }  // unreadable: rebuild it all
             result[f[0]] = SuggestionSummary(
                 id: f[1], slug: f[2], round: round, title: f[10], author: f[9], state: state,
-                approvals: approvals, quorum: quorum, revisions: revisions, created: created)
+                approvals: approvals, quorum: quorum, revisions: revisions, created: created,
+                coAuthors: list(f[11]), approvedBy: list(f[12]), objectors: list(f[13]))
         }
         return result
+    }
+
+    private func list(_ field: String) -> [String] {
+        field.isEmpty ? [] : field.split(separator: ",").map(String.init)
     }
 
     private func save(_ entries: [String: SuggestionSummary], context: String) {
         var text = SummaryIndex.header + " " + context + "\n"
         for (head, s) in entries {
             let title = s.title.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
-            text += "\(head)\t\(s.id)\t\(s.slug)\t\(s.round)\t\(s.state.rawValue)\t\(s.approvals)\t\(s.quorum)\t\(s.revisions)\t\(s.created)\t\(s.author)\t\(title)\n"
+            text += "\(head)\t\(s.id)\t\(s.slug)\t\(s.round)\t\(s.state.rawValue)\t\(s.approvals)\t\(s.quorum)\t\(s.revisions)\t\(s.created)\t\(s.author)\t\(title)\t\(s.coAuthors.joined(separator: ","))\t\(s.approvedBy.joined(separator: ","))\t\(s.objectors.joined(separator: ","))\n"
         }
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = path + ".\(getpid()).tmp"

@@ -523,4 +523,59 @@ public final class Repository {
         guard let ptr = buffer.ptr else { return "" }
         return String(decoding: Data(bytes: ptr, count: buffer.size), as: UTF8.self)
     }
+
+    /// The stable patch id (as `git patch-id --stable`) of the change from
+    /// one tree to another: equal for the same change made on another base.
+    public func patchID(from old: ObjectID, to new: ObjectID) throws -> ObjectID {
+        let trees = try [old, new].map { id -> OpaquePointer? in
+            var raw = id.raw
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, handle, &raw))
+            return tree
+        }
+        defer { trees.forEach { git_tree_free($0) } }
+        var diff: OpaquePointer?
+        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, trees[0], trees[1], nil))
+        defer { git_diff_free(diff) }
+        var options = git_diff_patchid_options()
+        try check("git_diff_patchid_options_init", git_diff_patchid_options_init(&options, UInt32(GIT_DIFF_PATCHID_OPTIONS_VERSION)))
+        var oid = git_oid()
+        try check("git_diff_patchid", git_diff_patchid(&oid, diff, &options))
+        return ObjectID(oid)
+    }
+
+    /// The changed line ranges between two texts, without context:
+    /// each hunk's 1-based start and length in the old and the new text.
+    public func lineChanges(from old: Data, to new: Data) throws -> [LineChange] {
+        var options = git_diff_options()
+        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
+        options.context_lines = 0
+        options.flags |= GIT_DIFF_FORCE_TEXT.rawValue
+        var patch: OpaquePointer?
+        try old.withUnsafeBytes { o in
+            try new.withUnsafeBytes { n in
+                _ = try check("git_patch_from_buffers", git_patch_from_buffers(
+                    &patch, o.baseAddress, o.count, nil, n.baseAddress, n.count, nil, &options))
+            }
+        }
+        defer { git_patch_free(patch) }
+        var changes: [LineChange] = []
+        for index in 0..<git_patch_num_hunks(patch) {
+            var hunk: UnsafePointer<git_diff_hunk>?
+            var lines = 0
+            try check("git_patch_get_hunk", git_patch_get_hunk(&hunk, &lines, patch, index))
+            guard let h = hunk?.pointee else { continue }
+            changes.append(LineChange(oldStart: Int(h.old_start), oldLines: Int(h.old_lines), newStart: Int(h.new_start), newLines: Int(h.new_lines)))
+        }
+        return changes
+    }
+}
+
+/// One changed region between two texts (1-based lines; a pure insertion
+/// has `oldLines == 0` and starts after line `oldStart`).
+public struct LineChange: Sendable, Equatable {
+    public let oldStart: Int
+    public let oldLines: Int
+    public let newStart: Int
+    public let newLines: Int
 }

@@ -25,8 +25,27 @@ enum Output {
     }
 
     static func summaryLine(_ s: SuggestionSummary, showSlug: Bool) -> String {
-        let votes = s.state == .merged ? "" : " \(s.approvals)/\(s.quorum)"
+        let votes = s.state.isFinal ? "" : " \(s.approvals)/\(s.quorum)"
         let slug = showSlug ? pad(s.slug, 16) + " " : ""
-        return "\(short(s.id))  \(slug)\(pad(s.state.rawValue + votes, 12)) \(pad(s.author, 22)) \(s.title)"
+        let objected = s.objectors.isEmpty ? "" : "  [objection: \(s.objectors.joined(separator: ", "))]"
+        return "\(short(s.id))  \(slug)\(pad(s.state.rawValue + votes, 13)) \(pad(s.author, 22)) \(s.title)\(objected)"
+    }
+
+    static func comments(_ comments: [CommentReport]) {
+        guard !comments.isEmpty else { return }
+        print("")
+        print("Comments:")
+        for c in comments {
+            let indent = String(repeating: "    ", count: c.depth + 1)
+            var place = ""
+            if let doc = c.document {
+                place = " on \(doc)"
+                if let section = c.section { place += " section \"\(section)\"" }
+                if let a = c.firstLine, let b = c.lastLine { place += a == b ? " line \(a)" : " lines \(a)-\(b)" }
+                if c.outdated { place += " (outdated: the text there changed)" }
+            }
+            print("\(indent)\(short(c.id)) \(c.name) <\(c.author)>, \(date(c.date))\(place):")
+            for line in c.text.split(separator: "\n", omittingEmptySubsequences: false) { print("\(indent)  \(line)") }
+        }
     }
 }

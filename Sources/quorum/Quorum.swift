@@ -18,8 +18,9 @@ struct Quorum: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, Members.self, Propose.self, Suggest.self, Approve.self, Merge.self,
-            Status.self, List.self, Show.self, Log.self, Cat.self,
+            Init.self, Members.self, Propose.self, Suggest.self, Revise.self, Rebase.self, Approve.self,
+            Object.self, Resolve.self, Withdraw.self, Reject.self, Merge.self, Edit.self, Comment.self,
+            Status.self, List.self, Inbox.self, Show.self, Log.self, Cat.self,
         ]
     )
 

@@ -18,10 +18,18 @@ extension Quorum {
         @Option(name: .shortAndLong, help: "An optional note with the approval.")
         var message: String?
 
+        @Flag(help: "Take back your approval instead.")
+        var revoke = false
+
         @OptionGroup var options: CommonOptions
 
         func run() throws {
             let repo = try options.open()
+            if revoke {
+                let result = try repo.revoke(id, message: message)
+                if options.json { return try Output.json(result) }
+                return print("Revoked your approval of \(Output.short(result.suggestion)); it is \(result.state.rawValue)")
+            }
             let result = try repo.approve(id, message: message)
             if options.json { return try Output.json(result) }
             let short = Output.short(result.suggestion)

@@ -25,7 +25,9 @@ extension Quorum {
             }
             for status in statuses {
                 let round = status.round.map { "round \($0.number) (\($0.name)), quorum \($0.quorum)" } ?? "no open round"
-                let counts = ["open", "approved", "merged"].map { "\(status.counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
+                let counts = SuggestionState.allCases.map(\.rawValue)
+                    .filter { ["open", "approved", "merged"].contains($0) || (status.counts[$0] ?? 0) > 0 }
+                    .map { "\(status.counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
                 if slug == nil {
                     print("\(Output.pad(status.slug, 20)) \(round): \(counts) - \(status.title)")
                     continue
@@ -37,7 +39,7 @@ extension Quorum {
                 }
                 print("Documents: \(status.documents.joined(separator: ", "))")
                 print("Suggestions: \(counts)")
-                for s in status.suggestions ?? [] where s.state != .merged {
+                for s in status.suggestions ?? [] where !s.state.isFinal {
                     print("  " + Output.summaryLine(s, showSlug: false))
                 }
             }

@@ -23,6 +23,9 @@ extension Quorum {
         @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its new text; repeat for several.", valueName: "DOC=PATH"))
         var files: [FileArgument] = []
 
+        @Option(help: ArgumentHelp("Someone who wrote it with you (they cannot approve it either); repeat for several.", valueName: "EMAIL"))
+        var pair: [String] = []
+
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
@@ -31,7 +34,7 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
-            let result = try repo.suggest(slug: slug, message: message, documents: try files.readAll())
+            let result = try repo.suggest(slug: slug, message: message, documents: try files.readAll(), coAuthors: pair)
             if options.json { return try Output.json(result) }
             print("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
             print(result.shortId)

@@ -1,0 +1,198 @@
+import Foundation
+import QuorumGit
+
+/// What `comment` recorded.
+public struct CommentResult: Codable, Sendable {
+    public let id: String
+    /// The proposal slug or suggestion id commented on.
+    public let target: String
+    public let anchor: CommentAnchor?
+    public let replyTo: String?
+}
+
+extension ReviewRepository {
+    /// Comments on a proposal (by slug) or a suggestion (by id), optionally
+    /// on a document's line range or Markdown section, or as a reply.
+    /// Anyone in the round's audience or approvers, and leads, may comment.
+    public func comment(
+        on target: String, text: String, document: String?, lines: ClosedRange<Int>?, section: String?, reply: String?
+    ) throws -> CommentResult {
+        let body = try Validation.checkMessage(text)
+        if lines != nil && section != nil {
+            throw QuorumError.usage("give --lines or --section, not both")
+        }
+        let actor = try identity()
+        var isProposal = false
+        if (try? Validation.checkSlug(target)) != nil {
+            isProposal = try git.referenceTarget(Layout.proposalMeta(target)) != nil
+        }
+        return try retryingLostRaces {
+            let roster = try roster()
+            let ref: String
+            let anchorCommit: ObjectID
+            let round: Round
+            let slug: String
+            let existing: [Comment]
+            let parent: ObjectID?
+            var trailers: [(String, String)] = []
+            if isProposal {
+                slug = target
+                let proposal = try proposal(slug)
+                guard let open = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+                round = open
+                anchorCommit = try roundHead(open)
+                ref = Layout.proposalComments(slug)
+                let chain = try log.read(ref)
+                parent = chain?.head
+                existing = chain?.events.filter { $0.record.type == .comment }.map(Comment.init(event:)) ?? []
+                trailers.append(("Proposal", slug))
+            } else {
+                let (s, id) = try resolve(target)
+                slug = s
+                let suggestion = try suggestion(s, id)
+                let proposal = try proposal(s)
+                guard let r = proposal.round(suggestion.round) else { throw QuorumError(.failure, "suggestion \(id.short) names a missing round") }
+                round = r
+                anchorCommit = suggestion.currentRevision.commit
+                ref = Layout.suggestionMeta(s, id)
+                parent = suggestion.metaHead
+                existing = suggestion.comments
+                trailers.append(("Suggestion", id.hex))
+            }
+            guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: round.audience + round.approvers) else {
+                throw QuorumError.refused("\(actor.email) is not in round \(round.number)'s audience (\(round.audience.joined(separator: ", "))), so may not comment")
+            }
+            var record = EventRecord(type: .comment)
+            record.message = body
+            if let reply {
+                let matches = existing.filter { $0.id.hex.hasPrefix(reply.lowercased()) }
+                guard reply.count >= 4, matches.count == 1, let parentComment = matches.first else {
+                    throw QuorumError.usage(matches.count > 1 ? "comment id \(reply) is ambiguous" : "no comment \(reply) on \(target)", remedy: "see the comment ids with 'quorum show \(target)'")
+                }
+                record.reply = parentComment.id.hex
+                trailers.append(("Reply-To", parentComment.id.hex))
+            }
+            if document != nil || lines != nil || section != nil {
+                record.anchor = try makeAnchor(slug: slug, commit: anchorCommit, document: document, lines: lines, section: section)
+            }
+            let summary = "Comment: " + String(body.split(separator: "\n").first ?? "").prefix(60)
+            let event = try append(record, to: ref, summary: summary, trailers: trailers, actor: actor, parent: parent)
+            return CommentResult(id: event.hex, target: isProposal ? slug : trailers[0].1, anchor: record.anchor, replyTo: record.reply)
+        }
+    }
+
+    private func makeAnchor(slug: String, commit: ObjectID, document: String?, lines: ClosedRange<Int>?, section: String?) throws -> CommentAnchor {
+        let docs = try documents(in: git.commit(commit).tree, slug: slug)
+        let name: String
+        if let document {
+            try Validation.checkDocumentPath(document)
+            name = document
+        } else if docs.count == 1, let only = docs.keys.first {
+            name = only
+        } else {
+            throw QuorumError.usage("say which document with --doc", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
+        }
+        guard let blob = docs[name] else {
+            throw QuorumError.usage("'\(slug)' has no document '\(name)'", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
+        }
+        let text = String(decoding: try git.readBlob(blob), as: UTF8.self)
+        var anchor = CommentAnchor(document: name, firstLine: nil, lastLine: nil, section: nil, commit: commit.hex)
+        if let lines {
+            let count = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
+            guard lines.lowerBound >= 1, lines.upperBound <= count else {
+                throw QuorumError.usage("lines \(lines.lowerBound)-\(lines.upperBound) are outside \(name), which has \(count) lines")
+            }
+            anchor.firstLine = lines.lowerBound
+            anchor.lastLine = lines.upperBound
+        }
+        if let section {
+            guard Markdown.section(section, in: text) != nil else {
+                let headings = text.split(separator: "\n").compactMap(Markdown.headingText)
+                throw QuorumError.usage("\(name) has no section '\(section)'", remedy: "headings: \(headings.prefix(12).joined(separator: "; "))")
+            }
+            anchor.section = section
+        }
+        return anchor
+    }
+
+    /// Comments in thread order (each thread's first comment, then its
+    /// replies), with anchors mapped onto the text of `current`.
+    func commentThreads(_ comments: [Comment], slug: String, current: ObjectID?) throws -> [CommentReport] {
+        let currentDocs = try current.map { try documents(in: git.commit($0).tree, slug: slug) } ?? [:]
+        var children: [ObjectID?: [Comment]] = [:]
+        let known = Set(comments.map(\.id))
+        for comment in comments {
+            let parent = comment.reply.flatMap { known.contains($0) ? $0 : nil }
+            children[parent, default: []].append(comment)
+        }
+        var reports: [CommentReport] = []
+        func visit(_ parent: ObjectID?, depth: Int) throws {
+            for comment in children[parent] ?? [] {
+                reports.append(try report(comment, depth: depth, slug: slug, currentDocs: currentDocs))
+                try visit(comment.id, depth: depth + 1)
+            }
+        }
+        try visit(nil, depth: 0)
+        return reports
+    }
+
+    private func report(_ comment: Comment, depth: Int, slug: String, currentDocs: [String: ObjectID]) throws -> CommentReport {
+        var first: Int?
+        var last: Int?
+        var outdated = false
+        if let anchor = comment.anchor {
+            let nowText = try currentDocs[anchor.document].map { try git.readBlob($0) }
+            if let nowText {
+                if let section = anchor.section {
+                    if let range = Markdown.section(section, in: String(decoding: nowText, as: UTF8.self)) {
+                        first = range.lowerBound
+                        last = range.upperBound
+                    } else {
+                        outdated = true
+                    }
+                } else if let a = anchor.firstLine, let b = anchor.lastLine,
+                          let commit = ObjectID(hex: anchor.commit) {
+                    let thenText = try git.blobID(in: git.commit(commit).tree, at: Layout.documentPath(slug, anchor.document)).map(git.readBlob) ?? Data()
+                    if let moved = try remap(a...b, from: thenText, to: nowText) {
+                        first = moved.lowerBound
+                        last = moved.upperBound
+                    } else {
+                        outdated = true
+                        first = a
+                        last = b
+                    }
+                }
+            } else {
+                outdated = true
+            }
+        }
+        return CommentReport(
+            id: comment.id.hex, author: comment.by.email, name: comment.by.name, date: comment.by.time, text: comment.text,
+            replyTo: comment.reply?.hex, depth: depth, document: comment.anchor?.document, section: comment.anchor?.section,
+            firstLine: first, lastLine: last, outdated: outdated)
+    }
+
+    /// Where lines `range` of `old` are in `new`; nil when any of them changed.
+    func remap(_ range: ClosedRange<Int>, from old: Data, to new: Data) throws -> ClosedRange<Int>? {
+        if old == new { return range }
+        var shift = 0
+        for change in try git.lineChanges(from: old, to: new) {
+            if change.oldLines == 0 {
+                // An insertion after line oldStart.
+                if change.oldStart < range.lowerBound {
+                    shift += change.newLines
+                } else if change.oldStart < range.upperBound {
+                    return nil
+                }
+            } else {
+                let end = change.oldStart + change.oldLines - 1
+                if end < range.lowerBound {
+                    shift += change.newLines - change.oldLines
+                } else if change.oldStart <= range.upperBound {
+                    return nil
+                }
+            }
+        }
+        return (range.lowerBound + shift)...(range.upperBound + shift)
+    }
+}

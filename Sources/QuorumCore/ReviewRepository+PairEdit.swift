@@ -1,0 +1,59 @@
+import Foundation
+import QuorumGit
+
+/// What `edit` committed.
+public struct PairEditResult: Codable, Sendable {
+    public let id: String
+    public let slug: String
+    public let round: Int
+    public let branch: String
+    public let coAuthor: String
+    public let threeWay: Bool
+}
+
+extension ReviewRepository {
+    /// A change written by two people at one keyboard, committed straight
+    /// to the open round with a `Co-authored-by:` trailer — when the round's
+    /// policy allows pair edits (by default, in round 1 only). Both must be
+    /// in the round's audience. If the round moves meanwhile, the edit is
+    /// merged onto the new head three-way; a conflict changes nothing.
+    public func pairEdit(slug: String, message: String, pair email: String, documents inputs: [DocumentInput]) throws -> PairEditResult {
+        let text = try Validation.checkMessage(message)
+        let actor = try identity()
+        let roster = try roster()
+        let proposal = try proposal(slug)
+        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+        guard round.pairEdits else {
+            throw QuorumError.refused(
+                "round \(round.number) (\(round.name)) of '\(slug)' does not allow pair edits\(round.number > 1 ? " (by default only the first round does)" : "")",
+                remedy: "make a suggestion instead: 'quorum suggest \(slug) -m ... --pair \(email) --file ...'")
+        }
+        let pair = try checkCoAuthors([email], actor: actor, roster: roster)[0]
+        for person in [actor.email, pair] where !(roster.isIn(person, groups: round.audience) || roster.isLead(person)) {
+            throw QuorumError.refused("\(person) is not in round \(round.number)'s audience (\(round.audience.joined(separator: ", "))); both people of a pair edit must be")
+        }
+        let base = try roundHead(round)
+        let baseTree = try git.commit(base).tree
+        let existing = try documents(in: baseTree, slug: slug).keys.sorted()
+        let updates = try documentUpdates(inputs, slug: slug, existing: existing)
+        let editTree = try git.updateTree(baseTree, updates.map(\.update))
+        guard editTree != baseTree else { throw QuorumError.refused("the text given is the same as the current text; nothing to commit") }
+        let message = text + "\n" + coAuthorTrailers([pair], roster: roster) + "Pair-edit: round \(round.number)\n"
+        var threeWay = false
+        let commit: ObjectID = try retryingLostRaces {
+            let head = try roundHead(round)
+            let tree: ObjectID
+            if head == base {
+                tree = editTree
+            } else {
+                threeWay = true
+                let fake = try git.createCommit(tree: editTree, parents: [base], author: actor, committer: actor, message: message)
+                tree = try mergedTree(slug: slug, base: base, head: head, revision: fake, subject: "this edit")
+            }
+            let commit = try git.createCommit(tree: tree, parents: [head], author: actor, committer: actor, message: message)
+            try git.updateReference(round.branch, to: commit, expected: head, message: "quorum: pair edit")
+            return commit
+        }
+        return PairEditResult(id: commit.hex, slug: slug, round: round.number, branch: round.branch, coAuthor: pair, threeWay: threeWay)
+    }
+}

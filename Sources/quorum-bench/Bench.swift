@@ -1,0 +1,236 @@
+import Foundation
+import QuorumCore
+
+/// Builds the workload and times the quorum binary at each size.
+final class Bench {
+    let options: BenchOptions
+    let root: String
+    let ownsRoot: Bool
+    let repositoryPath: String
+    let scratch: String
+    let workload: Workload
+    var report: BenchReport
+    let started = nowNanoseconds()
+
+    init(options: BenchOptions) throws {
+        self.options = options
+        if let directory = options.directory {
+            root = directory
+            ownsRoot = false
+            let existing = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            guard existing.isEmpty else { throw BenchError("--dir \(directory) is not empty; give a new or empty directory") }
+        } else {
+            let stamp = Int(Date().timeIntervalSince1970)
+            root = (NSTemporaryDirectory() as NSString).appendingPathComponent("quorum-bench-\(stamp)-\(getpid())")
+            ownsRoot = true
+        }
+        repositoryPath = (root as NSString).appendingPathComponent("repo")
+        scratch = (root as NSString).appendingPathComponent("scratch")
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        workload = Workload(repositoryPath: repositoryPath)
+        report = BenchReport(quorum: options.quorum, directory: root, runs: options.runs, sizes: options.sizes)
+        // libgit2 reads the global config from $HOME: keep the user's out,
+        // in this process as in every child.
+        setenv("HOME", root, 1)
+        unsetenv("XDG_CONFIG_HOME")
+    }
+
+    static func log(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    var elapsedSeconds: Double { Double(nowNanoseconds() - started) / 1e9 }
+
+    func run() throws {
+        Bench.log("quorum-bench: workload in \(root)")
+        Bench.log("quorum-bench: load average \(loadAverage()) (other work on the machine skews every figure)")
+        Bench.log("quorum-bench: timing \(options.quorum), \(options.runs) runs per figure, sizes \(options.sizes.map(String.init).joined(separator: ", "))")
+        let text = try String(contentsOfFile: options.proposal, encoding: .utf8)
+        let setUpStart = nowNanoseconds()
+        try workload.setUp(proposal: text)
+        Bench.log(String(format: "set up (init, 3 members, propose): %.0f ms; %d editable lines", Double(nowNanoseconds() - setUpStart) / 1e6, workload.editable.count))
+        // Page the binary and its libraries in before anything is timed.
+        _ = try runQuorum(["--version"], as: Workload.ana)
+
+        for size in options.sizes {
+            try generate(to: size)
+            try measure(at: size)
+        }
+        Targets.apply(to: &report.figures)
+        report.totalSeconds = elapsedSeconds
+        print("")
+        print(formatTable(report), terminator: "")
+        print(String(format: "total: %.1f s (generation %.1f s); load average at the end: %@", report.totalSeconds, report.generation.reduce(0) { $0 + $1.seconds }, loadAverage()))
+        if options.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+        try cleanUp()
+    }
+
+    /// Removes the default directory, at the very end only (deleting big
+    /// trees slows this disk down for minutes).
+    func cleanUp() throws {
+        guard ownsRoot, !options.keep else {
+            Bench.log("quorum-bench: left the workload in \(root)")
+            return
+        }
+        let start = nowNanoseconds()
+        try FileManager.default.removeItem(atPath: root)
+        Bench.log(String(format: "quorum-bench: removed %@ (%.1f s)", root, Double(nowNanoseconds() - start) / 1e9))
+    }
+
+    // MARK: Generation
+
+    func generate(to size: Int) throws {
+        guard workload.suggestionCount < size else {
+            Bench.log("size \(size): already \(workload.suggestionCount) suggestions")
+            return
+        }
+        let from = workload.suggestionCount
+        let before = (workload.suggestClock, workload.approveClock, workload.mergeClock, workload.eventCount, workload.mergeCount)
+        let start = nowNanoseconds()
+        var lastReport = start
+        var lastCount = from
+        Bench.log("size \(size): generating \(size - from) suggestions in-process")
+        try workload.grow(to: size) { count in
+            let now = nowNanoseconds()
+            guard now - lastReport >= 5_000_000_000 || count == size else { return }
+            let rate = Double(count - lastCount) / (Double(now - lastReport) / 1e9)
+            Bench.log(String(
+                format: "  %6d/%d suggestions, %6.1f s, %5.0f suggestions/s now",
+                count, size, Double(now - start) / 1e9, rate))
+            lastReport = now
+            lastCount = count
+        }
+        let seconds = Double(nowNanoseconds() - start) / 1e9
+        let suggest = workload.suggestClock - before.0
+        let approve = workload.approveClock - before.1
+        let merge = workload.mergeClock - before.2
+        let figure = GenerationFigure(
+            size: size, suggestions: workload.suggestionCount, events: workload.eventCount, merges: workload.mergeCount,
+            seconds: seconds, suggestMeanMs: suggest.meanMilliseconds, approveMeanMs: approve.meanMilliseconds,
+            mergeMeanMs: merge.meanMilliseconds)
+        report.generation.append(figure)
+        Bench.log(String(
+            format: "size %d: generated %d suggestions in %.1f s (%.2f ms each; per call: suggest %.2f, approve %.2f, merge %.2f ms); %d events, %d merges in all",
+            size, size - from, seconds, seconds * 1_000 / Double(size - from), suggest.meanMilliseconds,
+            approve.meanMilliseconds, merge.meanMilliseconds, workload.eventCount, workload.mergeCount))
+    }
+
+    // MARK: Measuring
+
+    func environment(for person: Int) -> [String: String] {
+        var env = workload.people[person].identity
+        env["HOME"] = root
+        env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        env["LANG"] = "C.UTF-8"
+        return env
+    }
+
+    /// One run of the quorum binary; throws when it fails.
+    func runQuorum(_ arguments: [String], as person: Int, stdout: String? = nil) throws -> ChildRun {
+        let stderrPath = (scratch as NSString).appendingPathComponent("stderr")
+        let full = arguments == ["--version"] ? arguments : arguments + ["--repo", repositoryPath]
+        let run = try spawnAndWait(options.quorum, full, environment: environment(for: person), stdoutPath: stdout, stderrPath: stderrPath)
+        guard run.succeeded else {
+            let message = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            throw BenchError("quorum \(full.joined(separator: " ")) failed (exit \(run.exitStatus), signal \(run.signal)): \(message)")
+        }
+        return run
+    }
+
+    /// Wall and CPU times and peak memory of some runs of one command.
+    struct Samples {
+        var walls: [Double] = []
+        var cpus: [Double] = []
+        var peakKiB = 0
+        mutating func add(_ run: ChildRun) {
+            walls.append(run.wallMilliseconds)
+            cpus.append(run.cpuMilliseconds)
+            peakKiB = max(peakKiB, run.maxRSSKiB)
+        }
+    }
+
+    /// Runs a command `runs` times (arguments by run number) into `samples`.
+    func sample(_ samples: inout Samples, as person: Int, runs: Int, stdout: String? = nil,
+                check: ((String) throws -> Void)? = nil, _ arguments: (Int) -> [String]) throws {
+        for index in 0..<runs {
+            samples.add(try runQuorum(arguments(index), as: person, stdout: stdout))
+            if let check, let stdout { try check(try String(contentsOfFile: stdout, encoding: .utf8)) }
+        }
+    }
+
+    /// Records samples as one figure.
+    func record(_ command: String, size: Int, _ samples: Samples) {
+        let figure = Figure(
+            size: size, command: command, runs: samples.walls.count, medianMs: median(samples.walls),
+            minMs: samples.walls.min() ?? .nan, maxMs: samples.walls.max() ?? .nan,
+            medianCpuMs: median(samples.cpus), peakMiB: Double(samples.peakKiB) / 1024)
+        report.figures.append(figure)
+        Bench.log(String(
+            format: "  %6d %@ median %7.1f ms  (min %.1f, max %.1f, cpu %.1f)  peak %.1f MiB",
+            size, command.padding(toLength: 12, withPad: " ", startingAt: 0), figure.medianMs, figure.minMs, figure.maxMs, figure.medianCpuMs, figure.peakMiB))
+    }
+
+    /// Times `runs` runs of a command as one figure.
+    func time(_ command: String, size: Int, as person: Int, runs: Int? = nil, stdout: String? = nil,
+              check: ((String) throws -> Void)? = nil, _ arguments: (Int) -> [String]) throws {
+        var samples = Samples()
+        try sample(&samples, as: person, runs: runs ?? options.runs, stdout: stdout, check: check, arguments)
+        record(command, size: size, samples)
+    }
+
+    func measure(at size: Int) throws {
+        let runs = options.runs
+        let suggestions = workload.suggestionCount
+        Bench.log("size \(size): timing (\(suggestions) suggestions, \(workload.eventCount) events)")
+        let output = (scratch as NSString).appendingPathComponent("stdout")
+
+        try time("--version", size: size, as: Workload.ana) { _ in ["--version"] }
+
+        // The first list after generating: it brings the summary cache up
+        // to date, so it is reported on its own.
+        try time("list (cold)", size: size, as: Workload.ana, runs: 1, stdout: output, check: { text in
+            let count = text.split(separator: "\n").count
+            guard count == suggestions else { throw BenchError("list printed \(count) lines; the workload has \(suggestions) suggestions") }
+        }) { _ in ["list"] }
+        try time("status", size: size, as: Workload.ana) { _ in ["status", Workload.slug] }
+        try time("list", size: size, as: Workload.ana) { _ in ["list"] }
+
+        // suggest: Bob, each run with its own new text written beforehand.
+        let texts = try workload.writeSuggestionTexts(runs, into: (scratch as NSString).appendingPathComponent("texts"), tag: "suggest-\(size)")
+        try time("suggest", size: size, as: Workload.bob) { index in
+            ["suggest", Workload.slug, "-m", "Bench suggestion \(size)-\(index)", "--file", "\(Workload.document)=\(texts[index])"]
+        }
+        workload.noteExternal(suggestions: runs, events: runs)
+
+        // approve: Carol, of fresh suggestions by Bob (no approvals yet).
+        let fresh = try workload.freshSuggestions(runs, by: Workload.bob)
+        try time("approve", size: size, as: Workload.carol) { index in ["approve", fresh[index]] }
+        workload.noteExternal(events: runs)
+
+        // merge: Ana, of suggestions approved by Bob and Carol whose base
+        // the round head has moved past (three-way, clean). Prepared in
+        // batches of independent lines when there are more runs than lines.
+        var merges = Samples()
+        var remaining = runs
+        while remaining > 0 {
+            let ids = try workload.approvedSuggestions(remaining)
+            try sample(&merges, as: Workload.ana, runs: ids.count, stdout: output, check: { text in
+                guard text.contains("three-way") else { throw BenchError("merge was not three-way: \(text)") }
+            }) { index in ["merge", ids[index]] }
+            workload.noteExternal(events: ids.count, merges: ids.count)
+            remaining -= ids.count
+        }
+        record("merge", size: size, merges)
+        try workload.refreshText()
+    }
+}
+
+/// The first three fields of /proc/loadavg, or "?" where there is none.
+func loadAverage() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "?" }
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// One measured figure: a command at a workload size.
+struct Figure: Codable {
+    let size: Int
+    let command: String
+    let runs: Int
+    let medianMs: Double
+    let minMs: Double
+    let maxMs: Double
+    let medianCpuMs: Double
+    let peakMiB: Double
+    var target: String?
+    var meetsTarget: Bool?
+}
+
+/// How long building the workload up to one size took.
+struct GenerationFigure: Codable {
+    let size: Int
+    let suggestions: Int
+    let events: Int
+    let merges: Int
+    let seconds: Double
+    let suggestMeanMs: Double
+    let approveMeanMs: Double
+    let mergeMeanMs: Double
+}
+
+struct BenchReport: Codable {
+    let quorum: String
+    let directory: String
+    let runs: Int
+    let sizes: [Int]
+    var generation: [GenerationFigure] = []
+    var figures: [Figure] = []
+    var totalSeconds: Double = 0
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+enum Targets {
+    /// DESIGN.md: suggest / approve / merge at most ~3 ms above the floor.
+    static let writeAboveFloorMs = 3.0
+    /// DESIGN.md: status / list at 10,000 suggestions under 30 ms and 64 MB.
+    static let readMs = 30.0
+    static let readBytes = 64.0 * 1_000_000
+    static let readSize = 10_000
+
+    /// Fills in each figure's target and verdict, from the floor measured at
+    /// the same size.
+    static func apply(to figures: inout [Figure]) {
+        var floors: [Int: Double] = [:]
+        for figure in figures where figure.command == "--version" { floors[figure.size] = figure.medianMs }
+        for index in figures.indices {
+            let figure = figures[index]
+            switch figure.command {
+            case "suggest", "approve", "merge":
+                guard let floor = floors[figure.size] else { continue }
+                let limit = floor + writeAboveFloorMs
+                figures[index].target = String(format: "<= floor+3 = %.1f ms", limit)
+                figures[index].meetsTarget = figure.medianMs <= limit
+            case "status", "list":
+                figures[index].target = figure.size >= readSize ? "< 30 ms, < 64 MB" : "< 30 ms, < 64 MB (at 10k)"
+                figures[index].meetsTarget = figure.medianMs < readMs && figure.peakMiB * 1_048_576 < readBytes
+            default:
+                continue
+            }
+        }
+    }
+}
+
+func formatTable(_ report: BenchReport) -> String {
+    func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let count = text.count
+        guard count < width else { return text }
+        let spaces = String(repeating: " ", count: width - count)
+        return right ? spaces + text : text + spaces
+    }
+    func ms(_ value: Double) -> String { String(format: "%.1f", value) }
+    var out = ""
+    out += pad("size", 8) + pad("command", 16) + pad("median ms", 10, right: true) + pad("min", 8, right: true)
+        + pad("max", 8, right: true) + pad("cpu ms", 8, right: true) + pad("peak MiB", 10, right: true) + "   target\n"
+    var lastSize: Int?
+    for figure in report.figures {
+        if let lastSize, lastSize != figure.size { out += "\n" }
+        lastSize = figure.size
+        let verdict = figure.meetsTarget.map { $0 ? "ok  " : "MISS" } ?? ""
+        out += pad(String(figure.size), 8) + pad(figure.command, 16) + pad(ms(figure.medianMs), 10, right: true)
+            + pad(ms(figure.minMs), 8, right: true) + pad(ms(figure.maxMs), 8, right: true)
+            + pad(ms(figure.medianCpuMs), 8, right: true) + pad(String(format: "%.1f", figure.peakMiB), 10, right: true)
+            + "   " + (figure.target.map { "\(verdict) \($0)" } ?? "") + "\n"
+    }
+    out += "\nmedian of \(report.runs) whole-process runs each (\"list (cold)\": one run, the first after generating);"
+    out += "\npeak MiB: the largest ru_maxrss over the runs. 64 MB = 61.0 MiB."
+    out += "\nTargets (DESIGN.md): suggest/approve/merge <= floor (--version) + 3 ms;"
+    out += "\n                     status/list at 10,000 suggestions < 30 ms and < 64 MB.\n"
+    if !report.generation.isEmpty {
+        out += "\nGeneration (in-process, QuorumCore):\n"
+        out += pad("size", 8) + pad("seconds", 10, right: true) + pad("events", 9, right: true) + pad("merges", 8, right: true)
+            + pad("suggest ms", 12, right: true) + pad("approve ms", 12, right: true) + pad("merge ms", 10, right: true) + "  (mean per call, this step)\n"
+        for g in report.generation {
+            out += pad(String(g.size), 8) + pad(String(format: "%.1f", g.seconds), 10, right: true) + pad(String(g.events), 9, right: true)
+                + pad(String(g.merges), 8, right: true) + pad(String(format: "%.2f", g.suggestMeanMs), 12, right: true)
+                + pad(String(format: "%.2f", g.approveMeanMs), 12, right: true) + pad(String(format: "%.2f", g.mergeMeanMs), 10, right: true) + "\n"
+        }
+    }
+    return out
+}

@@ -1,0 +1,228 @@
+import Foundation
+import QuorumCore
+
+/// Someone taking part in the generated review.
+struct Person {
+    let name: String
+    let email: String
+    var identity: [String: String] { ["GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email] }
+}
+
+/// Small deterministic generator, so every run builds the same workload.
+struct SplitMix64 {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
+
+/// Time spent in one kind of library call while generating.
+struct OperationClock {
+    var count = 0
+    var nanoseconds: UInt64 = 0
+    var milliseconds: Double { Double(nanoseconds) / 1e6 }
+    var meanMilliseconds: Double { count == 0 ? 0 : milliseconds / Double(count) }
+    static func - (a: OperationClock, b: OperationClock) -> OperationClock {
+        OperationClock(count: a.count - b.count, nanoseconds: a.nanoseconds - b.nanoseconds)
+    }
+}
+
+/// The generated review: one repository, four people each with their own
+/// open `ReviewRepository`, one proposal, and a growing number of
+/// suggestions that each change one line of the round's current text.
+final class Workload {
+    static let slug = "career-steps"
+    static let document = "framework.md"
+
+    /// Ana leads; everyone is in the working group (the first round's
+    /// audience and approvers, quorum 2).
+    static let ana = 0, bob = 1, carol = 2, dave = 3
+    let people = [
+        Person(name: "Ana Lima", email: "ana@example.com"),
+        Person(name: "Bob Stone", email: "bob@example.com"),
+        Person(name: "Carol Diaz", email: "carol@example.com"),
+        Person(name: "Dave Okafor", email: "dave@example.com"),
+    ]
+
+    let repositoryPath: String
+    private var repos: [ReviewRepository] = []
+    /// The round head's text, split at "\n" (so joining restores it exactly).
+    private var lines: [String] = []
+    /// Lines a suggestion may edit: non-blank, and never two adjacent ones,
+    /// so edits of different entries always merge cleanly three-way.
+    private(set) var editable: [Int] = []
+    private var rng = SplitMix64(state: 20_240_601)
+    /// Makes every edit's text unique: " (rev N)".
+    private var serial = 0
+
+    /// Suggestions and events in the repository, whoever made them.
+    private(set) var suggestionCount = 0
+    private(set) var eventCount = 0
+    private(set) var mergeCount = 0
+
+    var suggestClock = OperationClock()
+    var approveClock = OperationClock()
+    var mergeClock = OperationClock()
+
+    init(repositoryPath: String) {
+        self.repositoryPath = repositoryPath
+    }
+
+    func repository(_ person: Int) -> ReviewRepository { repos[person] }
+
+    /// `quorum init`, three `member add`s and `propose`, in-process.
+    func setUp(proposal text: String) throws {
+        let (lead, _) = try ReviewRepository.initialize(at: repositoryPath, environment: people[Workload.ana].identity)
+        repos = [lead]
+        eventCount += 1
+        for person in people.dropFirst() {
+            try lead.addMember(email: person.email, name: person.name, groups: ["working-group"], lead: false)
+            eventCount += 1
+        }
+        for person in people.dropFirst() {
+            repos.append(try ReviewRepository.open(at: repositoryPath, environment: person.identity))
+        }
+        _ = try lead.propose(
+            slug: Workload.slug, title: "Engineering Career Steps",
+            documents: [DocumentInput(name: Workload.document, text: Data(text.utf8), source: "bench")])
+        eventCount += 1
+        lines = text.components(separatedBy: "\n")
+        var last = -2
+        for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty && index - last >= 2 {
+            editable.append(index)
+            last = index
+        }
+        guard editable.count >= 4 else { throw BenchError("the proposal text needs at least 4 separated non-blank lines to edit") }
+    }
+
+    /// Re-reads the round head's text (after other processes merged).
+    func refreshText() throws {
+        let data = try repos[Workload.ana].text(slug: Workload.slug, document: Workload.document)
+        let text = String(decoding: data, as: UTF8.self)
+        let fresh = text.components(separatedBy: "\n")
+        guard fresh.count == lines.count else { throw BenchError("the round's text changed its line count (\(lines.count) → \(fresh.count))") }
+        lines = fresh
+    }
+
+    /// The current text with " (rev N)" appended to editable line `slot`.
+    func editedText(slot: Int) -> (text: String, line: Int, serial: Int) {
+        serial += 1
+        let line = editable[slot % editable.count]
+        var copy = lines
+        copy[line] += " (rev \(serial))"
+        return (copy.joined(separator: "\n"), line, serial)
+    }
+
+    /// A new suggestion by `author` editing editable line `slot`; returns its
+    /// id and its full text.
+    @discardableResult
+    func suggest(by author: Int, slot: Int) throws -> (id: String, text: String) {
+        let edit = editedText(slot: slot)
+        let start = nowNanoseconds()
+        let result = try repos[author].suggest(
+            slug: Workload.slug, message: "Revise line \(edit.line + 1) (rev \(edit.serial))",
+            documents: [DocumentInput(name: Workload.document, text: Data(edit.text.utf8), source: "bench")])
+        suggestClock.nanoseconds += nowNanoseconds() - start
+        suggestClock.count += 1
+        suggestionCount += 1
+        eventCount += 1
+        return (result.id, edit.text)
+    }
+
+    func approve(_ id: String, by person: Int) throws {
+        let start = nowNanoseconds()
+        _ = try repos[person].approve(id, message: nil)
+        approveClock.nanoseconds += nowNanoseconds() - start
+        approveClock.count += 1
+        eventCount += 1
+    }
+
+    /// Merges in-process; `text` (the suggestion's text) becomes the round's
+    /// when the merge was a fast-forward of the text.
+    func merge(_ id: String, by person: Int, text: String?) throws {
+        let start = nowNanoseconds()
+        let result = try repos[person].merge(id)
+        mergeClock.nanoseconds += nowNanoseconds() - start
+        mergeClock.count += 1
+        eventCount += 1
+        mergeCount += 1
+        if result.threeWay || text == nil {
+            try refreshText()
+        } else if let text {
+            lines = text.components(separatedBy: "\n")
+        }
+    }
+
+    /// The three people other than `person`, in rotation.
+    func others(of person: Int) -> [Int] { (1...3).map { (person + $0) % 4 } }
+
+    /// Grows the workload to `size` suggestions: each edits one line of the
+    /// round's current text, gets two approvals from people other than its
+    /// author, and about one in ten is merged straight away (so the round
+    /// head moves and later merges of older suggestions are three-way).
+    func grow(to size: Int, progress: (Int) -> Void) throws {
+        var index = suggestionCount
+        while suggestionCount < size {
+            let author = index % 4
+            let reviewers = others(of: author)
+            let slot = rng.below(editable.count)
+            let mergeIt = rng.below(10) == 0
+            let made = try suggest(by: author, slot: slot)
+            try approve(made.id, by: reviewers[0])
+            try approve(made.id, by: reviewers[1])
+            if mergeIt { try merge(made.id, by: reviewers[2], text: made.text) }
+            index += 1
+            progress(suggestionCount)
+        }
+    }
+
+    /// `count` suggestions by `author`, no approvals: ids.
+    func freshSuggestions(_ count: Int, by author: Int) throws -> [String] {
+        try (0..<count).map { try suggest(by: author, slot: $0 % editable.count).id }
+    }
+
+    /// Up to `count` suggestions by Dave, each on its own line and each
+    /// approved by Bob and Carol; then the round head is moved by merging one
+    /// more suggestion (on yet another line), so merging any of them is a
+    /// clean three-way merge. Returns their ids (fewer than `count` when the
+    /// text has too few lines for them all to be independent).
+    func approvedSuggestions(_ count: Int) throws -> [String] {
+        let batch = min(count, editable.count - 1)
+        let first = rng.below(editable.count)
+        var ids: [String] = []
+        for offset in 0..<batch {
+            let id = try suggest(by: Workload.dave, slot: first + offset).id
+            try approve(id, by: Workload.bob)
+            try approve(id, by: Workload.carol)
+            ids.append(id)
+        }
+        let mover = try suggest(by: Workload.ana, slot: first + batch)
+        try approve(mover.id, by: Workload.bob)
+        try approve(mover.id, by: Workload.carol)
+        try merge(mover.id, by: Workload.dave, text: mover.text)
+        return ids
+    }
+
+    /// Texts for suggestions made by other processes: written under
+    /// `directory`, each the current text with one new edit.
+    func writeSuggestionTexts(_ count: Int, into directory: String, tag: String) throws -> [String] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try (0..<count).map { index in
+            let path = (directory as NSString).appendingPathComponent("\(tag)-\(index).md")
+            try Data(editedText(slot: index).text.utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+    }
+
+    /// Bookkeeping for what other processes did.
+    func noteExternal(suggestions: Int = 0, events: Int = 0, merges: Int = 0) {
+        suggestionCount += suggestions
+        eventCount += events
+        mergeCount += merges
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Commit a pair edit straight to the open round.",
+            discussion: """
+                For changes two people wrote together at one keyboard. Recorded with a \
+                Co-authored-by: trailer. Allowed only when the round's policy allows \
+                pair edits (by default: the first round only); otherwise make a \
+                suggestion with 'quorum suggest --pair EMAIL'.
+                """)
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @Option(name: .shortAndLong, help: "What the edit does.")
+        var message: String
+
+        @Option(help: ArgumentHelp("The email of the person you wrote it with.", valueName: "EMAIL"))
+        var pair: String
+
+        @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its new text; repeat for several.", valueName: "DOC=PATH"))
+        var files: [FileArgument] = []
+
+        @OptionGroup var options: CommonOptions
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
+        }
+
+        func run() throws {
+            let result = try options.open().pairEdit(slug: slug, message: message, pair: pair, documents: try files.readAll())
+            if options.json { return try Output.json(result) }
+            print("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
+        }
+    }
+}

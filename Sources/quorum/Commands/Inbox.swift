@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Inbox: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What waits for you: approvals you owe, your suggestions to merge or fix, objections to resolve.",
+            discussion: "Oldest first. You are who git says you are (GIT_AUTHOR_EMAIL, then user.email).")
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let (person, items) = try options.open().inbox()
+            if options.json {
+                struct Result: Encodable { let person: String; let items: [InboxItem] }
+                return try Output.json(Result(person: person, items: items))
+            }
+            if items.isEmpty {
+                print("Nothing waits for \(person).")
+                return
+            }
+            let verbs: [InboxItem.Reason: String] = [
+                .approve: "approve?", .merge: "merge", .revise: "revise", .objected: "answer", .resolve: "resolve?",
+            ]
+            for item in items {
+                let s = item.suggestion
+                print("\(Output.short(s.id))  \(Output.pad(verbs[item.reason] ?? "", 9)) \(Output.pad(s.slug, 16)) \(s.title) - \(item.detail)")
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Revise: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a revision to a suggestion (its author or a co-author).",
+            discussion: """
+                Give the new full text of each changed document with --file DOC=PATH. \
+                The revision is written on the same base as the suggestion — or, when \
+                the suggestion is conflicted, on the round's current text (get it with \
+                'quorum cat SLUG'), which resolves the conflict. Approvals of earlier \
+                revisions stop counting (shown as stale) unless the change is exactly \
+                the same.
+                """)
+
+        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        var id: String
+
+        @Option(name: .shortAndLong, help: "What changed in this revision (first line: the suggestion's new title).")
+        var message: String
+
+        @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its new text; repeat for several.", valueName: "DOC=PATH"))
+        var files: [FileArgument] = []
+
+        @OptionGroup var options: CommonOptions
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
+        }
+
+        func run() throws {
+            let result = try options.open().revise(id, message: message, documents: try files.readAll())
+            if options.json { return try Output.json(result) }
+            Output.revision(result, verb: "Revised")
+        }
+    }
+
+    struct Rebase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a suggestion onto its round's current text.",
+            discussion: """
+                Makes a three-way merge of the suggestion onto the round head. When the \
+                change stays the same (same patch id) its approvals carry over. When it \
+                conflicts, the suggestion becomes conflicted (exit 1), the documents and \
+                lines are named, and its author resolves it with 'quorum revise'.
+                """)
+
+        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        var id: String
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let result = try options.open().rebase(id)
+            if options.json { return try Output.json(result) }
+            Output.revision(result, verb: "Rebased")
+        }
+    }
+}
+
+extension Output {
+    static func revision(_ r: RevisionResult, verb: String) {
+        print("\(verb) \(short(r.suggestion)): revision \(r.revision) (\(short(r.commit)) on \(short(r.base))), now \(r.state.rawValue)")
+        if !r.approvalsKept.isEmpty { print("Approvals still counting: \(r.approvalsKept.joined(separator: ", "))") }
+        if !r.approvalsStale.isEmpty { print("Approvals now stale (approved an older revision): \(r.approvalsStale.joined(separator: ", "))") }
+    }
+}
