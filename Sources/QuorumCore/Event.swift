@@ -13,6 +13,10 @@ public struct EventRecord: Codable, Sendable, Equatable {
         case member
         // proposal chain
         case propose
+        /// A lead opens the next round at the open round's head and closes it.
+        case fork
+        /// A lead cuts an official version (an annotated tag on a round head).
+        case cut
         // suggestion chain
         case suggest
         case revise
@@ -54,6 +58,9 @@ public struct EventRecord: Codable, Sendable, Equatable {
     /// Where a comment points, and the comment it answers.
     public var anchor: CommentAnchor?
     public var reply: String?
+    /// An official version's name and tag (cut).
+    public var version: String?
+    public var tag: String?
 
     public init(type: Kind) { self.type = type }
 }

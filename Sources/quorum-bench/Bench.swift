@@ -11,9 +11,13 @@ final class Bench {
     let workload: Workload
     var report: BenchReport
     let started = nowNanoseconds()
+    let spawner: SpawnServer
+    /// The spawn server's own anonymous memory, the least any child can show.
+    var spawnerAnonKiB = 0
 
-    init(options: BenchOptions) throws {
+    init(options: BenchOptions, spawner: SpawnServer) throws {
         self.options = options
+        self.spawner = spawner
         if let directory = options.directory {
             root = directory
             ownsRoot = false
@@ -51,6 +55,7 @@ final class Bench {
         Bench.log(String(format: "set up (init, 3 members, propose): %.0f ms; %d editable lines", Double(nowNanoseconds() - setUpStart) / 1e6, workload.editable.count))
         // Page the binary and its libraries in before anything is timed.
         _ = try runQuorum(["--version"], as: Workload.ana)
+        Bench.log(String(format: "spawn server: %.1f MiB anonymous memory (no child's peak can read lower)", Double(spawnerAnonKiB) / 1024))
 
         for size in options.sizes {
             try generate(to: size)
@@ -133,7 +138,12 @@ final class Bench {
     func runQuorum(_ arguments: [String], as person: Int, stdout: String? = nil) throws -> ChildRun {
         let stderrPath = (scratch as NSString).appendingPathComponent("stderr")
         let full = arguments == ["--version"] ? arguments : arguments + ["--repo", repositoryPath]
-        let run = try spawnAndWait(options.quorum, full, environment: environment(for: person), stdoutPath: stdout, stderrPath: stderrPath)
+        let response = try spawner.run(SpawnRequest(
+            executable: options.quorum, arguments: full, environment: environment(for: person), stdoutPath: stdout, stderrPath: stderrPath))
+        spawnerAnonKiB = response.serverAnonKiB
+        let run = ChildRun(
+            exitStatus: response.exitStatus, signal: response.signal, wallMilliseconds: response.wallMilliseconds,
+            cpuMilliseconds: response.cpuMilliseconds, maxRSSKiB: response.maxRSSKiB)
         guard run.succeeded else {
             let message = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
             throw BenchError("quorum \(full.joined(separator: " ")) failed (exit \(run.exitStatus), signal \(run.signal)): \(message)")
