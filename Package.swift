@@ -10,7 +10,9 @@ let package = Package(
         .executable(name: "quorum-bench", targets: ["quorum-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Markdown to HTML for `quorum export --format html`.
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // The C library, found through pkg-config (Debian: libgit2-dev).
@@ -22,7 +24,7 @@ let package = Package(
         // The only code that touches libgit2 pointers.
         .target(name: "QuorumGit", dependencies: ["CLibGit2"]),
         // The review domain: proposals, rounds, suggestions, approvals, events.
-        .target(name: "QuorumCore", dependencies: ["QuorumGit"]),
+        .target(name: "QuorumCore", dependencies: ["QuorumGit", .product(name: "Ink", package: "Ink")]),
         // The command-line tool: parsing and printing only.
         .executableTarget(
             name: "quorum",

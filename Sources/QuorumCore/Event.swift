@@ -21,6 +21,8 @@ public struct EventRecord: Codable, Sendable, Equatable {
         case suggest
         case revise
         case rebase
+        /// A fork carried the suggestion into the new round (rebased onto it).
+        case carry
         case conflict
         case approve
         case revoke

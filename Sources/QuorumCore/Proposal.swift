@@ -24,6 +24,18 @@ public struct Round: Sendable, Codable {
     public let branch: String
     public let opened: Date
     public var closed: Bool
+    public var closedAt: Date?
+    public let openedBy: String
+}
+
+/// An official version as recorded by `cut`.
+public struct VersionRecord: Sendable, Codable {
+    public let version: String
+    public let tag: String
+    public let commit: String
+    public let round: Int
+    public let date: Date
+    public let by: String
 }
 
 /// A document under review: `Proposals/<slug>/`, folded from its chain
@@ -34,6 +46,7 @@ public struct Proposal: Sendable {
     public private(set) var author: Signature?
     public private(set) var documents: [String] = []
     public private(set) var rounds: [Round] = []
+    public private(set) var versions: [VersionRecord] = []
     public let metaHead: ObjectID
 
     init(slug: String, head: ObjectID, events: [Event]) {
@@ -47,6 +60,14 @@ public struct Proposal: Sendable {
                 author = event.actor
                 documents = record.documents ?? []
                 if let info = record.roundInfo { open(info, at: event.actor) }
+            case .fork:
+                if let info = record.roundInfo, info.number == (rounds.last?.number ?? 0) + 1 { open(info, at: event.actor) }
+            case .cut:
+                if let version = record.version, let tag = record.tag, let commit = record.commit {
+                    versions.append(VersionRecord(
+                        version: version, tag: tag, commit: commit, round: record.round ?? 0,
+                        date: Date(timeIntervalSince1970: TimeInterval(event.actor.time)), by: event.actor.email))
+                }
             default:
                 continue
             }
@@ -54,11 +75,15 @@ public struct Proposal: Sendable {
     }
 
     private mutating func open(_ info: RoundRecord, at actor: Signature) {
-        for index in rounds.indices { rounds[index].closed = true }
+        let now = Date(timeIntervalSince1970: TimeInterval(actor.time))
+        for index in rounds.indices where !rounds[index].closed {
+            rounds[index].closed = true
+            rounds[index].closedAt = now
+        }
         rounds.append(Round(
             number: info.number, name: info.name, audience: info.audience, approvers: info.approvers,
             quorum: info.quorum, pairEdits: info.pairEdits ?? (info.number == 1), branch: Layout.roundBranch(slug, info.number),
-            opened: Date(timeIntervalSince1970: TimeInterval(actor.time)), closed: false))
+            opened: now, closed: false, closedAt: nil, openedBy: actor.email))
     }
 
     /// The round that accepts suggestions now.
@@ -86,6 +111,7 @@ public enum Layout {
         "\(proposalsPrefix)\(slug)/suggestions/\(id.hex)/revs/\(number)"
     }
     public static func roundBranch(_ slug: String, _ number: Int) -> String { "refs/heads/quorum/\(slug)/\(number)" }
+    public static func versionTag(_ slug: String, _ version: String) -> String { "refs/tags/rfc/\(slug)/\(version)" }
     public static func documentPath(_ slug: String, _ document: String) -> String { "Proposals/\(slug)/\(document)" }
 
     static let allProposalMetas = "\(proposalsPrefix)*/meta"

@@ -219,19 +219,16 @@ extension ReviewRepository {
         return entries
     }
 
-    /// The current text of a document, byte for byte. With no document
-    /// named, the proposal must have exactly one.
+    /// The current text of a document, byte for byte (of the open round,
+    /// or of round `number`). With no document named, the proposal must
+    /// have exactly one.
     public func text(slug: String, document: String?, round number: Int? = nil) throws -> Data {
-        let proposal = try proposal(slug)
-        let round: Round
-        if let number {
-            guard let found = proposal.round(number) else { throw QuorumError.usage("proposal '\(slug)' has no round \(number)") }
-            round = found
-        } else {
-            guard let open = proposal.openRound ?? proposal.rounds.last else { throw QuorumError(.failure, "proposal '\(slug)' has no rounds") }
-            round = open
-        }
-        let docs = try documents(in: git.commit(roundHead(round)).tree, slug: slug)
+        try text(slug: slug, document: document, at: number.map(Snapshot.round) ?? .current)
+    }
+
+    /// A document's text at a snapshot (open round, a round, a version).
+    public func text(slug: String, document: String?, at snapshot: Snapshot) throws -> Data {
+        let docs = try documents(in: git.commit(commit(of: snapshot, slug: slug)).tree, slug: slug)
         let name: String
         if let document {
             try Validation.checkDocumentPath(document)
@@ -242,7 +239,7 @@ extension ReviewRepository {
             throw QuorumError.usage("proposal '\(slug)' has \(docs.count) documents; name one", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
         }
         guard let blob = docs[name] else {
-            throw QuorumError.usage("proposal '\(slug)' has no document '\(name)'", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
+            throw QuorumError.usage("proposal '\(slug)' has no document '\(name)' in \(snapshot)", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
         }
         return try git.readBlob(blob)
     }

@@ -93,7 +93,13 @@ public struct Suggestion: Sendable {
         for event in events {
             let record = event.record
             switch record.type {
-            case .suggest, .revise, .rebase:
+            case .suggest, .revise, .rebase, .carry:
+                if record.type == .carry, let next = record.round { round = next }
+                if record.type == .carry, record.revision == nil {
+                    // Carried, but its change did not apply to the new round.
+                    conflictedWith = record.base.flatMap(ObjectID.init(hex:))
+                    continue
+                }
                 guard let commit = record.revision.flatMap(ObjectID.init(hex:)),
                       let base = record.base.flatMap(ObjectID.init(hex:)) else {
                     throw QuorumError(.failure, "suggestion \(id.short): event \(event.id.short) lacks its revision")

@@ -417,6 +417,40 @@ public final class Repository {
         _ = git_refdb_compress(refdb)
     }
 
+    // MARK: Tags
+
+    /// Creates an annotated tag `name` (short, without `refs/tags/`) on a
+    /// commit. Never moves an existing tag: throws a `GitError` whose
+    /// `isExists` is true when the name is taken.
+    public func createAnnotatedTag(_ name: String, on commit: ObjectID, tagger: Signature, message: String) throws -> ObjectID {
+        var raw = commit.raw
+        var target: OpaquePointer?
+        try check("git_object_lookup", git_object_lookup(&target, handle, &raw, GIT_OBJECT_COMMIT))
+        defer { git_object_free(target) }
+        let sig = try makeSignature(tagger)
+        defer { git_signature_free(sig) }
+        var oid = git_oid()
+        try check("git_tag_create", git_tag_create(&oid, handle, name, target, sig, message, 0))
+        return ObjectID(oid)
+    }
+
+    /// An annotated tag's target, tagger and message; nil for a lightweight tag.
+    public func annotatedTag(_ id: ObjectID) throws -> (target: ObjectID, tagger: Signature?, message: String)? {
+        var raw = id.raw
+        var tag: OpaquePointer?
+        let result = git_tag_lookup(&tag, handle, &raw)
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EINVALIDSPEC.rawValue { return nil }
+        if result < 0 {
+            // Not a tag object (a lightweight tag points at a commit).
+            return nil
+        }
+        defer { git_tag_free(tag) }
+        let target = ObjectID(git_tag_target_id(tag).pointee)
+        let tagger = git_tag_tagger(tag).map { Signature($0) }
+        let message = git_tag_message(tag).map { String(cString: $0) } ?? ""
+        return (target, tagger, message)
+    }
+
     // MARK: Merging and diffing
 
     /// Three-way merge of trees; a clean result is written as a tree.

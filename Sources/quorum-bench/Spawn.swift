@@ -149,7 +149,7 @@ final class SpawnServer {
         let errors = open(request.stderrPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         defer { [input, output, errors].forEach { if $0 >= 0 { close($0) } } }
         guard input >= 0, output >= 0, errors >= 0 else { throw BenchError("cannot open the child's output files: \(String(cString: strerror(errno)))") }
-        let path = strdup(request.executable)
+        guard let path = strdup(request.executable) else { throw BenchError("out of memory") }
         defer { free(path) }
 
         let start = nowNanoseconds()
@@ -160,7 +160,7 @@ final class SpawnServer {
             dup2(errors, 2)
             argv.withUnsafeBufferPointer { a in
                 envp.withUnsafeBufferPointer { e in
-                    _ = execve(path, a.baseAddress, e.baseAddress)
+                    _ = execve(path, a.baseAddress!, e.baseAddress!)
                 }
             }
             _exit(127)

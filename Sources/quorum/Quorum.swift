@@ -20,6 +20,7 @@ struct Quorum: ParsableCommand {
         subcommands: [
             Init.self, Members.self, Propose.self, Suggest.self, Revise.self, Rebase.self, Approve.self,
             Object.self, Resolve.self, Withdraw.self, Reject.self, Merge.self, Edit.self, Comment.self,
+            Fork.self, Rounds.self, Cut.self, Versions.self, Diff.self, Export.self,
             Status.self, List.self, Inbox.self, Show.self, Log.self, Cat.self,
         ]
     )

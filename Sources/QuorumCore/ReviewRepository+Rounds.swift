@@ -1,0 +1,188 @@
+import Foundation
+import QuorumGit
+
+/// Which open suggestions a fork takes into the new round.
+public enum CarryChoice: Sendable, Equatable {
+    case all
+    case none
+    case some([String])
+}
+
+/// A suggestion a fork carried into the new round.
+public struct CarriedSuggestion: Codable, Sendable {
+    public let id: String
+    public let title: String
+    /// Approvals that still count in the new round (a pure rebase by an approver of it).
+    public let approvalsKept: [String]
+    /// Its change did not apply to the new round's text; its author must revise it.
+    public let conflicted: Bool
+}
+
+/// What `fork` did.
+public struct ForkResult: Codable, Sendable {
+    public let id: String
+    public let slug: String
+    public let round: Round
+    public let closedRound: Int
+    public let carried: [CarriedSuggestion]
+    public let leftBehind: [String]
+    public let warnings: [String]
+}
+
+/// A round as `rounds` reports it.
+public struct RoundReport: Codable, Sendable {
+    public let round: Round
+    public let head: String?
+    public let suggested: Int
+    public let merged: Int
+    public let open: Int
+}
+
+extension ReviewRepository {
+    /// Opens round k+1 of a proposal at round k's head for a wider audience,
+    /// and closes round k (leads only). Open suggestions are carried
+    /// forward (rebased onto the new round; approvals kept only for a pure
+    /// rebase) or left behind in the closed round, as `carry` says. A new
+    /// audience that leaves out an earlier audience is a warning, or a
+    /// refusal with `strict`.
+    public func fork(
+        slug: String, name: String, audience: [String], approvers: [String]?, quorum: Int?,
+        carry: CarryChoice, strict: Bool, pairEdits: Bool? = nil
+    ) throws -> ForkResult {
+        try Validation.checkSlug(name, what: "round name")
+        guard !audience.isEmpty else { throw QuorumError.usage("give the new round's audience with --audience GROUP") }
+        for group in audience + (approvers ?? []) { try Validation.checkSlug(group, what: "group name") }
+        if let quorum, !(1...20).contains(quorum) { throw QuorumError.usage("--quorum must be between 1 and 20") }
+        let actor = try identity()
+        let roster = try roster()
+        guard roster.isLead(actor.email) else {
+            throw QuorumError.refused("only leads may fork a round; \(actor.email) is not a lead")
+        }
+        var proposal = try proposal(slug)
+        guard let current = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round to fork") }
+        var warnings: [String] = []
+        let earlier = Set(proposal.rounds.flatMap(\.audience))
+        let missing = earlier.subtracting(audience).sorted()
+        if !missing.isEmpty {
+            let text = "the new audience leaves out \(missing.joined(separator: ", ")), who were the audience of an earlier round"
+            if strict { throw QuorumError.refused(text, remedy: "add them with --audience, or fork without --strict") }
+            warnings.append(text)
+        }
+        let finalApprovers = (approvers?.isEmpty ?? true) ? current.approvers : Array(Set(approvers ?? [])).sorted()
+        let known = Set(roster.members.flatMap(\.groups))
+        for group in Set(audience + finalApprovers).sorted() where !known.contains(group) {
+            warnings.append("group '\(group)' has nobody in it yet (add people with 'quorum member add EMAIL --group \(group)')")
+        }
+        // Which suggestions go forward.
+        let live = try list(slug: slug).filter { $0.round == current.number && !$0.state.isFinal }
+        let chosen: [SuggestionSummary]
+        switch carry {
+        case .all: chosen = live
+        case .none: chosen = []
+        case .some(let prefixes):
+            chosen = try prefixes.map { prefix in
+                let (s, id) = try resolve(prefix)
+                guard s == slug, let match = live.first(where: { $0.id == id.hex }) else {
+                    throw QuorumError.usage("suggestion \(prefix) is not an open suggestion of round \(current.number) of '\(slug)'")
+                }
+                return match
+            }
+        }
+        let head = try roundHead(current)
+        let number = current.number + 1
+        let info = RoundRecord(
+            number: number, name: name, audience: Array(Set(audience)).sorted(), approvers: finalApprovers,
+            quorum: quorum ?? roster.policy.quorum, pairEdits: pairEdits)
+        let branch = Layout.roundBranch(slug, number)
+        if let existing = try git.referenceTarget(branch) {
+            guard existing == head else {
+                throw QuorumError.refused("branch \(branch) exists already and is not at round \(current.number)'s head", remedy: "remove it with 'git update-ref -d \(branch)' if it is left over from an interrupted fork")
+            }
+        } else {
+            do {
+                try git.updateReference(branch, to: head, expected: nil, message: "quorum: fork")
+            } catch let error as GitError where error.isLostRace {
+                throw QuorumError.refused("another fork of '\(slug)' is under way")
+            }
+        }
+        var record = EventRecord(type: .fork)
+        record.slug = slug
+        record.roundInfo = info
+        record.commit = head.hex
+        record.round = current.number
+        let event: ObjectID = try retryingLostRaces {
+            let fresh = try self.proposal(slug)
+            guard fresh.openRound?.number == current.number else {
+                throw QuorumError.refused("round \(current.number) of '\(slug)' was forked by someone else just now")
+            }
+            return try append(
+                record, to: Layout.proposalMeta(slug),
+                summary: "Fork \(slug) round \(number) (\(name)) for \(info.audience.joined(separator: ", "))",
+                trailers: [("Proposal", slug), ("Round", "\(number) \(name)"), ("Closes-Round", String(current.number)), ("Commit", head.hex)],
+                actor: actor, parent: fresh.metaHead)
+        }
+        proposal = try self.proposal(slug)
+        guard let newRound = proposal.round(number) else {
+            throw QuorumError(.failure, "round \(number) of '\(slug)' was not recorded")
+        }
+        var carried: [CarriedSuggestion] = []
+        for summary in chosen {
+            guard let id = ObjectID(hex: summary.id) else { continue }
+            carried.append(try carryForward(slug: slug, id: id, to: newRound, head: head, actor: actor, roster: roster))
+        }
+        let carriedIDs = Set(carried.map(\.id))
+        return ForkResult(
+            id: event.hex, slug: slug, round: newRound, closedRound: current.number, carried: carried,
+            leftBehind: live.map(\.id).filter { !carriedIDs.contains($0) }, warnings: warnings)
+    }
+
+    /// Rebases one suggestion onto the new round's first head and records it there.
+    private func carryForward(slug: String, id: ObjectID, to round: Round, head: ObjectID, actor: Signature, roster: Roster) throws -> CarriedSuggestion {
+        try retryingLostRaces {
+            let suggestion = try suggestion(slug, id)
+            let current = suggestion.currentRevision
+            var record = EventRecord(type: .carry)
+            record.round = round.number
+            record.base = head.hex
+            var conflicted = false
+            if suggestion.conflictedWith == nil, current.base == head {
+                record.revision = current.commit.hex
+                record.patchId = current.patchID?.hex
+            } else {
+                do {
+                    guard suggestion.conflictedWith == nil else { throw QuorumError.refused("conflicted") }
+                    let tree = try mergedTree(slug: slug, base: current.base, head: head, revision: current.commit, subject: "suggestion \(id.short)")
+                    let original = try git.commit(current.commit)
+                    let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message)
+                    try pin(Layout.revisionPin(slug, id, suggestion.revisions.count + 1), to: commit)
+                    record.revision = commit.hex
+                    record.patchId = try git.patchID(from: git.commit(head).tree, to: tree).hex
+                } catch let refusal as QuorumError where refusal.kind == .refused {
+                    conflicted = true
+                }
+            }
+            try append(
+                record, to: Layout.suggestionMeta(slug, id), summary: "Carry into round \(round.number): \(suggestion.title)",
+                trailers: [("Suggestion", id.hex), ("Round", String(round.number))] + (record.revision.map { [("Revision", $0)] } ?? []),
+                actor: actor, parent: suggestion.metaHead)
+            let after = try self.suggestion(slug, id)
+            return CarriedSuggestion(
+                id: id.hex, title: suggestion.title,
+                approvalsKept: after.approvals(in: round, roster: roster).filter(\.counts).map(\.approver.email),
+                conflicted: conflicted)
+        }
+    }
+
+    /// Every round of a proposal with its audience, approvers, quorum,
+    /// dates and counts.
+    public func rounds(slug: String) throws -> [RoundReport] {
+        let proposal = try proposal(slug)
+        let summaries = try list(slug: slug)
+        return try proposal.rounds.map { round in
+            let mine = summaries.filter { $0.round == round.number }
+            return RoundReport(
+                round: round, head: try git.referenceTarget(round.branch)?.hex, suggested: mine.count,
+                merged: mine.filter { $0.state == .merged }.count, open: mine.filter { !$0.state.isFinal }.count)
+        }
+    }
+}

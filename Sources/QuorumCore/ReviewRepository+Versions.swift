@@ -1,0 +1,236 @@
+import Foundation
+import QuorumGit
+
+/// A point in a proposal's life whose text can be read: the open round's
+/// head, a round's head, or an official version.
+public enum Snapshot: Sendable, Equatable, CustomStringConvertible {
+    case current
+    case round(Int)
+    case version(String)
+
+    /// Parses `r2` / `round-2` / `2` as a round, anything else as a version.
+    public init(parsing text: String) {
+        let lowered = text.lowercased()
+        for prefix in ["round-", "round", "r", ""] where lowered.hasPrefix(prefix) {
+            if let number = Int(lowered.dropFirst(prefix.count)), number > 0 {
+                self = .round(number)
+                return
+            }
+        }
+        self = .version(text)
+    }
+
+    public var description: String {
+        switch self {
+        case .current: return "the open round"
+        case .round(let n): return "round \(n)"
+        case .version(let v): return "version \(v)"
+        }
+    }
+}
+
+/// One accepted change, for changelogs.
+public struct ChangeEntry: Codable, Sendable {
+    public let commit: String
+    public let title: String
+    public let suggestion: String?
+    public let author: String
+    public let approvers: [String]
+    public let coAuthors: [String]
+}
+
+/// What `cut` made.
+public struct CutResult: Codable, Sendable {
+    public let id: String
+    public let slug: String
+    public let version: String
+    public let tag: String
+    public let commit: String
+    public let round: Int
+    public let changelog: [ChangeEntry]
+    public let credits: [String]
+    public let message: String
+}
+
+/// An official version as `versions` reports it.
+public struct VersionReport: Codable, Sendable {
+    public let version: String
+    public let tag: String
+    public let commit: String
+    public let date: Int64
+    public let by: String
+    public let round: Int?
+    public let title: String
+}
+
+extension ReviewRepository {
+    /// Checks a version name: lower-case letters, digits, dots and dashes,
+    /// starting with a letter, and not of the form r<N> (which names rounds).
+    public static func checkVersion(_ version: String) throws {
+        let bytes = Array(version.utf8)
+        let ok = !bytes.isEmpty && bytes.count <= 32 && (97...122).contains(bytes[0])
+            && bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 46 || $0 == 45 }
+            && !version.contains("..") && !version.hasSuffix(".") && !version.hasSuffix(".lock")
+        guard ok, case .version = Snapshot(parsing: version) else {
+            throw QuorumError.usage("illegal version name '\(version)'", remedy: "use a name such as v1, v1.1 or v2-final (lower case, starting with a letter; r<N> names a round)")
+        }
+    }
+
+    /// Cuts an official version: an immutable annotated tag
+    /// `rfc/<slug>/<version>` on the open round's head whose message holds
+    /// the changelog since the previous version and the credits (leads
+    /// only). Refused while suggestions in the round are approved but
+    /// unmerged, unless `force`.
+    public func cut(slug: String, version: String, notes: String?, force: Bool) throws -> CutResult {
+        try Self.checkVersion(version)
+        let noteText = try notes.map(Validation.checkMessage)
+        let actor = try identity()
+        let roster = try roster()
+        guard roster.isLead(actor.email) else { throw QuorumError.refused("only leads may cut a version; \(actor.email) is not a lead") }
+        let proposal = try proposal(slug)
+        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+        let tagRef = Layout.versionTag(slug, version)
+        if try git.referenceTarget(tagRef) != nil {
+            throw QuorumError.refused("version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1")
+        }
+        let pending = try list(slug: slug, state: .approved).filter { $0.round == round.number }
+        if !pending.isEmpty && !force {
+            throw QuorumError.refused(
+                "round \(round.number) has approved suggestions not merged yet: " + pending.map { "\(String($0.id.prefix(8))) \($0.title)" }.joined(separator: "; "),
+                remedy: "merge them first, or cut anyway with --force")
+        }
+        let head = try roundHead(round)
+        let previous = try versions(slug: slug).last
+        let changelog = try changes(from: previous.flatMap { ObjectID(hex: $0.commit) }, to: head)
+        let credits = try self.credits(slug: slug)
+        var message = "\(proposal.title) \(version)\n\n"
+        message += "Official version \(version) of proposal '\(slug)', cut from round \(round.number) (\(round.name)) at \(head.short).\n"
+        if let noteText { message += "\n" + noteText + "\n" }
+        message += "\nChanges since \(previous.map { "version \($0.version)" } ?? "the proposal was opened"):\n"
+        if changelog.isEmpty { message += "  (none)\n" }
+        for change in changelog {
+            message += "- \(change.title)" + (change.suggestion.map { " (suggestion \($0.prefix(8)))" } ?? "") + "\n"
+            message += "  by \(change.author)" + (change.coAuthors.isEmpty ? "" : " with \(change.coAuthors.joined(separator: ", ")))")
+            message += change.approvers.isEmpty ? " (pair edit)\n" : "; approved by \(change.approvers.joined(separator: ", "))\n"
+        }
+        message += "\nCredits:\n" + credits.map { "  \($0)\n" }.joined()
+        let tagID: ObjectID
+        do {
+            tagID = try git.createAnnotatedTag("rfc/\(slug)/\(version)", on: head, tagger: actor, message: message)
+        } catch let error as GitError where error.isExists {
+            throw QuorumError.refused("version \(version) of '\(slug)' was cut by someone else just now; versions are immutable")
+        }
+        var record = EventRecord(type: .cut)
+        record.slug = slug
+        record.version = version
+        record.tag = tagRef
+        record.commit = head.hex
+        record.round = round.number
+        record.message = noteText
+        try retryingLostRaces {
+            let fresh = try self.proposal(slug)
+            _ = try append(
+                record, to: Layout.proposalMeta(slug), summary: "Cut \(slug) \(version)",
+                trailers: [("Proposal", slug), ("Version", version), ("Commit", head.hex)], actor: actor, parent: fresh.metaHead)
+        }
+        return CutResult(
+            id: tagID.hex, slug: slug, version: version, tag: tagRef, commit: head.hex, round: round.number,
+            changelog: changelog, credits: credits, message: message)
+    }
+
+    /// The official versions of a proposal, oldest first, read from its
+    /// tags (the tags are the truth; the proposal chain adds the round).
+    public func versions(slug: String) throws -> [VersionReport] {
+        let proposal = try proposal(slug)
+        let prefix = "refs/tags/rfc/\(slug)/"
+        return try git.references(matching: prefix + "*").compactMap { ref -> VersionReport? in
+            let version = String(ref.name.dropFirst(prefix.count))
+            guard !version.contains("/") else { return nil }
+            let tag = try git.annotatedTag(ref.target)
+            let commit = tag?.target ?? ref.target
+            let when: Int64
+            if let time = tag?.tagger?.time { when = time } else { when = try git.commit(commit).committer.time }
+            return VersionReport(
+                version: version, tag: ref.name, commit: commit.hex, date: when, by: tag?.tagger?.email ?? "",
+                round: proposal.versions.last { $0.version == version }?.round,
+                title: String(tag?.message.split(separator: "\n").first ?? ""))
+        }.sorted { ($0.date, $0.version) < ($1.date, $1.version) }
+    }
+
+    /// The commit a snapshot names.
+    public func commit(of snapshot: Snapshot, slug: String) throws -> ObjectID {
+        let proposal = try proposal(slug)
+        switch snapshot {
+        case .current:
+            guard let round = proposal.openRound ?? proposal.rounds.last else { throw QuorumError(.failure, "proposal '\(slug)' has no rounds") }
+            return try roundHead(round)
+        case .round(let number):
+            guard let round = proposal.round(number) else {
+                throw QuorumError.usage("proposal '\(slug)' has no round \(number)", remedy: "it has rounds 1-\(proposal.rounds.count)")
+            }
+            return try roundHead(round)
+        case .version(let version):
+            guard let found = try versions(slug: slug).first(where: { $0.version == version }), let commit = ObjectID(hex: found.commit) else {
+                let known = try versions(slug: slug).map(\.version)
+                throw QuorumError.usage("proposal '\(slug)' has no version '\(version)'", remedy: known.isEmpty ? "none has been cut yet ('quorum cut')" : "versions: \(known.joined(separator: ", "))")
+            }
+            return commit
+        }
+    }
+
+    /// A unified diff of the proposal's text between two snapshots.
+    public func diff(slug: String, from: Snapshot, to: Snapshot) throws -> String {
+        let old = try git.commit(commit(of: from, slug: slug)).tree
+        let new = try git.commit(commit(of: to, slug: slug)).tree
+        return try git.diff(from: old, to: new)
+    }
+
+    /// The accepted changes after `start` (exclusive) up to `end`, oldest
+    /// first, read from first-parent history and trailers.
+    func changes(from start: ObjectID?, to end: ObjectID) throws -> [ChangeEntry] {
+        var entries: [ChangeEntry] = []
+        var cursor: ObjectID? = end
+        while let id = cursor, id != start {
+            let commit = try git.commit(id)
+            let trailers = Trailers.parse(commit.message)
+            let title = String(commit.message.split(separator: "\n", maxSplits: 1).first ?? "")
+            if let suggestion = trailers.first("Suggestion") {
+                entries.append(ChangeEntry(
+                    commit: id.hex, title: title, suggestion: suggestion,
+                    author: trailers.first("Suggested-by") ?? commit.author.formatted,
+                    approvers: trailers.all("Approved-by"), coAuthors: trailers.all("Co-authored-by")))
+            } else if trailers.first("Pair-edit") != nil {
+                entries.append(ChangeEntry(
+                    commit: id.hex, title: title, suggestion: nil, author: commit.author.formatted,
+                    approvers: [], coAuthors: trailers.all("Co-authored-by")))
+            }
+            if let start, try git.isAncestor(id, of: start) { break }
+            cursor = commit.parents.first
+        }
+        return entries.reversed()
+    }
+
+    /// Everyone who proposed, suggested, co-wrote, approved or commented,
+    /// as "Name <email>", in alphabetical order of name.
+    func credits(slug: String) throws -> [String] {
+        var people: [String: String] = [:]  // email → name
+        func add(_ sig: Signature) { people[sig.email.lowercased()] = people[sig.email.lowercased()] ?? sig.name }
+        let roster = try roster()
+        let proposal = try proposal(slug)
+        if let author = proposal.author { add(author) }
+        for summary in try list(slug: slug) {
+            guard let id = ObjectID(hex: summary.id) else { continue }
+            for event in try log.events(from: try git.referenceTarget(Layout.suggestionMeta(slug, id)) ?? id) {
+                switch event.record.type {
+                case .suggest, .approve, .comment, .revise, .object: add(event.actor)
+                default: break
+                }
+                for email in event.record.coAuthors ?? [] {
+                    if let member = roster.member(email) { add(Signature(name: member.name, email: member.email, time: 0)) }
+                }
+            }
+        }
+        for event in try log.read(Layout.proposalComments(slug))?.events ?? [] { add(event.actor) }
+        return people.map { "\($0.value) <\($0.key)>" }.sorted { $0.lowercased() < $1.lowercased() }
+    }
+}

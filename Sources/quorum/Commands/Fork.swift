@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Fork: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open the next review round for a wider audience (leads only).",
+            discussion: """
+                Round k+1 starts at round k's current text, and round k closes: it \
+                accepts no more suggestions, approvals or merges. --carry all (the \
+                default) rebases the open suggestions onto the new round, keeping an \
+                approval only when the change is exactly the same and its approver is \
+                an approver of the new round; --carry none leaves them behind in the \
+                closed round; or name the suggestions to carry. The new audience should \
+                include every earlier audience: leaving one out is a warning, or a \
+                refusal with --strict. Approvers default to the previous round's.
+                """)
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @Option(help: "The new round's name, e.g. managers.")
+        var name: String
+
+        @Option(name: .customLong("audience"), help: ArgumentHelp("A group that may read, suggest and comment; repeat for several.", valueName: "GROUP"))
+        var audience: [String] = []
+
+        @Option(name: .customLong("approvers"), help: ArgumentHelp("A group whose members may approve; repeat for several.", valueName: "GROUP"))
+        var approvers: [String] = []
+
+        @Option(help: "Approvals a suggestion needs in the new round (default: the policy's, 2).")
+        var quorum: Int?
+
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("all, none, or the ids of the suggestions to carry forward.", valueName: "all|none|ID"))
+        var carry: [String] = ["all"]
+
+        @Flag(help: "Refuse, instead of warning, when the new audience leaves out an earlier audience.")
+        var strict = false
+
+        @Flag(inversion: .prefixedNo, help: "Allow pair edits in the new round (default: not after the first round).")
+        var pairEdits: Bool?
+
+        @OptionGroup var options: CommonOptions
+
+        func validate() throws {
+            if audience.isEmpty { throw ValidationError("give the new round's audience with --audience GROUP") }
+            if carry.isEmpty { throw ValidationError("--carry takes all, none, or suggestion ids") }
+            if carry.count > 1 && (carry.contains("all") || carry.contains("none")) {
+                throw ValidationError("--carry takes all, none, or a list of ids, not a mix")
+            }
+        }
+
+        func run() throws {
+            let choice: CarryChoice = carry == ["all"] ? .all : carry == ["none"] ? .none : .some(carry)
+            let result = try options.open().fork(
+                slug: slug, name: name, audience: audience, approvers: approvers.isEmpty ? nil : approvers,
+                quorum: quorum, carry: choice, strict: strict, pairEdits: pairEdits)
+            for warning in result.warnings { FileHandle.standardError.write(Data("quorum: warning: \(warning)\n".utf8)) }
+            if options.json { return try Output.json(result) }
+            let r = result.round
+            print("Opened round \(r.number) (\(r.name)) of \(result.slug) on \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")); round \(result.closedRound) is closed")
+            print("Audience: \(r.audience.joined(separator: ", ")); approvers: \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
+            for c in result.carried {
+                let kept = c.approvalsKept.isEmpty ? "no approvals kept" : "approvals kept: \(c.approvalsKept.joined(separator: ", "))"
+                print("  carried \(Output.short(c.id)) \(c.title) - \(c.conflicted ? "conflicted, its author must revise it" : kept)")
+            }
+            for id in result.leftBehind { print("  left behind \(Output.short(id)) in round \(result.closedRound)") }
+        }
+    }
+
+    struct Rounds: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a proposal's review rounds.")
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let rounds = try options.open().rounds(slug: slug)
+            if options.json { return try Output.json(rounds) }
+            for report in rounds {
+                let r = report.round
+                let when = "opened \(Output.date(Int64(r.opened.timeIntervalSince1970)))" + (r.closedAt.map { ", closed \(Output.date(Int64($0.timeIntervalSince1970)))" } ?? "")
+                print("\(r.number) \(Output.pad(r.name, 16)) \(r.closed ? "closed" : "open  ")  audience \(r.audience.joined(separator: ",")); approvers \(r.approvers.joined(separator: ",")); quorum \(r.quorum)")
+                print("  \(when); \(report.suggested) suggested, \(report.merged) merged, \(report.open) open\(r.pairEdits ? "; pair edits allowed" : "")")
+            }
+        }
+    }
+}
