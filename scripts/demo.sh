@@ -16,6 +16,8 @@ as() {  # as NAME EMAIL -- run quorum as that person
 ana()   { as "Ana Lima"   ana@example.com   "$@"; }
 bob()   { as "Bob Stone"  bob@example.com   "$@"; }
 carol() { as "Carol Diaz" carol@example.com "$@"; }
+mia()   { as "Mia Okafor" mia@example.com   "$@"; }
+eli()   { as "Eli Novak"  eli@example.com   "$@"; }
 step()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 refused() {  # run a command that must be refused (exit 1), and say so
     local status=0; "$@" || status=$?
@@ -78,8 +80,61 @@ else
     cat "$work/fsck.log"; exit 1
 fi
 
-step "The final text (quorum cat career-steps)"
-ana cat career-steps
+step "Carol suggests one more idea in round 1, but nobody approves it in time"
+GIT_AUTHOR_NAME=x GIT_AUTHOR_EMAIL=x@example.com "$quorum" cat career-steps --repo "$repo" \
+    | sed 's/^## Influence$/## Influence and Leadership/' > "$work/late.md"
+late_id=$(GIT_AUTHOR_NAME="Carol Diaz" GIT_AUTHOR_EMAIL=carol@example.com "$quorum" suggest career-steps --repo "$repo" --json \
+    -m "Rename Influence" --file "$work/late.md" | id_of)
+echo "    suggestion $late_id"
+
+step "Ana forks round 2 for the managers (the working group still approves); open suggestions stay behind"
+ana member add mia@example.com --name "Mia Okafor" --group managers
+ana fork career-steps --name managers --audience working-group --audience managers --carry none
+ana rounds career-steps
+
+step "Round 1 is closed: approving the suggestion left behind there is refused"
+refused bob approve "$late_id"
+
+step "Mia, a manager, suggests a change in round 2; Bob and Carol approve; Mia merges"
+awk '/^Status:/{print "Status: draft, under review by the working group and managers"; next} {print}' \
+    <(GIT_AUTHOR_NAME=x GIT_AUTHOR_EMAIL=x@example.com "$quorum" cat career-steps --repo "$repo") > "$work/mia.md"
+mia_id=$(GIT_AUTHOR_NAME="Mia Okafor" GIT_AUTHOR_EMAIL=mia@example.com "$quorum" suggest career-steps --repo "$repo" --json \
+    -m "Managers review the draft too" --file "$work/mia.md" | id_of)
+echo "    suggestion $mia_id"
+refused mia approve "$mia_id"
+bob approve "$mia_id"
+carol approve "$mia_id"
+mia merge "$mia_id"
+
+step "Ana forks round 3 for everyone; Eli suggests; the working group approves; it merges"
+ana member add eli@example.com --name "Eli Novak" --group everyone
+ana fork career-steps --name everyone --audience working-group --audience managers --audience everyone
+GIT_AUTHOR_NAME=x GIT_AUTHOR_EMAIL=x@example.com "$quorum" cat career-steps --repo "$repo" \
+    | sed 's/^Examples:$/Examples (illustrations, not a checklist):/' > "$work/eli.md"
+eli_id=$(GIT_AUTHOR_NAME="Eli Novak" GIT_AUTHOR_EMAIL=eli@example.com "$quorum" suggest career-steps --repo "$repo" --json \
+    -m "Say that examples are illustrations" --file "$work/eli.md" | id_of)
+echo "    suggestion $eli_id"
+eli comment "$eli_id" -m "I read these as a checklist at first." --section "Delivery"
+ana approve "$eli_id"
+carol approve "$eli_id"
+eli merge "$eli_id"
+ana rounds career-steps
+
+step "Ana cuts the official version v1; the tag message is the changelog and credits"
+ana cut career-steps v1 -m "First official version of the career steps framework."
+ana versions career-steps
+git -C "$repo" cat-file -t rfc/career-steps/v1 | sed 's/^/    tag object type: /'
+
+step "Ana exports v1 as a self-contained HTML page"
+ana export career-steps --version v1 --format html -o "$work/career-steps-v1.html"
+if command -v chromium >/dev/null 2>&1; then
+    chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,1400 \
+        --screenshot="$work/career-steps-v1.png" "file://$work/career-steps-v1.html" >/dev/null 2>&1 \
+        && echo "    screenshot: $work/career-steps-v1.png"
+fi
+
+step "The final text of v1 (quorum cat career-steps --version v1)"
+ana cat career-steps --version v1
 
 echo
 echo "The demo repository is kept at $repo (delete it when done)."

@@ -143,7 +143,7 @@ extension ExportedDocument {
             <div class="kind">Quorum proposal · \(escape(slug))</div>
             <h1>\(escape(title))</h1>
             <dl>
-            <dt>Version</dt><dd>\(escape(label))</dd>
+            <dt>\(label.hasPrefix("Version") ? "Version" : "Round")</dt><dd>\(escape(label.hasPrefix("Version ") ? String(label.dropFirst(8)) : String(label.dropFirst(6))))</dd>
             <dt>Date</dt><dd>\(escape(day))</dd>
             <dt>Status</dt><dd>\(escape(status))</dd>
             </dl>
