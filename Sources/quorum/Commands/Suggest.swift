@@ -9,7 +9,9 @@ extension Quorum {
             discussion: """
                 Give the new full text of each changed document with --file DOC=PATH \
                 ('-' reads stdin). When the proposal has a single document, DOC= may be \
-                left out. The suggestion is written against the open round's current \
+                left out. With no --file, the documents you changed in the work tree \
+                under Proposals/SLUG/ are suggested, as git commit would: check out the \
+                round first ('git checkout quorum/SLUG/N'), edit, then suggest. The suggestion is written against the open round's current \
                 text and prints its id; any unique prefix of it works wherever an id \
                 is taken.
                 """)
@@ -28,13 +30,11 @@ extension Quorum {
 
         @OptionGroup var options: CommonOptions
 
-        func validate() throws {
-            if files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH (or --file PATH for a single-document proposal)") }
-        }
-
         func run() throws {
             let repo = try options.open()
-            let result = try repo.suggest(slug: slug, message: message, documents: try files.readAll(), coAuthors: pair)
+            let result = files.isEmpty
+                ? try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair)
+                : try repo.suggest(slug: slug, message: message, documents: try files.readAll(), coAuthors: pair)
             if options.json { return try Output.json(result) }
             print("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
             print(result.shortId)
