@@ -39,6 +39,13 @@ extension ReviewRepository {
                     remedy: "use --file DOC=PATH with DOC one of: \(existing.joined(separator: ", "))")
             }
             try Validation.checkDocumentPath(name)
+            for other in Set(existing).union(inputs.compactMap(\.name)) where other != name {
+                if other.hasPrefix(name + "/") || name.hasPrefix(other + "/") {
+                    throw QuorumError.usage(
+                        "document '\(name)' clashes with '\(other)': one name cannot be both a document and a folder",
+                        remedy: "choose another name for the new document")
+                }
+            }
             try Validation.checkText(input.text, source: input.source)
             guard seen.insert(name).inserted else {
                 throw QuorumError.usage("document '\(name)' is given twice")

@@ -135,42 +135,62 @@ extension ReviewRepository {
         }
     }
 
-    /// Where in a document a conflict lies, read from `git merge-file`-style markers.
+    /// Where in a document a conflict lies: the changes from the common
+    /// ancestor on each side that touch the same (or adjacent) lines, as
+    /// line ranges of the round's current text.
     func conflictRegions(_ conflict: MergeConflict, slug: String) throws -> [ConflictRegion] {
         let prefix = "Proposals/\(slug)/"
         let document = conflict.path.hasPrefix(prefix) ? String(conflict.path.dropFirst(prefix.count)) : conflict.path
-        let read = { (id: ObjectID?) throws -> Data in try id.map(self.git.readBlob) ?? Data() }
-        let ours = try read(conflict.ours)
-        let merged = try git.mergeTexts(ancestor: read(conflict.ancestor), ours: ours, theirs: read(conflict.theirs), labels: ("base", "round", "suggestion"))
-        let oursLines = String(decoding: ours, as: UTF8.self).components(separatedBy: "\n")
+        guard let ancestorID = conflict.ancestor, let oursID = conflict.ours, let theirsID = conflict.theirs else {
+            // One side added, deleted or renamed the whole document.
+            return [ConflictRegion(
+                document: document, lines: nil,
+                current: conflict.ours == nil ? "(document deleted)" : "(document changed)",
+                suggested: conflict.theirs == nil ? "(document deleted)" : "(document changed)")]
+        }
+        let ancestor = try git.readBlob(ancestorID)
+        let ours = try git.readBlob(oursID)
+        let theirs = try git.readBlob(theirsID)
+        let oursLines = lines(ours)
+        let theirsLines = lines(theirs)
+        let roundChanges = try git.lineChanges(from: ancestor, to: ours)
+        let suggestionChanges = try git.lineChanges(from: ancestor, to: theirs)
         var regions: [ConflictRegion] = []
-        var section = 0  // 0 outside, 1 ours, 2 theirs
-        var current: [String] = []
-        var suggested: [String] = []
-        for line in String(decoding: merged.text, as: UTF8.self).components(separatedBy: "\n") {
-            if line.hasPrefix("<<<<<<< ") { section = 1; current = []; suggested = []; continue }
-            if line.hasPrefix("=======") && section == 1 { section = 2; continue }
-            if line.hasPrefix(">>>>>>> ") && section == 2 {
-                section = 0
-                regions.append(ConflictRegion(
-                    document: document, lines: locate(current, in: oursLines),
-                    current: current.joined(separator: "\n"), suggested: suggested.joined(separator: "\n")))
-                continue
-            }
-            if section == 1 { current.append(line) } else if section == 2 { suggested.append(line) }
+        for mine in roundChanges {
+            let touching = suggestionChanges.filter { overlaps(mine, $0) }
+            guard !touching.isEmpty else { continue }
+            let range: ClosedRange<Int> = mine.newLines > 0
+                ? mine.newStart...(mine.newStart + mine.newLines - 1)
+                : max(mine.newStart, 1)...max(mine.newStart, 1)
+            let current = mine.newLines > 0 ? slice(oursLines, mine.newStart, mine.newLines) : "(deleted here)"
+            let suggested = touching.map { $0.newLines > 0 ? slice(theirsLines, $0.newStart, $0.newLines) : "(deleted)" }.joined(separator: " / ")
+            regions.append(ConflictRegion(document: document, lines: range, current: current, suggested: suggested))
         }
         if regions.isEmpty {
-            regions.append(ConflictRegion(document: document, lines: nil, current: conflict.ours == nil ? "(deleted)" : "(changed)", suggested: conflict.theirs == nil ? "(deleted)" : "(changed)"))
+            regions.append(ConflictRegion(document: document, lines: nil, current: "(changed)", suggested: "(changed)"))
         }
         return regions
     }
 
-    private func locate(_ needle: [String], in lines: [String]) -> ClosedRange<Int>? {
-        guard !needle.isEmpty, needle.count <= lines.count else { return nil }
-        for start in 0...(lines.count - needle.count) where Array(lines[start..<start + needle.count]) == needle {
-            return (start + 1)...(start + needle.count)
-        }
-        return nil
+    /// Whether two changes to the same ancestor touch the same or adjacent
+    /// lines (git's line merge refuses both).
+    private func overlaps(_ a: LineChange, _ b: LineChange) -> Bool {
+        // A pure insertion sits between oldStart and oldStart + 1.
+        let aStart = a.oldLines == 0 ? a.oldStart + 1 : a.oldStart
+        let bStart = b.oldLines == 0 ? b.oldStart + 1 : b.oldStart
+        let aEnd = a.oldStart + max(a.oldLines, 0) - (a.oldLines == 0 ? 0 : 1)
+        let bEnd = b.oldStart + max(b.oldLines, 0) - (b.oldLines == 0 ? 0 : 1)
+        return aStart <= bEnd + 1 && bStart <= aEnd + 1
+    }
+
+    private func lines(_ data: Data) -> [Substring] {
+        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    private func slice(_ lines: [Substring], _ start: Int, _ count: Int) -> String {
+        let from = max(start - 1, 0)
+        let to = min(from + count, lines.count)
+        return from < to ? lines[from..<to].joined(separator: "\n") : ""
     }
 
     /// The first-parent commit on a round whose second parent is `revision`.

@@ -493,46 +493,6 @@ public final class Repository {
         return .clean(ObjectID(oid))
     }
 
-    /// Three-way merge of texts, as `git merge-file`: the result (with
-    /// conflict markers where it could not merge) and whether it was clean.
-    public func mergeTexts(ancestor: Data, ours: Data, theirs: Data, labels: (String, String, String)) throws -> (text: Data, clean: Bool) {
-        var options = git_merge_file_options()
-        try check("git_merge_file_options_init", git_merge_file_options_init(&options, UInt32(GIT_MERGE_FILE_OPTIONS_VERSION)))
-        var result = git_merge_file_result()
-        defer { git_merge_file_result_free(&result) }
-        try ancestor.withUnsafeBytes { a in
-            try ours.withUnsafeBytes { o in
-                try theirs.withUnsafeBytes { t in
-                    try labels.0.withCString { la in
-                        try labels.1.withCString { lo in
-                            try labels.2.withCString { lt in
-                                var ai = git_merge_file_input()
-                                var oi = git_merge_file_input()
-                                var ti = git_merge_file_input()
-                                for input in [withUnsafeMutablePointer(to: &ai) { $0 }] { _ = input }
-                                _ = git_merge_file_input_init(&ai, UInt32(GIT_MERGE_FILE_INPUT_VERSION))
-                                _ = git_merge_file_input_init(&oi, UInt32(GIT_MERGE_FILE_INPUT_VERSION))
-                                _ = git_merge_file_input_init(&ti, UInt32(GIT_MERGE_FILE_INPUT_VERSION))
-                                ai.ptr = a.baseAddress?.assumingMemoryBound(to: CChar.self)
-                                ai.size = a.count
-                                oi.ptr = o.baseAddress?.assumingMemoryBound(to: CChar.self)
-                                oi.size = o.count
-                                ti.ptr = t.baseAddress?.assumingMemoryBound(to: CChar.self)
-                                ti.size = t.count
-                                options.ancestor_label = la
-                                options.our_label = lo
-                                options.their_label = lt
-                                _ = try check("git_merge_file", git_merge_file(&result, &ai, &oi, &ti, &options))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let text = result.ptr.map { Data(bytes: $0, count: result.len) } ?? Data()
-        return (text, result.automergeable == 1)
-    }
-
     /// A unified diff (as `git diff`) between two trees.
     public func diff(from old: ObjectID?, to new: ObjectID, contextLines: UInt32 = 3) throws -> String {
         var oldTree: OpaquePointer?

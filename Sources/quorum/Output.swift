@@ -6,6 +6,8 @@ enum Output {
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Every time in Quorum's JSON is Unix seconds, like `created` and `date`.
+        encoder.dateEncodingStrategy = .secondsSince1970
         let data = try encoder.encode(value)
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
