@@ -82,19 +82,7 @@ extension ReviewRepository {
     }
 
     private func makeAnchor(slug: String, commit: ObjectID, document: String?, lines: ClosedRange<Int>?, section: String?) throws -> CommentAnchor {
-        let docs = try documents(in: git.commit(commit).tree, slug: slug)
-        let name: String
-        if let document {
-            try Validation.checkDocumentPath(document)
-            name = document
-        } else if docs.count == 1, let only = docs.keys.first {
-            name = only
-        } else {
-            throw QuorumError.usage("say which document with --doc", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
-        }
-        guard let blob = docs[name] else {
-            throw QuorumError.usage("'\(slug)' has no document '\(name)'", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
-        }
+        let (name, blob) = try self.document(document, in: commit, slug: slug, option: "--doc")
         let text = String(decoding: try git.readBlob(blob), as: UTF8.self)
         var anchor = CommentAnchor(document: name, firstLine: nil, lastLine: nil, section: nil, commit: commit.hex)
         if let lines {

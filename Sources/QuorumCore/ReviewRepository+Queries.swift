@@ -228,20 +228,22 @@ extension ReviewRepository {
 
     /// A document's text at a snapshot (open round, a round, a version).
     public func text(slug: String, document: String?, at snapshot: Snapshot) throws -> Data {
-        let docs = try documents(in: git.commit(commit(of: snapshot, slug: slug)).tree, slug: slug)
-        let name: String
-        if let document {
-            try Validation.checkDocumentPath(document)
-            name = document
-        } else if docs.count == 1, let only = docs.keys.first {
-            name = only
-        } else {
-            throw QuorumError.usage("proposal '\(slug)' has \(docs.count) documents; name one", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
+        try git.readBlob(self.document(document, in: commit(of: snapshot, slug: slug), slug: slug).blob)
+    }
+
+    /// The document a user named in a commit's text, or the only one when
+    /// they named none; a usage error listing the documents otherwise.
+    func document(_ given: String?, in commit: ObjectID, slug: String, option: String = "DOC") throws -> (name: String, blob: ObjectID) {
+        let docs = try documents(in: git.commit(commit).tree, slug: slug)
+        let choices = "one of: \(docs.keys.sorted().joined(separator: ", "))"
+        guard let name = given ?? (docs.count == 1 ? docs.keys.first : nil) else {
+            throw QuorumError.usage("proposal '\(slug)' has \(docs.count) documents; name one with \(option)", remedy: choices)
         }
+        try Validation.checkDocumentPath(name)
         guard let blob = docs[name] else {
-            throw QuorumError.usage("proposal '\(slug)' has no document '\(name)' in \(snapshot)", remedy: "one of: \(docs.keys.sorted().joined(separator: ", "))")
+            throw QuorumError.usage("proposal '\(slug)' has no document '\(name)' at \(commit.short)", remedy: choices)
         }
-        return try git.readBlob(blob)
+        return (name, blob)
     }
 }
 

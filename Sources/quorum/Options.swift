@@ -15,6 +15,14 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// `--file DOC=PATH…`, taken by the commands that write text.
+struct DocumentFiles: ParsableArguments {
+    @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its full text ('-' for stdin); repeat for several.", valueName: "DOC=PATH"))
+    var files: [FileArgument] = []
+
+    func readAll() throws -> [DocumentInput] { try files.readAll() }
+}
+
 /// New document text given as `--file DOC=PATH`, `--file PATH`, or `DOC=-` for stdin.
 struct FileArgument: ExpressibleByArgument {
     let document: String?

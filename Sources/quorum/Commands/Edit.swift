@@ -22,17 +22,16 @@ extension Quorum {
         @Option(help: ArgumentHelp("The email of the person you wrote it with.", valueName: "EMAIL"))
         var pair: String
 
-        @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its new text; repeat for several.", valueName: "DOC=PATH"))
-        var files: [FileArgument] = []
+        @OptionGroup var text: DocumentFiles
 
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
+            if text.files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
         }
 
         func run() throws {
-            let result = try options.open().pairEdit(slug: slug, message: message, pair: pair, documents: try files.readAll())
+            let result = try options.open().pairEdit(slug: slug, message: message, pair: pair, documents: try text.readAll())
             if options.json { return try Output.json(result) }
             print("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
         }

@@ -16,8 +16,7 @@ extension Quorum {
         @Argument(help: "The proposal's name: lower-case letters, digits and dashes, e.g. career-steps.")
         var slug: String
 
-        @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its text; repeat for several.", valueName: "DOC=PATH"))
-        var files: [FileArgument] = []
+        @OptionGroup var text: DocumentFiles
 
         @Option(help: "A title (default: the slug).")
         var title: String?
@@ -25,12 +24,12 @@ extension Quorum {
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if files.isEmpty { throw ValidationError("give at least one document with --file DOC=PATH") }
+            if text.files.isEmpty { throw ValidationError("give at least one document with --file DOC=PATH") }
         }
 
         func run() throws {
             let repo = try options.open()
-            let result = try repo.propose(slug: slug, title: title, documents: try files.readAll())
+            let result = try repo.propose(slug: slug, title: title, documents: try text.readAll())
             if options.json { return try Output.json(result) }
             print("Proposed \(result.slug): \(result.title)")
             print("Documents: \(result.documents.joined(separator: ", "))")

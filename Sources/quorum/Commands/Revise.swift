@@ -21,17 +21,16 @@ extension Quorum {
         @Option(name: .shortAndLong, help: "What changed in this revision (first line: the suggestion's new title).")
         var message: String
 
-        @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its new text; repeat for several.", valueName: "DOC=PATH"))
-        var files: [FileArgument] = []
+        @OptionGroup var text: DocumentFiles
 
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
+            if text.files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
         }
 
         func run() throws {
-            let result = try options.open().revise(id, message: message, documents: try files.readAll())
+            let result = try options.open().revise(id, message: message, documents: try text.readAll())
             if options.json { return try Output.json(result) }
             Output.revision(result, verb: "Revised")
         }

@@ -22,8 +22,7 @@ extension Quorum {
         @Option(name: .shortAndLong, help: "What the change does and why (first line: its title).")
         var message: String
 
-        @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its new text; repeat for several.", valueName: "DOC=PATH"))
-        var files: [FileArgument] = []
+        @OptionGroup var text: DocumentFiles
 
         @Option(help: ArgumentHelp("Someone who wrote it with you (they cannot approve it either); repeat for several.", valueName: "EMAIL"))
         var pair: [String] = []
@@ -32,9 +31,9 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
-            let result = files.isEmpty
+            let result = text.files.isEmpty
                 ? try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair)
-                : try repo.suggest(slug: slug, message: message, documents: try files.readAll(), coAuthors: pair)
+                : try repo.suggest(slug: slug, message: message, documents: try text.readAll(), coAuthors: pair)
             if options.json { return try Output.json(result) }
             print("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
             print(result.shortId)
