@@ -1,0 +1,392 @@
+import Foundation
+import QuorumGit
+
+// `quorum sync`: git itself is the distributed engine. Fetch Quorum's refs
+// from a shared repository, reconcile what diverged, push back with
+// compare-and-swap, and start again from a fresh fetch when someone else
+// got there first.
+//
+// How each kind of reference is reconciled when the two sides differ:
+// - event chains (roster, proposal, comments, suggestions) take the side that
+//   contains the other; when both grew apart, the union of both sides'
+//   events is recorded as a merge commit with both heads as parents. The
+//   commit is a pure function of the two heads (parents in a fixed order,
+//   a fixed author, the later head's time), so two clones reconciling the
+//   same pair make the same commit, and the event order that follows from
+//   it (first side's events, then the second's) is the same everywhere;
+// - round branches are linear in merges: the shared repository's line wins,
+//   and local merges or pair edits it does not have are made again on top
+//   of it (a three-way merge, as `merge` does), each recorded with a new
+//   merge event;
+// - revision pins and version tags never move: a clash keeps the shared
+//   repository's value (a clashing local pin is kept under a new number);
+//   two different versions cut under one name is reported, not resolved.
+
+/// A reference sync could not bring across, and why.
+public struct SyncProblem: Codable, Sendable, CustomStringConvertible {
+    public let ref: String
+    public let reason: String
+
+    public var description: String { "\(ref): \(reason)" }
+}
+
+/// What `sync` did.
+public struct SyncReport: Codable, Sendable {
+    public let remote: String
+    public let url: String
+    /// References moved here to what the shared repository has.
+    public var received: [String] = []
+    /// Event chains that had grown apart, now joined by a merge.
+    public var reconciled: [String] = []
+    /// Round branches whose local commits were made again on the shared line.
+    public var replayed: [String] = []
+    /// References pushed to the shared repository.
+    public var sent: [String] = []
+    /// References left as they were, with the reason.
+    public var problems: [SyncProblem] = []
+    /// Fetches it took (more than one when someone else pushed meanwhile).
+    public var attempts = 0
+
+    public var upToDate: Bool { received.isEmpty && reconciled.isEmpty && replayed.isEmpty && sent.isEmpty }
+}
+
+/// The other side of a sync: a repository on this machine, opened
+/// directly, or a remote reached through libgit2's network transports.
+struct SharedRemote {
+    let name: String
+    let location: RemoteLocation
+
+    /// Every Quorum reference the remote has, with the objects they need
+    /// copied or downloaded here.
+    func snapshot(into local: Repository) throws -> [String: ObjectID] {
+        switch location {
+        case .local:
+            let remote = try open()
+            var refs: [String: ObjectID] = [:]
+            for prefix in SharedRef.namespaces {
+                for ref in try remote.references(matching: prefix + "*") { refs[ref.name] = ref.target }
+            }
+            let missing = Set(refs.values).filter { !local.hasObject($0) }
+            try remote.copyObjects(reachableFrom: Array(missing), to: local)
+            return refs
+        case .network(let url):
+            return try local.fetchReferences(
+                from: url, refspecs: SharedRef.namespaces.map { "+\($0)*:\($0)*" }, prefixes: SharedRef.namespaces)
+        }
+    }
+
+    /// Pushes `updates`, each compare-and-swap against the value fetched.
+    /// Throws a lost-race `GitError` when the remote moved meanwhile, a
+    /// refusal when its rules (or hooks) said no.
+    func send(_ updates: [ReferenceUpdate], from local: Repository) throws {
+        guard !updates.isEmpty else { return }
+        switch location {
+        case .local:
+            try SharedRepository(git: try open()).receive(updates, from: local)
+        case .network(let url):
+            let report = try local.pushReferences(to: url, updates)
+            guard !report.refused.isEmpty else { return }
+            let said = report.remoteMessages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+            throw QuorumError.refused(
+                "\(name) refused the push (\(report.refused.keys.sorted().joined(separator: ", ")))" + (said.isEmpty ? "" : ":\n" + said))
+        }
+    }
+
+    private func open() throws -> Repository {
+        guard case .local(let path) = location else { throw QuorumError(.failure, "\(name) is not on this machine") }
+        let resolved = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let remedy = "make the shared repository with 'git init --bare \(path)' (or 'git clone --bare'), or check the remote's URL with 'git remote -v'"
+        let repository: Repository
+        do {
+            repository = try Repository.open(at: resolved)
+        } catch let error as GitError {
+            throw QuorumError(.usage, "no git repository at \(path) (remote '\(name)')", remedy: remedy, cause: error)
+        }
+        let found = URL(fileURLWithPath: repository.gitDirectory).standardizedFileURL.resolvingSymlinksInPath().path
+        let work = repository.workDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+        guard found == resolved || work == resolved else {
+            throw QuorumError.usage("no git repository at \(path) (remote '\(name)')", remedy: remedy)
+        }
+        return repository
+    }
+}
+
+extension ReviewRepository {
+    /// Opens the git repository at or above `path` for `sync`, which also
+    /// works in a plain clone that has no Quorum data yet.
+    public static func openForSync(at path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ReviewRepository {
+        do {
+            return ReviewRepository(git: try Repository.open(at: path), environment: environment)
+        } catch let error as GitError {
+            throw QuorumError(.usage, "not a git repository: \(path)", remedy: "clone the shared repository with 'git clone URL' and run 'quorum sync' in it", cause: error)
+        }
+    }
+
+    /// The remote that `merge` publishes through: `origin` when it is
+    /// configured, else nil (the repository is not shared).
+    public func defaultRemote() throws -> String? {
+        try git.remoteURL(named: "origin") != nil ? "origin" : nil
+    }
+
+    /// Finds a remote: a configured remote's name, or a path or URL.
+    func sharedRemote(_ remote: String) throws -> SharedRemote {
+        let base = git.workDirectory ?? git.gitDirectory
+        let location: RemoteLocation
+        if let url = try git.remoteURL(named: remote) {
+            location = RemoteLocation.classify(url, relativeTo: base)
+        } else if remote.contains("/") || remote.contains(":") || remote.hasPrefix(".") {
+            location = RemoteLocation.classify(remote, relativeTo: FileManager.default.currentDirectoryPath)
+        } else {
+            throw QuorumError.usage("no remote named '\(remote)'", remedy: "add it with 'git remote add \(remote) URL', or give the shared repository's path or URL")
+        }
+        if case .local(let path) = location {
+            let mine = URL(fileURLWithPath: git.gitDirectory).standardizedFileURL.resolvingSymlinksInPath().path
+            let theirs = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+            if mine == theirs || git.workDirectory.map({ URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }) == theirs {
+                throw QuorumError.usage("remote '\(remote)' is this repository itself")
+            }
+        }
+        return SharedRemote(name: remote, location: location)
+    }
+
+    /// Exchanges review state with a shared repository: fetches its Quorum
+    /// references, reconciles what diverged, and pushes back with
+    /// compare-and-swap, starting over from a fresh fetch when someone else
+    /// pushed first. References it cannot bring across are listed in
+    /// `problems`; everything else is synced.
+    public func sync(remote: String) throws -> SyncReport {
+        try sync(try sharedRemote(remote))
+    }
+
+    func sync(_ peer: SharedRemote) throws -> SyncReport {
+        var report = SyncReport(remote: peer.name, url: peer.location.description)
+        var attempt = 0
+        var passes = 0
+        var refusals = 0
+        while true {
+            attempt += 1
+            report.attempts = attempt
+            do {
+                let again = try syncOnce(peer, into: &report)
+                passes += 1
+                // Replayed merges got new merge events after the push; one
+                // more pass sends them.
+                if again && passes < 3 { continue }
+                return report
+            } catch let error as QuorumError where error.kind == .refused && refusals < 2 {
+                // The shared repository changed between fetch and push so that
+                // it refused what the check here allowed (say, a round was
+                // closed meanwhile): fetch again, and the check leaves that out.
+                refusals += 1
+            } catch let error as GitError where error.isLostRace && attempt < 200 {
+                usleep(UInt32(min(attempt, 25) * 2_000 + Int.random(in: 0..<4_000)))
+            } catch let error as GitError {
+                throw QuorumError(
+                    .failure, "could not sync with \(peer.name) (\(peer.location))",
+                    remedy: "check that it is reachable, and its URL with 'git remote -v'", cause: error)
+            }
+        }
+    }
+
+    /// One fetch, reconcile and push. Returns whether another pass is needed.
+    private func syncOnce(_ peer: SharedRemote, into report: inout SyncReport) throws -> Bool {
+        let remote = try peer.snapshot(into: git)
+        var local: [String: ObjectID] = [:]
+        for prefix in SharedRef.namespaces {
+            for ref in try git.references(matching: prefix + "*") { local[ref.name] = ref.target }
+        }
+        var pushes: [ReferenceUpdate] = []
+        var problems: [SyncProblem] = []
+        var replays: [(ref: String, from: ObjectID, to: ObjectID, slug: String, merges: [(id: ObjectID, revision: ObjectID, commit: ObjectID)])] = []
+        func receive(_ name: String, from old: ObjectID?, to new: ObjectID) throws {
+            try git.updateReference(name, to: new, expected: old, message: "quorum: sync")
+            if !report.received.contains(name) { report.received.append(name) }
+            local[name] = new
+        }
+        for name in Set(local.keys).union(remote.keys).sorted() {
+            let kind = SharedRef(name)
+            let mine = local[name]
+            let theirs = remote[name]
+            if mine == theirs { continue }
+            switch kind {
+            case .foreign, .unknown:
+                continue  // not a shape Quorum writes: left alone on both sides
+            default:
+                break
+            }
+            guard let theirs else {
+                if let mine { pushes.append(ReferenceUpdate(name: name, expected: nil, target: mine)) }
+                continue
+            }
+            guard let mine else {
+                try receive(name, from: nil, to: theirs)
+                continue
+            }
+            switch kind {
+            case .versionTag(let slug, let version):
+                problems.append(SyncProblem(ref: name, reason: "version \(version) of '\(slug)' was cut differently here (\(mine.short)) and there (\(theirs.short)); the shared one stands — delete yours with 'git update-ref -d \(name)'"))
+            case .revisionPin(let slug, let id, _):
+                // Two revisions made apart under the same number: the shared
+                // pin stands, ours moves to a number nobody uses.
+                let numbers = Set(local.keys).union(remote.keys).compactMap { ref -> Int? in
+                    if case .revisionPin(let s, let i, let n) = SharedRef(ref), s == slug, i == id { return n }
+                    return nil
+                }
+                let spare = Layout.revisionPin(slug, id, (numbers.max() ?? 0) + 1)
+                try git.updateReference(spare, to: mine, expected: nil, message: "quorum: sync")
+                local[spare] = mine
+                pushes.append(ReferenceUpdate(name: spare, expected: nil, target: mine))
+                try receive(name, from: mine, to: theirs)
+            case .round(let slug, _):
+                if try git.isAncestor(theirs, of: mine) {
+                    pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine))
+                } else if try git.isAncestor(mine, of: theirs) {
+                    try receive(name, from: mine, to: theirs)
+                } else {
+                    do {
+                        let (tip, merges) = try replay(name, slug: slug, local: mine, onto: theirs)
+                        pushes.append(ReferenceUpdate(name: name, expected: theirs, target: tip))
+                        replays.append((name, mine, tip, slug, merges))
+                    } catch let error as QuorumError where error.kind != .failure {
+                        problems.append(SyncProblem(ref: name, reason: error.message))
+                    }
+                }
+            default:  // event chains
+                if try git.isAncestor(theirs, of: mine) {
+                    pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine))
+                } else if try git.isAncestor(mine, of: theirs) {
+                    try receive(name, from: mine, to: theirs)
+                } else {
+                    do {
+                        let joined = try union(name, kind: kind, local: mine, remote: theirs)
+                        try git.updateReference(name, to: joined, expected: mine, message: "quorum: sync")
+                        local[name] = joined
+                        if !report.reconciled.contains(name) { report.reconciled.append(name) }
+                        pushes.append(ReferenceUpdate(name: name, expected: theirs, target: joined))
+                    } catch let error as QuorumError where error.kind != .failure {
+                        problems.append(SyncProblem(ref: name, reason: error.message))
+                    }
+                }
+            }
+        }
+        // Check here what the shared repository would refuse, and leave
+        // those references out (with the reason), so that one bad reference
+        // does not hold back everything else.
+        while !pushes.isEmpty {
+            let check = PushCheck(review: self, updates: pushes.map { PushedRef(name: $0.name, old: $0.expected, new: $0.target) }) { remote[$0] }
+            let rejections = check.run()
+            if rejections.isEmpty { break }
+            let refused = Set(rejections.map(\.ref))
+            problems += rejections.map { SyncProblem(ref: $0.ref, reason: $0.reason) }
+            pushes.removeAll { refused.contains($0.name) }
+        }
+        try peer.send(pushes, from: git)
+        for name in pushes.map(\.name) where !report.sent.contains(name) { report.sent.append(name) }
+        report.problems = problems
+        // The shared round now holds the replayed commits: take them here,
+        // and record where each replayed suggestion is merged now.
+        for replay in replays where pushes.contains(where: { $0.name == replay.ref }) {
+            try git.updateReference(replay.ref, to: replay.to, expected: replay.from, message: "quorum: sync")
+            if !report.replayed.contains(replay.ref) { report.replayed.append(replay.ref) }
+            for merge in replay.merges {
+                try recordReplayedMerge(slug: replay.slug, id: merge.id, revision: merge.revision, commit: merge.commit)
+            }
+        }
+        return replays.contains { !$0.merges.isEmpty }
+    }
+
+    /// Joins two event chains that grew apart: a merge commit with no event
+    /// of its own whose parents are both heads, in an order that does not
+    /// depend on which side is local (the side whose own events began
+    /// earlier first, then by commit id). Unrelated histories are joined
+    /// only for comment chains, which have no first event of their own.
+    func union(_ name: String, kind: SharedRef, local: ObjectID, remote: ObjectID) throws -> ObjectID {
+        var isComments = false
+        if case .proposalComments = kind { isComments = true }
+        if try git.mergeBase(local, remote) == nil, !isComments {
+            throw QuorumError.refused("this chain and the shared one have different beginnings (were they made by two separate 'quorum init' or 'propose'?); the shared one stands here only after you remove yours with 'git update-ref -d \(name)'")
+        }
+        func key(_ side: ObjectID, _ other: ObjectID) throws -> (Int64, String) {
+            let own = try git.commits(from: side, excluding: [other])
+            let earliest = try own.map { try git.commit($0).author.time }.min() ?? Int64.max
+            return (earliest, side.hex)
+        }
+        let parents = try key(local, remote) < key(remote, local) ? [local, remote] : [remote, local]
+        let time = max(try git.commit(local).committer.time, try git.commit(remote).committer.time)
+        let signature = Signature(name: "Quorum", email: "sync@quorum.invalid", time: time, offsetMinutes: 0)
+        let tree = try git.buildTree([:])
+        let message = """
+            Reconcile \(name)
+
+            The events recorded apart on both sides, all kept: \(parents[0].short)'s
+            first, then \(parents[1].short)'s.
+
+            Quorum-Sync: union
+
+            """
+        return try git.createCommit(tree: tree, parents: parents, author: signature, committer: signature, message: message)
+    }
+
+    /// Makes a round branch's local commits again on top of the shared
+    /// round's head: quorum merges three-way (skipping suggestions merged
+    /// there already), pair edits three-way. Writes commits, moves no refs.
+    /// Refused when a commit is neither, or when its change conflicts.
+    func replay(_ name: String, slug: String, local: ObjectID, onto shared: ObjectID) throws
+        -> (tip: ObjectID, merges: [(id: ObjectID, revision: ObjectID, commit: ObjectID)])
+    {
+        guard try git.mergeBase(local, shared) != nil else {
+            throw QuorumError.refused("this round branch and the shared one have different beginnings; the shared one stands only after you remove yours with 'git update-ref -d \(name)'")
+        }
+        var own: [Commit] = []
+        var cursor = local
+        while !(try git.isAncestor(cursor, of: shared)) {
+            let commit = try git.commit(cursor)
+            own.append(commit)
+            guard let parent = commit.parents.first else {
+                throw QuorumError.refused("this round branch does not continue the shared one")
+            }
+            cursor = parent
+        }
+        var tip = shared
+        var merges: [(id: ObjectID, revision: ObjectID, commit: ObjectID)] = []
+        for commit in own.reversed() {
+            let trailers = Trailers.parse(commit.message)
+            if commit.parents.count == 2, let id = trailers.first("Suggestion").flatMap(ObjectID.init(hex:)) {
+                let revision = commit.parents[1]
+                if try git.isAncestor(revision, of: tip) { continue }
+                let revisionCommit = try git.commit(revision)
+                guard let base = revisionCommit.parents.first else {
+                    throw QuorumError.refused("commit \(commit.id.short) merges \(revision.short), which is not a revision")
+                }
+                let tree = tip == base
+                    ? revisionCommit.tree
+                    : try mergedTree(slug: slug, base: base, head: tip, revision: revision, subject: "suggestion \(id.short), merged here but not there,")
+                tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: commit.message)
+                merges.append((id, revision, tip))
+            } else if commit.parents.count == 1, trailers.first("Pair-edit") != nil {
+                let tree = try mergedTree(slug: slug, base: commit.parents[0], head: tip, revision: commit.id, subject: "pair edit \(commit.id.short), made here but not there,")
+                tip = try git.createCommit(tree: tree, parents: [tip], author: commit.author, committer: commit.committer, message: commit.message)
+            } else {
+                throw QuorumError.refused("commit \(commit.id.short) is on the round here but not there, and is neither a quorum merge nor a pair edit; it cannot be carried over")
+            }
+        }
+        return (tip, merges)
+    }
+
+    /// Records that a suggestion, merged here before a sync, is now merged
+    /// as `commit` on the shared round.
+    private func recordReplayedMerge(slug: String, id: ObjectID, revision: ObjectID, commit: ObjectID) throws {
+        let actor = try identity()
+        try retryingLostRaces {
+            let suggestion = try self.suggestion(slug, id)
+            guard suggestion.mergedAs != commit else { return }
+            var record = EventRecord(type: .merge)
+            record.revision = revision.hex
+            record.commit = commit.hex
+            try append(
+                record, to: Layout.suggestionMeta(slug, id), summary: "Merge: \(suggestion.title) (made again on the shared round)",
+                trailers: [("Suggestion", id.hex), ("Revision", revision.hex), ("Commit", commit.hex)],
+                actor: actor, parent: suggestion.metaHead)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Hook: ParsableCommand {
+        enum Name: String, ExpressibleByArgument, CaseIterable {
+            case preReceive = "pre-receive"
+            case postReceive = "post-receive"
+        }
+
+        static let configuration = CommandConfiguration(
+            abstract: "Run a server-side hook of a shared repository (git runs this).",
+            discussion: """
+                hooks/pre-receive and hooks/post-receive run this in the shared bare \
+                repository, with git's '<old> <new> <ref>' lines on standard input. \
+                pre-receive checks every pushed ref against the review rules and \
+                refuses the whole push (exit 1) when any breaks them, saying why; it \
+                reads the pushed objects from the push's quarantine. post-receive \
+                sends each new event as a line of JSON to the command set with \
+                'git config quorum.notify COMMAND', and does nothing without one.
+                """)
+
+        @Argument(help: "pre-receive or post-receive.")
+        var name: Name
+
+        func run() throws {
+            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let updates = try PushedRef.parse(input)
+            let shared = try SharedRepository.openForHook()
+            switch name {
+            case .preReceive:
+                let rejections = shared.check(updates)
+                guard !rejections.isEmpty else { return }
+                var text = "quorum: push refused: it breaks the review rules\n"
+                for rejection in rejections { text += "  \(rejection.ref): \(rejection.reason)\n" }
+                text += "hint: make changes with quorum ('quorum merge', 'quorum sync'), which keeps the rules\n"
+                FileHandle.standardError.write(Data(text.utf8))
+                throw ExitCode(1)
+            case .postReceive:
+                // The push is in already: a failing notification is reported, never fatal.
+                do {
+                    if let outcome = try shared.notify(updates), outcome.status != 0 {
+                        FileHandle.standardError.write(Data("quorum: the notify command exited \(outcome.status) (\(outcome.events) events)\n".utf8))
+                    }
+                } catch {
+                    FileHandle.standardError.write(Data("quorum: could not send notifications: \(error)\n".utf8))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Sync: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Exchange review state with a shared repository.",
+            discussion: """
+                Fetches Quorum's refs (refs/quorum/*), the round branches \
+                (refs/heads/quorum/*) and the version tags (refs/tags/rfc/*) from \
+                the remote, reconciles what diverged, and pushes back with \
+                compare-and-swap, fetching again when someone else pushed first. \
+                Event logs that grew apart on both sides keep every event of both, \
+                joined by a merge commit; local merges the shared round lacks are \
+                made again on top of it. Works in a plain 'git clone' of the \
+                shared repository too. Exit 1 when some ref could not be brought \
+                across (each is named, with the reason); everything else is synced.
+                """)
+
+        @Argument(help: "A configured remote's name, or the shared repository's path or URL.")
+        var remote: String = "origin"
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let repo = try ReviewRepository.openForSync(at: options.repo)
+            let report = try repo.sync(remote: remote)
+            if options.json {
+                try Output.json(report)
+                if !report.problems.isEmpty { throw ExitCode(1) }
+                return
+            }
+            if report.upToDate && report.problems.isEmpty {
+                print("Up to date with \(report.remote) (\(report.url))")
+                return
+            }
+            print("Synced with \(report.remote) (\(report.url))")
+            if !report.received.isEmpty { print("  received \(count(report.received.count, "ref"))") }
+            for ref in report.reconciled { print("  joined events recorded apart on \(ref)") }
+            for ref in report.replayed { print("  made local merges again on the shared \(ref.replacingOccurrences(of: "refs/heads/", with: ""))") }
+            if !report.sent.isEmpty { print("  sent \(count(report.sent.count, "ref"))") }
+            guard !report.problems.isEmpty else { return }
+            throw QuorumError(
+                .refused,
+                "\(count(report.problems.count, "ref")) could not be synced:\n  " + report.problems.map(\.description).joined(separator: "\n  "),
+                remedy: "everything else is synced; the reasons say what to do")
+        }
+
+        private func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+    }
+}
