@@ -39,7 +39,12 @@ extension ReviewRepository {
     /// quorum of independent approvals of the current revision exists; a
     /// conflicting three-way merge is refused with the documents and lines,
     /// and nothing changes.
-    public func merge(_ idPrefix: String) throws -> MergeResult {
+    ///
+    /// `publish`, when given, is called with the round branch, its head and
+    /// the new merge commit before the branch moves here: a shared
+    /// repository's round takes the merge first (it throws a lost-race
+    /// `GitError` when that round moved, and the merge is made again).
+    public func merge(_ idPrefix: String, publish: ((_ branch: String, _ head: ObjectID, _ merge: ObjectID) throws -> Void)? = nil) throws -> MergeResult {
         let actor = try identity()
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
@@ -81,9 +86,10 @@ extension ReviewRepository {
                         throw QuorumError.refused(refusal.message + "\nthe round is unchanged; suggestion \(id.short) is now conflicted", remedy: "its author resolves it with 'quorum revise \(id.short) -m ... --file DOC=PATH' on the current text ('quorum cat \(slug)')")
                     }
                 }
-                let message = mergeMessage(suggestion, approvals: counting)
+                let message = mergeMessage(suggestion, approvals: counting, roster: roster)
                 mergeCommit = try git.createCommit(
                     tree: tree, parents: [head, revision.commit], author: suggestion.author, committer: actor, message: message)
+                try publish?(round.branch, head, mergeCommit)
                 try git.updateReference(round.branch, to: mergeCommit, expected: head, message: "quorum: merge \(id.short)")
             }
             var record = EventRecord(type: .merge)
@@ -109,10 +115,13 @@ extension ReviewRepository {
         return parts.joined(separator: "; ")
     }
 
-    func mergeMessage(_ suggestion: Suggestion, approvals: [Approval]) -> String {
+    func mergeMessage(_ suggestion: Suggestion, approvals: [Approval], roster: Roster) -> String {
         var text = suggestion.message + "\n\n"
         text += "Suggestion: \(suggestion.id.hex)\n"
         text += "Suggested-by: \(suggestion.author.formatted)\n"
+        for email in suggestion.coAuthors {
+            text += "Co-authored-by: \(roster.member(email)?.formatted ?? "<\(email)>")\n"
+        }
         for approval in approvals.sorted(by: { $0.approver.email < $1.approver.email }) {
             text += "Approved-by: \(approval.approver.formatted)\n"
         }
