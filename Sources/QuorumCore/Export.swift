@@ -108,7 +108,7 @@ extension ExportedDocument {
     public func html() -> String {
         let parser = MarkdownParser()
         let text = documents.map { doc in
-            "<article data-document=\"\(escape(doc.name))\">\n" + parser.html(from: doc.text) + "\n</article>"
+            "<article data-document=\"\(escape(doc.name))\">\n" + selfContained(parser.html(from: doc.text)) + "\n</article>"
         }.joined(separator: "\n<hr>\n")
         return """
             <!DOCTYPE html>
@@ -153,7 +153,7 @@ extension ExportedDocument {
             </main>
             <section class="review" id="changelog">
             <h2>Changelog</h2>
-            \(parser.html(from: changelogMarkdown))
+            \(selfContained(parser.html(from: changelogMarkdown)))
             </section>
             <section class="review" id="credits">
             <h2>Credits</h2>
@@ -166,6 +166,52 @@ extension ExportedDocument {
             </html>
 
             """
+    }
+
+    /// Keeps the page self-contained and inert whatever the Markdown held:
+    /// the tags Markdown produces stay (without attributes, except a link's
+    /// web or in-page address); images become their alt text, since loading
+    /// them would reach another server; any other raw HTML (scripts, styles,
+    /// frames) is shown as text.
+    private func selfContained(_ html: String) -> String {
+        let plain: Set<String> = [
+            "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "em", "strong", "code", "pre",
+            "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "del", "s",
+        ]
+        var out = ""
+        var rest = html[...]
+        while let open = rest.firstIndex(of: "<") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">") else { break }
+            let tag = rest[open...close]
+            rest = rest[rest.index(after: close)...]
+            let inner = tag.dropFirst().dropLast()
+            let closing = inner.hasPrefix("/")
+            let name = inner.drop(while: { $0 == "/" }).prefix(while: { $0.isLetter || $0.isNumber }).lowercased()
+            if plain.contains(name) {
+                out += closing ? "</\(name)>" : (inner.hasSuffix("/") ? "<\(name)/>" : "<\(name)>")
+            } else if name == "a" {
+                if closing {
+                    out += "</a>"
+                } else if let href = attribute("href", in: String(inner)), href.hasPrefix("https://") || href.hasPrefix("http://") || href.hasPrefix("mailto:") || href.hasPrefix("#") {
+                    out += "<a href=\"\(escape(href))\" rel=\"noreferrer\">"
+                } else {
+                    out += "<a>"
+                }
+            } else if name == "img" {
+                out += "[image: \(escape(attribute("alt", in: String(inner)) ?? ""))]"
+            } else {
+                out += escape(String(tag))
+            }
+        }
+        return out + rest
+    }
+
+    /// The value of `name="…"` in a tag's text (Ink writes double quotes).
+    private func attribute(_ name: String, in tag: String) -> String? {
+        guard let start = tag.range(of: name + "=\"") else { return nil }
+        let value = tag[start.upperBound...].prefix(while: { $0 != "\"" })
+        return String(value)
     }
 
     private func escape(_ text: String) -> String {

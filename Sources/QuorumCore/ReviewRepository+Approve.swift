@@ -34,7 +34,8 @@ extension ReviewRepository {
                     remedy: "ask a lead to add you to one of those groups")
             }
             let revision = suggestion.currentRevision.commit
-            if suggestion.approvalEvents.contains(where: { $0.actor.email.lowercased() == who && $0.revision == revision }) {
+            let standing = suggestion.approvals(in: round, roster: roster).first { $0.approver.email.lowercased() == who }
+            if let standing, standing.revision == revision {
                 throw QuorumError.refused("you have approved revision \(suggestion.currentRevision.number) of \(id.short) already; an approval counts once")
             }
             var record = EventRecord(type: .approve)

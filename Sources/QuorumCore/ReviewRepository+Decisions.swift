@@ -43,8 +43,8 @@ extension ReviewRepository {
             } else {
                 let mine = open.filter { $0.by.email.lowercased() == actor.email.lowercased() }
                 guard mine.count == 1, let only = mine.first else {
-                    throw QuorumError.usage(
-                        mine.isEmpty ? "you have no open objection on \(suggestion.id.short)" : "you have \(mine.count) open objections on \(suggestion.id.short); name one",
+                    throw QuorumError(mine.isEmpty ? .refused : .usage,
+                        mine.isEmpty ? "you have no open objection on \(suggestion.id.short); only the person who objected may resolve it" : "you have \(mine.count) open objections on \(suggestion.id.short); name one",
                         remedy: "open objections: " + open.map { "\($0.id.short) by \($0.by.email)" }.joined(separator: ", "))
                 }
                 target = only

@@ -110,7 +110,7 @@ extension ReviewRepository {
         if changelog.isEmpty { message += "  (none)\n" }
         for change in changelog {
             message += "- \(change.title)" + (change.suggestion.map { " (suggestion \($0.prefix(8)))" } ?? "") + "\n"
-            message += "  by \(change.author)" + (change.coAuthors.isEmpty ? "" : " with \(change.coAuthors.joined(separator: ", ")))")
+            message += "  by \(change.author)" + (change.coAuthors.isEmpty ? "" : " with \(change.coAuthors.joined(separator: ", "))")
             message += change.approvers.isEmpty ? " (pair edit)\n" : "; approved by \(change.approvers.joined(separator: ", "))\n"
         }
         message += "\nCredits:\n" + credits.map { "  \($0)\n" }.joined()
@@ -210,6 +210,14 @@ extension ReviewRepository {
         return entries.reversed()
     }
 
+    /// "Name <email>" as a signature (time 0), or nil.
+    static func person(_ text: String) -> Signature? {
+        guard let open = text.lastIndex(of: "<"), text.hasSuffix(">") else { return nil }
+        let name = text[..<open].trimmingCharacters(in: .whitespaces)
+        let email = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
+        return email.isEmpty ? nil : Signature(name: name.isEmpty ? email : name, email: email, time: 0)
+    }
+
     /// Everyone who proposed, suggested, co-wrote, approved or commented,
     /// as "Name <email>", in alphabetical order of name.
     func credits(slug: String) throws -> [String] {
@@ -231,6 +239,14 @@ extension ReviewRepository {
             }
         }
         for event in try log.read(Layout.proposalComments(slug))?.events ?? [] { add(event.actor) }
+        // Pair edits have no suggestion chain: their commits name their authors.
+        if let round = proposal.openRound ?? proposal.rounds.last {
+            for change in try changes(from: nil, to: roundHead(round)) where change.suggestion == nil {
+                for person in [change.author] + change.coAuthors {
+                    if let parsed = Self.person(person) { add(parsed) }
+                }
+            }
+        }
         return people.map { "\($0.value) <\($0.key)>" }.sorted { $0.lowercased() < $1.lowercased() }
     }
 }
