@@ -27,7 +27,10 @@ public final class ReviewRepository {
         }
         let repo = ReviewRepository(git: git, environment: environment)
         guard try repo.git.referenceTarget(Layout.roster) != nil else {
-            throw QuorumError.usage("not a Quorum repository: \(git.workDirectory ?? git.gitDirectory)", remedy: "run 'quorum init' there first")
+            let remedy = try git.configString("remote.origin.url") != nil
+                ? "if this is a clone of a shared Quorum repository, run 'quorum sync' to fetch the review; otherwise 'quorum init'"
+                : "run 'quorum init' there first"
+            throw QuorumError.usage("not a Quorum repository: \(git.workDirectory ?? git.gitDirectory)", remedy: remedy)
         }
         return repo
     }
