@@ -32,6 +32,9 @@ final class Bench {
         scratch = (root as NSString).appendingPathComponent("scratch")
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         workload = Workload(repositoryPath: repositoryPath)
+        if options.park {
+            workload.parking = RefDirectoryParking(repository: repositoryPath, lot: (root as NSString).appendingPathComponent("parked-ref-dirs"))
+        }
         report = BenchReport(quorum: options.quorum, directory: root, runs: options.runs, sizes: options.sizes)
         // libgit2 reads the global config from $HOME: keep the user's out,
         // in this process as in every child.
@@ -88,9 +91,14 @@ final class Bench {
 
     // MARK: Generation
 
-    func generate(to size: Int) throws {
+    /// Suggestions that measuring at a size makes in-process before timing
+    /// (fresh ones to approve, approved ones to merge, one to move the head).
+    var preparedPerSize: Int { options.runs + min(options.runs, workload.editable.count - 1) + 1 }
+
+    func generate(to target: Int) throws {
+        let size = max(target - preparedPerSize, workload.suggestionCount)
         guard workload.suggestionCount < size else {
-            Bench.log("size \(size): already \(workload.suggestionCount) suggestions")
+            Bench.log("size \(target): already \(workload.suggestionCount) suggestions")
             return
         }
         let from = workload.suggestionCount
@@ -98,7 +106,7 @@ final class Bench {
         let start = nowNanoseconds()
         var lastReport = start
         var lastCount = from
-        Bench.log("size \(size): generating \(size - from) suggestions in-process")
+        Bench.log("size \(target): generating \(size - from) suggestions in-process (measuring makes the other \(target - size) before timing)")
         try workload.grow(to: size) { count in
             let now = nowNanoseconds()
             guard now - lastReport >= 5_000_000_000 || count == size else { return }
@@ -114,13 +122,16 @@ final class Bench {
         let approve = workload.approveClock - before.1
         let merge = workload.mergeClock - before.2
         let figure = GenerationFigure(
-            size: size, suggestions: workload.suggestionCount, events: workload.eventCount, merges: workload.mergeCount,
+            size: target, suggestions: workload.suggestionCount, events: workload.eventCount, merges: workload.mergeCount,
             seconds: seconds, suggestMeanMs: suggest.meanMilliseconds, approveMeanMs: approve.meanMilliseconds,
             mergeMeanMs: merge.meanMilliseconds)
         report.generation.append(figure)
+        if let parking = workload.parking {
+            Bench.log(String(format: "  (parking empty ref directories: %d passes, %.1f s in all so far)", parking.passes, workload.parkClock.milliseconds / 1_000))
+        }
         Bench.log(String(
             format: "size %d: generated %d suggestions in %.1f s (%.2f ms each; per call: suggest %.2f, approve %.2f, merge %.2f ms); %d events, %d merges in all",
-            size, size - from, seconds, seconds * 1_000 / Double(size - from), suggest.meanMilliseconds,
+            target, size - from, seconds, seconds * 1_000 / Double(size - from), suggest.meanMilliseconds,
             approve.meanMilliseconds, merge.meanMilliseconds, workload.eventCount, workload.mergeCount))
     }
 
@@ -194,9 +205,21 @@ final class Bench {
 
     func measure(at size: Int) throws {
         let runs = options.runs
-        let suggestions = workload.suggestionCount
-        Bench.log("size \(size): timing (\(suggestions) suggestions, \(workload.eventCount) events)")
         let output = (scratch as NSString).appendingPathComponent("stdout")
+        let setup = nowNanoseconds()
+
+        // Everything made in-process first, while ref directories are parked.
+        // approve: fresh suggestions by Bob (no approvals yet), for Carol.
+        let fresh = try workload.freshSuggestions(runs, by: Workload.bob)
+        // merge: suggestions by Dave approved by Bob and Carol whose base the
+        // round head has since moved past (so a clean three-way merge).
+        var mergeBatch = try workload.approvedSuggestions(runs)
+        // suggest: a new text for each of Bob's runs, from the current text.
+        let texts = try workload.writeSuggestionTexts(runs, into: (scratch as NSString).appendingPathComponent("texts"), tag: "suggest-\(size)")
+        try workload.unpark()
+        let suggestions = workload.suggestionCount
+        Bench.log(String(format: "size %d: timing (%d suggestions, %d events; %.1f s to prepare)", size, suggestions, workload.eventCount, Double(nowNanoseconds() - setup) / 1e9))
+        Bench.log("  refs: \(refStorage())")
 
         try time("--version", size: size, as: Workload.ana) { _ in ["--version"] }
 
@@ -209,33 +232,46 @@ final class Bench {
         try time("status", size: size, as: Workload.ana) { _ in ["status", Workload.slug] }
         try time("list", size: size, as: Workload.ana) { _ in ["list"] }
 
-        // suggest: Bob, each run with its own new text written beforehand.
-        let texts = try workload.writeSuggestionTexts(runs, into: (scratch as NSString).appendingPathComponent("texts"), tag: "suggest-\(size)")
         try time("suggest", size: size, as: Workload.bob) { index in
             ["suggest", Workload.slug, "-m", "Bench suggestion \(size)-\(index)", "--file", "\(Workload.document)=\(texts[index])"]
         }
         workload.noteExternal(suggestions: runs, events: runs)
 
-        // approve: Carol, of fresh suggestions by Bob (no approvals yet).
-        let fresh = try workload.freshSuggestions(runs, by: Workload.bob)
         try time("approve", size: size, as: Workload.carol) { index in ["approve", fresh[index]] }
         workload.noteExternal(events: runs)
 
-        // merge: Ana, of suggestions approved by Bob and Carol whose base
-        // the round head has moved past (three-way, clean). Prepared in
-        // batches of independent lines when there are more runs than lines.
         var merges = Samples()
         var remaining = runs
-        while remaining > 0 {
-            let ids = try workload.approvedSuggestions(remaining)
+        while true {
+            let ids = mergeBatch
             try sample(&merges, as: Workload.ana, runs: ids.count, stdout: output, check: { text in
                 guard text.contains("three-way") else { throw BenchError("merge was not three-way: \(text)") }
             }) { index in ["merge", ids[index]] }
             workload.noteExternal(events: ids.count, merges: ids.count)
             remaining -= ids.count
+            guard remaining > 0 else { break }
+            // More runs than independent lines: another batch, made now.
+            try workload.refreshText()
+            mergeBatch = try workload.approvedSuggestions(remaining)
         }
         record("merge", size: size, merges)
         try workload.refreshText()
+    }
+}
+
+extension Bench {
+    /// "N loose ref files, M directories under .git/refs, packed-refs K KiB".
+    func refStorage() -> String {
+        let refs = (repositoryPath as NSString).appendingPathComponent(".git/refs")
+        var files = 0
+        var directories = 0
+        if let walker = FileManager.default.enumerator(atPath: refs) {
+            while walker.nextObject() != nil {
+                if walker.fileAttributes?[.type] as? FileAttributeType == .typeDirectory { directories += 1 } else { files += 1 }
+            }
+        }
+        let packed = (try? FileManager.default.attributesOfItem(atPath: (repositoryPath as NSString).appendingPathComponent(".git/packed-refs"))[.size] as? Int) ?? 0
+        return "\(files) loose ref files, \(directories) directories under .git/refs, packed-refs \(packed / 1024) KiB"
     }
 }
 

@@ -10,10 +10,11 @@ struct BenchOptions {
     var proposal = "Proposals/career-steps/framework.md"
     var json = false
     var keep = false
+    var park = true
 
     static let usage = """
         usage: quorum-bench --quorum PATH [--sizes 100,1000,10000] [--runs N]
-                            [--dir PATH] [--proposal PATH] [--json] [--keep]
+                            [--dir PATH] [--proposal PATH] [--json] [--keep] [--no-park]
 
         Generates a review workload in-process through QuorumCore, growing it to
         each size in turn (suggestions, ~3 events each), and at each size times
@@ -28,6 +29,8 @@ struct BenchOptions {
           --proposal PATH   the document to propose (default Proposals/career-steps/framework.md)
           --json            also print the results as JSON on stdout
           --keep            keep the default directory instead of deleting it
+          --no-park         leave the empty ref directories libgit2 leaves behind in place
+                            while generating too (faithful but quadratic: very slow at 10,000)
         """
 
     static func parse(_ arguments: [String]) throws -> BenchOptions {
@@ -60,6 +63,7 @@ struct BenchOptions {
             case "--proposal": options.proposal = try value(flag)
             case "--json": options.json = true
             case "--keep": options.keep = true
+            case "--no-park": options.park = false
             case "-h", "--help":
                 print(usage)
                 exit(0)

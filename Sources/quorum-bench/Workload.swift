@@ -65,6 +65,10 @@ final class Workload {
     private(set) var eventCount = 0
     private(set) var mergeCount = 0
 
+    /// nil: leave libgit2's empty ref directories in place while generating.
+    var parking: RefDirectoryParking?
+    var parkClock = OperationClock()
+
     var suggestClock = OperationClock()
     var approveClock = OperationClock()
     var mergeClock = OperationClock()
@@ -177,8 +181,26 @@ final class Workload {
             try approve(made.id, by: reviewers[1])
             if mergeIt { try merge(made.id, by: reviewers[2], text: made.text) }
             index += 1
+            if suggestionCount % 64 == 0 { try park() }
             progress(suggestionCount)
         }
+    }
+
+    /// Moves empty ref directories aside (see RefDirectoryParking).
+    func park() throws {
+        guard parking != nil else { return }
+        let start = nowNanoseconds()
+        try parking!.park()
+        parkClock.nanoseconds += nowNanoseconds() - start
+        parkClock.count += 1
+    }
+
+    /// Puts them all back, before anything is timed.
+    func unpark() throws {
+        guard parking != nil else { return }
+        let start = nowNanoseconds()
+        try parking!.restore()
+        parkClock.nanoseconds += nowNanoseconds() - start
     }
 
     /// `count` suggestions by `author`, no approvals: ids.
@@ -224,5 +246,81 @@ final class Workload {
         suggestionCount += suggestions
         eventCount += events
         mergeCount += merges
+    }
+}
+
+/// Keeps the generation from going quadratic, without changing what the
+/// timed processes see.
+///
+/// libgit2 writes every updated ref as a loose file (making its directories)
+/// and `git_refdb_compress` later packs it and deletes the file but not the
+/// directories, so each suggestion leaves `suggestions/<id>/` and
+/// `suggestions/<id>/revs/` behind, empty, for good. Every ref glob (`resolve`
+/// in approve and merge, the summary index in list) walks them all: a few
+/// syscalls per directory, 20,000 directories at 10,000 suggestions.
+///
+/// While generating, the bench moves such empty per-suggestion directory
+/// trees aside (rename, not delete: deletes slow this disk down), and before
+/// timing it moves them all back, so the quorum binary always runs on the
+/// directories the library itself left.
+struct RefDirectoryParking {
+    let suggestions: String
+    let lot: String
+    private(set) var parked = 0
+    private(set) var passes = 0
+
+    init(repository: String, lot: String) {
+        suggestions = (repository as NSString).appendingPathComponent(".git/refs/quorum/proposals/\(Workload.slug)/suggestions")
+        self.lot = lot
+    }
+
+    /// Moves aside every suggestion directory that holds no files.
+    mutating func park() throws {
+        passes += 1
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: lot, withIntermediateDirectories: true)
+        guard let names = try? fm.contentsOfDirectory(atPath: suggestions) else { return }
+        for name in names {
+            let path = (suggestions as NSString).appendingPathComponent(name)
+            guard RefDirectoryParking.holdsNoFiles(path) else { continue }
+            let target = (lot as NSString).appendingPathComponent(name)
+            if rename(path, target) == 0 {
+                parked += 1
+            } else if errno == ENOTEMPTY || errno == EEXIST {
+                // Made again after it was parked and emptied again: the
+                // parked copy stands for it. Drop this one (two empty dirs).
+                _ = rmdir((path as NSString).appendingPathComponent("revs"))
+                _ = rmdir(path)
+            } else {
+                throw BenchError("cannot move \(path) aside: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Puts every parked directory back (where the library made one again
+    /// meanwhile, that one is already there).
+    mutating func restore() throws {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: lot) else { return }
+        for name in names {
+            let path = (lot as NSString).appendingPathComponent(name)
+            let target = (suggestions as NSString).appendingPathComponent(name)
+            if rename(path, target) != 0, errno != ENOTEMPTY, errno != EEXIST {
+                throw BenchError("cannot put back \(target): \(String(cString: strerror(errno)))")
+            }
+        }
+        parked = 0
+    }
+
+    private static func holdsNoFiles(_ path: String) -> Bool {
+        guard let dir = opendir(path) else { return false }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            guard Int32(entry.pointee.d_type) == Int32(DT_DIR) else { return false }
+            if !holdsNoFiles((path as NSString).appendingPathComponent(name)) { return false }
+        }
+        return true
     }
 }
