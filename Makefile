@@ -28,7 +28,7 @@ release: deps
 ## test: every test (domain, integration, end-to-end with the real git CLI)
 test: deps
 	$(SWIFT) build --build-tests
-	QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build
+	QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build --disable-swift-testing
 
 ## demo: a whole review cycle on Proposals/career-steps in a temporary repository
 demo: deps
