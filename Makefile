@@ -22,8 +22,9 @@ build: deps
 	$(SWIFT) build --build-tests
 
 ## release: optimised build of the quorum binary
+# The Swift runtime is linked statically: it saves ~5 ms of start-up per command.
 release: deps
-	$(SWIFT) build -c release --product quorum
+	$(SWIFT) build -c release --static-swift-stdlib --product quorum
 
 ## test: every test (domain, integration, end-to-end with the real git CLI)
 test: deps
@@ -37,8 +38,8 @@ demo: deps
 
 ## bench: generated workload; median whole-process times and peak memory
 bench: deps
-	$(SWIFT) build -c release --product quorum
-	$(SWIFT) build -c release --product quorum-bench
+	$(SWIFT) build -c release --static-swift-stdlib --product quorum
+	$(SWIFT) build -c release --static-swift-stdlib --product quorum-bench
 	$(CURDIR)/.build/release/quorum-bench --quorum $(CURDIR)/.build/release/quorum
 
 ## install: quorum and a git-quorum link (so `git quorum ...` works) into $(PREFIX)/bin

@@ -158,7 +158,7 @@ public final class ReviewRepository {
     /// without any process paying for it every time.
     func maybePackReferences(after commit: ObjectID) {
         if let firstByte = UInt8(commit.hex.prefix(2), radix: 16), firstByte < 8 {
-            git.packReferences()
+            git.packReferences(pruningEmptyDirectoriesUnder: "quorum")
         }
     }
 

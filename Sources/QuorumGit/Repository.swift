@@ -370,16 +370,32 @@ public final class Repository {
         defer { if ref != nil { git_reference_free(ref) } }
         if let expected {
             var old = expected.raw
-            try check("git_reference_create_matching", git_reference_create_matching(&ref, handle, name, &new, 1, &old, message))
+            let result = retryingVanishedDirectory { git_reference_create_matching(&ref, handle, name, &new, 1, &old, message) }
+            try check("git_reference_create_matching", result)
         } else {
             // libgit2: an all-zero expected id means "must not exist yet".
             var zero = git_oid()
-            let result = git_reference_create_matching(&ref, handle, name, &new, 0, &zero, message)
+            let result = retryingVanishedDirectory { git_reference_create_matching(&ref, handle, name, &new, 0, &zero, message) }
             if result == GIT_EEXISTS.rawValue {
                 throw GitError(function: "git_reference_create_matching", code: GIT_EMODIFIED.rawValue, errorClass: 0, message: "reference '\(name)' already exists")
             }
             try check("git_reference_create_matching", result)
         }
+    }
+
+    /// Runs a ref write again when it failed because another process's
+    /// clean-up (see `packReferences`) removed the ref's directory between
+    /// libgit2 making it and writing the lock file in it.
+    private func retryingVanishedDirectory(_ write: () -> Int32) -> Int32 {
+        var result = write()
+        var attempts = 0
+        while result == GIT_ERROR.rawValue, attempts < 10, let last = git_error_last(),
+              last.pointee.klass == GIT_ERROR_OS.rawValue, let text = last.pointee.message,
+              String(cString: text).contains("No such file or directory") {
+            attempts += 1
+            result = write()
+        }
+        return result
     }
 
     /// Every direct reference whose name matches `glob` (`*` crosses `/`).
@@ -408,13 +424,37 @@ public final class Repository {
     }
 
     /// Packs loose references into `packed-refs` (as `git pack-refs --all`),
-    /// which keeps listing fast as references accumulate. Best effort: a lock
-    /// held by another process simply means someone else is packing.
-    public func packReferences() {
+    /// which keeps listing fast as references accumulate, then removes the
+    /// directories under `refs/<prune>` that packing left empty (libgit2
+    /// leaves them; every ref listing would walk them all). Best effort: a
+    /// lock held by another process simply means someone else is packing.
+    public func packReferences(pruningEmptyDirectoriesUnder prune: String? = nil) {
         var refdb: OpaquePointer?
         guard git_repository_refdb(&refdb, handle) == 0 else { return }
         defer { git_refdb_free(refdb) }
-        _ = git_refdb_compress(refdb)
+        guard git_refdb_compress(refdb) == 0, let prune else { return }
+        removeEmptyDirectories(gitDirectory + "refs/" + prune)
+    }
+
+    /// Removes every empty directory below `path` (not `path` itself).
+    /// rmdir only succeeds on an empty directory, so a directory another
+    /// process is writing a ref into survives; one it has just made and not
+    /// yet written into may go, which `updateReference` treats as a lost race.
+    private func removeEmptyDirectories(_ path: String) {
+        guard let directory = opendir(path) else { return }
+        var children: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." && entry.pointee.d_type == DT_DIR { children.append(name) }
+        }
+        closedir(directory)
+        for child in children {
+            let full = path + "/" + child
+            removeEmptyDirectories(full)
+            rmdir(full)
+        }
     }
 
     // MARK: Tags

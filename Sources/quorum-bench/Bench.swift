@@ -222,6 +222,9 @@ final class Bench {
         Bench.log("  refs: \(refStorage())")
 
         try time("--version", size: size, as: Workload.ana) { _ in ["--version"] }
+        // The floor DESIGN.md means: Swift and libgit2 started, the
+        // repository opened, one short chain (the roster) read.
+        try time("member list", size: size, as: Workload.ana) { _ in ["member", "list"] }
 
         // The first list after generating: it brings the summary cache up
         // to date, so it is reported on its own.
