@@ -117,12 +117,14 @@ public enum Layout {
     static let allProposalMetas = "\(proposalsPrefix)*/meta"
     static let allSuggestionMetas = "\(proposalsPrefix)*/suggestions/*/meta"
 
-    /// Splits a suggestion meta ref into its slug and id.
+    /// Splits a suggestion meta ref into its slug and id (over bytes: this
+    /// runs for every suggestion on every `list`).
     static func parseSuggestionMeta(_ ref: String) -> (slug: String, id: ObjectID)? {
-        guard ref.hasPrefix(proposalsPrefix), ref.hasSuffix("/meta") else { return nil }
-        let parts = ref.dropFirst(proposalsPrefix.count).split(separator: "/")
-        guard parts.count == 4, parts[1] == "suggestions", let id = ObjectID(hex: String(parts[2])) else { return nil }
-        return (String(parts[0]), id)
+        let parts = ref.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[2].elementsEqual("proposals".utf8), parts[4].elementsEqual("suggestions".utf8),
+              parts[6].elementsEqual("meta".utf8), ref.hasPrefix(proposalsPrefix),
+              let slug = String(parts[3]), let hex = String(parts[5]), let id = ObjectID(hex: hex) else { return nil }
+        return (slug, id)
     }
 
     static func parseProposalMeta(_ ref: String) -> String? {

@@ -18,26 +18,28 @@ struct SummaryIndex {
     private var path: String { repository.git.gitDirectory + "quorum/summaries" }
 
     func summaries() throws -> [SuggestionSummary] {
-        var contextParts: [String] = []
+        // The roster is not a `…/meta` ref: read it on its own.
+        var contextParts: [String] = [try repository.git.referenceTarget(Layout.roster).map { Layout.roster + "=" + $0.hex } ?? ""]
         var chains: [(slug: String, id: ObjectID, head: ObjectID)] = []
-        for ref in try repository.git.references(matching: "refs/quorum/*") {
+        for ref in try repository.git.references(matching: "refs/quorum/*", suffix: "/meta") {
             if let (slug, id) = Layout.parseSuggestionMeta(ref.name) {
                 chains.append((slug, id, ref.target))
-            } else if ref.name == Layout.roster || Layout.parseProposalMeta(ref.name) != nil {
+            } else if Layout.parseProposalMeta(ref.name) != nil {
                 contextParts.append(ref.name + "=" + ref.target.hex)
             }
         }
         let context = contextParts.sorted().joined(separator: " ")
         var cached = load(context: context)
-        var fresh: [String: SuggestionSummary] = [:]
+        var fresh: [(head: String, summary: SuggestionSummary)] = []
+        fresh.reserveCapacity(chains.count)
         var changed = cached.count != chains.count
         var roster: Roster?
         var proposals: [String: Proposal] = [:]
         var result: [SuggestionSummary] = []
         result.reserveCapacity(chains.count)
         for chain in chains {
-            if let hit = cached.removeValue(forKey: chain.head.hex) {
-                fresh[chain.head.hex] = hit
+            if let hit = cached[chain.head.hex] {
+                fresh.append((chain.head.hex, hit))
                 result.append(hit)
                 continue
             }
@@ -48,10 +50,11 @@ struct SummaryIndex {
                 id: chain.id, slug: chain.slug, head: chain.head,
                 events: repository.log.events(from: chain.head))
             let summary = repository.summary(of: suggestion, round: proposals[chain.slug]?.round(suggestion.round), roster: roster ?? Roster(events: []))
-            fresh[chain.head.hex] = summary
+            fresh.append((chain.head.hex, summary))
             result.append(summary)
         }
-        if changed || !cached.isEmpty { save(fresh, context: context) }
+        // Rewrite when anything was recomputed, or entries went away.
+        if changed || cached.count != fresh.count { save(fresh, context: context) }
         return result.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
     }
 
@@ -99,7 +102,7 @@ struct SummaryIndex {
         field.isEmpty ? [] : field.split(separator: ",").map(String.init)
     }
 
-    private func save(_ entries: [String: SuggestionSummary], context: String) {
+    private func save(_ entries: [(head: String, summary: SuggestionSummary)], context: String) {
         var text = SummaryIndex.header + " " + context + "\n"
         for (head, s) in entries {
             let title = s.title.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
