@@ -12,32 +12,10 @@ final class IntegrationTests: QuorumTestCase {
     private var branch: String { Layout.roundBranch(slug, 1) }
     private var original: String { TestEnvironment.framework }
 
-    /// Asserts `body` throws a QuorumError of `kind` whose message contains
-    /// each of `phrases`, and that no ref under refs/ moved, appeared or
-    /// vanished (but those in `allowing`, which a refusal may record on).
-    @discardableResult
-    private func assertRefusal<T>(
-        _ kind: QuorumError.Kind, mentioning phrases: [String] = [], in review: ReviewRepository, allowing: Set<String> = [],
-        _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line
-    ) throws -> QuorumError? {
-        let before = try refSnapshot(review).filter { !allowing.contains($0.key) }
-        let error = assertQuorumError(kind, try body(), file: file, line: line)
-        for phrase in phrases {
-            XCTAssertTrue(error?.message.contains(phrase) ?? false, "«\(phrase)» not in: \(oneLine(error?.message))", file: file, line: line)
-        }
-        XCTAssertEqual(try refSnapshot(review).filter { !allowing.contains($0.key) }, before, "refs changed after a refusal", file: file, line: line)
-        return error
-    }
-
     /// The suggestion's own chain, on which a conflicting merge may record
     /// that the suggestion is conflicted (the round itself must not move).
     private func chain(_ suggestion: SuggestResult) -> Set<String> {
         [Layout.suggestionMeta(slug, ObjectID(hex: suggestion.id)!)]
-    }
-
-    /// A multi-line message on one line, for XCTest's one-line failure reports.
-    private func oneLine(_ message: String?) -> String {
-        (message ?? "no error").replacingOccurrences(of: "\n", with: " ⏎ ")
     }
 
     private func edited(_ lineNumber: Int, _ replacement: String, of text: String? = nil) -> String {
@@ -173,7 +151,7 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try lead.list().first?.approvals, 1)
         XCTAssertEqual(try lead.list().first?.state, .open)
         XCTAssertEqual(try lead.show(s.id, diff: false).state, .open)
-        try assertRefusal(.refused, mentioning: ["needs 1 more approval"], in: lead, try open(as: .ben).merge(s.id))
+        try expectRefusal(.refused, mentioning: ["needs 1 more approval"], in: lead, try open(as: .ben).merge(s.id))
     }
 
     // MARK: Refusals
@@ -181,7 +159,7 @@ final class IntegrationTests: QuorumTestCase {
     func testSelfApprovalIsRefused() throws {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: mine"), message: "Mine", as: .ben)
-        try assertRefusal(.refused, mentioning: ["you wrote suggestion"], in: lead, try open(as: .ben).approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["you wrote suggestion"], in: lead, try open(as: .ben).approve(s.id, message: nil))
         XCTAssertTrue(try lead.suggestion(slug, XCTUnwrap(ObjectID(hex: s.id))).approvalEvents.isEmpty)
     }
 
@@ -189,25 +167,25 @@ final class IntegrationTests: QuorumTestCase {
         let lead = try careerSteps()
         try lead.addMember(email: Person.eve.email, name: Person.eve.name, groups: ["observers"], lead: nil)
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
-        try assertRefusal(.refused, mentioning: ["eve@example.com is not an approver"], in: lead, try open(as: .eve).approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["eve@example.com is not an approver"], in: lead, try open(as: .eve).approve(s.id, message: nil))
         // Someone not on the roster at all.
-        try assertRefusal(.refused, mentioning: ["fay@example.com is not an approver"], in: lead, try open(as: .fay).approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["fay@example.com is not an approver"], in: lead, try open(as: .fay).approve(s.id, message: nil))
     }
 
     func testApprovingTwiceIsRefused() throws {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
         _ = try open(as: .cai).approve(s.id, message: nil)
-        try assertRefusal(.refused, mentioning: ["already"], in: lead, try open(as: .cai).approve(s.id, message: "again"))
+        try expectRefusal(.refused, mentioning: ["already"], in: lead, try open(as: .cai).approve(s.id, message: "again"))
         XCTAssertEqual(try lead.show(s.id, diff: false).approvals.count, 1)
     }
 
     func testMergeWithOneApprovalIsRefusedAndSaysWhoAndHowManyMore() throws {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
-        try assertRefusal(.refused, mentioning: ["needs 2 more approvals", "has: none"], in: lead, try open(as: .ben).merge(s.id))
+        try expectRefusal(.refused, mentioning: ["needs 2 more approvals", "has: none"], in: lead, try open(as: .ben).merge(s.id))
         _ = try open(as: .cai).approve(s.id, message: nil)
-        let error = try assertRefusal(
+        let error = try expectRefusal(
             .refused, mentioning: ["needs 1 more approval ", "2 required", "cai@example.com"], in: lead, try open(as: .ben).merge(s.id))
         XCTAssertTrue(error?.remedy?.contains("quorum approve") ?? false, String(describing: error?.remedy))
         XCTAssertEqual(try lead.history(slug: slug).count, 1, "nothing was merged")
@@ -217,19 +195,19 @@ final class IntegrationTests: QuorumTestCase {
         let lead = try careerSteps()
         let s = try approvedSuggestion(edited(3, "Status: x"), message: "X")
         _ = try open(as: .ben).merge(s.id)
-        try assertRefusal(.refused, mentioning: ["merged already"], in: lead, try open(as: .ben).merge(s.id))
-        try assertRefusal(.refused, mentioning: ["merged already"], in: lead, try lead.merge(s.id))
-        try assertRefusal(.refused, mentioning: ["merged already"], in: lead, try lead.approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["merged already"], in: lead, try open(as: .ben).merge(s.id))
+        try expectRefusal(.refused, mentioning: ["merged already"], in: lead, try lead.merge(s.id))
+        try expectRefusal(.refused, mentioning: ["merged already"], in: lead, try lead.approve(s.id, message: nil))
     }
 
     func testUnknownAndMalformedIdsAreUsageErrors() throws {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
         let unknown = s.id.hasPrefix("0000") ? "ffff" : "0000"
-        try assertRefusal(.usage, mentioning: ["no suggestion with id \(unknown)"], in: lead, try open(as: .cai).approve(unknown, message: nil))
-        try assertRefusal(.usage, mentioning: ["no suggestion with id"], in: lead, try lead.merge(String(repeating: "0", count: 40)))
+        try expectRefusal(.usage, mentioning: ["no suggestion with id \(unknown)"], in: lead, try open(as: .cai).approve(unknown, message: nil))
+        try expectRefusal(.usage, mentioning: ["no suggestion with id"], in: lead, try lead.merge(String(repeating: "0", count: 40)))
         for bad in ["abc", "xyz1", "", "../../x", s.id + "0", "\(s.id.prefix(6))*"] {
-            try assertRefusal(.usage, mentioning: ["is not a suggestion id"], in: lead, try open(as: .cai).approve(bad, message: nil))
+            try expectRefusal(.usage, mentioning: ["is not a suggestion id"], in: lead, try open(as: .cai).approve(bad, message: nil))
         }
         // Upper-case hex is still the same id.
         XCTAssertEqual(try lead.resolve(s.id.uppercased()).id.hex, s.id)
@@ -247,8 +225,8 @@ final class IntegrationTests: QuorumTestCase {
         try lead.git.updateReference(Layout.suggestionMeta(slug, twin), to: id, expected: nil, message: "test: twin")
 
         for prefix in [String(s.id.prefix(4)), String(s.id.prefix(6))] {
-            try assertRefusal(.usage, mentioning: ["ambiguous", id.short, twin.short], in: lead, try open(as: .cai).approve(prefix, message: nil))
-            try assertRefusal(.usage, mentioning: ["ambiguous"], in: lead, try open(as: .ben).merge(prefix))
+            try expectRefusal(.usage, mentioning: ["ambiguous", id.short, twin.short], in: lead, try open(as: .cai).approve(prefix, message: nil))
+            try expectRefusal(.usage, mentioning: ["ambiguous"], in: lead, try open(as: .ben).merge(prefix))
             assertQuorumError(.usage, try lead.show(prefix, diff: false))
         }
         // One more digit tells them apart.
@@ -260,31 +238,31 @@ final class IntegrationTests: QuorumTestCase {
         let lead = try careerSteps()
         let doc = [DocumentInput(name: "a.md", text: Data("text\n".utf8), source: "a.md")]
         for bad in ["../x", "A B", "", "-x", "x/y"] {
-            try assertRefusal(.usage, mentioning: ["illegal slug"], in: lead, try lead.propose(slug: bad, title: nil, documents: doc))
-            try assertRefusal(.usage, mentioning: ["illegal slug"], in: lead, try lead.suggest(slug: bad, message: "m", documents: doc))
+            try expectRefusal(.usage, mentioning: ["illegal slug"], in: lead, try lead.propose(slug: bad, title: nil, documents: doc))
+            try expectRefusal(.usage, mentioning: ["illegal slug"], in: lead, try lead.suggest(slug: bad, message: "m", documents: doc))
         }
-        try assertRefusal(.usage, mentioning: ["illegal document path"], in: lead, try lead.propose(
+        try expectRefusal(.usage, mentioning: ["illegal document path"], in: lead, try lead.propose(
             slug: "other", title: nil, documents: [DocumentInput(name: "../escape.md", text: Data("x\n".utf8), source: "x")]))
-        try assertRefusal(.usage, mentioning: ["illegal document path"], in: lead, try lead.suggest(
+        try expectRefusal(.usage, mentioning: ["illegal document path"], in: lead, try lead.suggest(
             slug: slug, message: "m", documents: [DocumentInput(name: "/etc/passwd", text: Data("x\n".utf8), source: "x")]))
-        try assertRefusal(.usage, mentioning: ["no proposal 'nope'"], in: lead, try lead.suggest(slug: "nope", message: "m", documents: doc))
+        try expectRefusal(.usage, mentioning: ["no proposal 'nope'"], in: lead, try lead.suggest(slug: "nope", message: "m", documents: doc))
     }
 
     func testOnlyLeadsChangeTheRoster() throws {
         let lead = try careerSteps()
-        try assertRefusal(.refused, mentioning: ["only leads", "ben@example.com is not a lead"], in: lead, try open(as: .ben).addMember(
+        try expectRefusal(.refused, mentioning: ["only leads", "ben@example.com is not a lead"], in: lead, try open(as: .ben).addMember(
             email: Person.fay.email, name: Person.fay.name, groups: [], lead: nil))
-        try assertRefusal(.refused, mentioning: ["only leads"], in: lead, try open(as: .ben).addMember(
+        try expectRefusal(.refused, mentioning: ["only leads"], in: lead, try open(as: .ben).addMember(
             email: Person.ben.email, name: nil, groups: [], lead: true))
-        try assertRefusal(.refused, mentioning: ["only leads"], in: lead, try open(as: .fay).addMember(
+        try expectRefusal(.refused, mentioning: ["only leads"], in: lead, try open(as: .fay).addMember(
             email: Person.fay.email, name: Person.fay.name, groups: [], lead: nil))
-        try assertRefusal(.refused, mentioning: ["last lead"], in: lead, try lead.addMember(
+        try expectRefusal(.refused, mentioning: ["last lead"], in: lead, try lead.addMember(
             email: Person.ana.email, name: nil, groups: [], lead: false))
-        try assertRefusal(.usage, mentioning: ["give their name"], in: lead, try lead.addMember(
+        try expectRefusal(.usage, mentioning: ["give their name"], in: lead, try lead.addMember(
             email: Person.fay.email, name: nil, groups: [], lead: nil))
-        try assertRefusal(.usage, mentioning: ["illegal email"], in: lead, try lead.addMember(
+        try expectRefusal(.usage, mentioning: ["illegal email"], in: lead, try lead.addMember(
             email: "fay at example.com", name: "Fay", groups: [], lead: nil))
-        try assertRefusal(.refused, mentioning: ["nothing to change"], in: lead, try lead.addMember(
+        try expectRefusal(.refused, mentioning: ["nothing to change"], in: lead, try lead.addMember(
             email: Person.ben.email, name: Person.ben.name, groups: ["working-group"], lead: false))
         XCTAssertNil(try lead.roster().member(Person.fay.email))
     }
@@ -292,18 +270,18 @@ final class IntegrationTests: QuorumTestCase {
     func testOtherRefusals() throws {
         let lead = try careerSteps()
         let doc = [DocumentInput(name: "framework.md", text: Data(original.utf8), source: "framework.md")]
-        try assertRefusal(.refused, mentioning: ["exists already"], in: lead, try lead.propose(slug: slug, title: nil, documents: doc))
-        try assertRefusal(.refused, mentioning: ["nothing to suggest"], in: lead, try open(as: .ben).suggest(slug: slug, message: "Same", documents: doc))
-        try assertRefusal(.refused, mentioning: ["not in the audience"], in: lead, try open(as: .fay).suggest(
+        try expectRefusal(.refused, mentioning: ["exists already"], in: lead, try lead.propose(slug: slug, title: nil, documents: doc))
+        try expectRefusal(.refused, mentioning: ["nothing to suggest"], in: lead, try open(as: .ben).suggest(slug: slug, message: "Same", documents: doc))
+        try expectRefusal(.refused, mentioning: ["not in the audience"], in: lead, try open(as: .fay).suggest(
             slug: slug, message: "Outsider", documents: [DocumentInput(name: nil, text: Data("new\n".utf8), source: "x")]))
-        try assertRefusal(.refused, mentioning: ["may not propose"], in: lead, try open(as: .fay).propose(
+        try expectRefusal(.refused, mentioning: ["may not propose"], in: lead, try open(as: .fay).propose(
             slug: "fays", title: nil, documents: [DocumentInput(name: "a.md", text: Data("new\n".utf8), source: "x")]))
-        try assertRefusal(.refused, in: lead, try ReviewRepository.initialize(at: repo.path, environment: Person.ben.environment))
-        try assertRefusal(.usage, mentioning: ["empty"], in: lead, try open(as: .ben).suggest(
+        try expectRefusal(.refused, in: lead, try ReviewRepository.initialize(at: repo.path, environment: Person.ben.environment))
+        try expectRefusal(.usage, mentioning: ["empty"], in: lead, try open(as: .ben).suggest(
             slug: slug, message: "  \n", documents: [DocumentInput(name: nil, text: Data("new\n".utf8), source: "x")]))
         var binary = Data("a".utf8)
         binary.append(0)
-        try assertRefusal(.usage, mentioning: ["binary"], in: lead, try open(as: .ben).suggest(
+        try expectRefusal(.usage, mentioning: ["binary"], in: lead, try open(as: .ben).suggest(
             slug: slug, message: "Binary", documents: [DocumentInput(name: nil, text: binary, source: "x.bin")]))
     }
 
@@ -337,18 +315,18 @@ final class IntegrationTests: QuorumTestCase {
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
         let anonymous = try ReviewRepository.open(at: repo.path, environment: [:])
         let doc = [DocumentInput(name: nil, text: Data("new\n".utf8), source: "x")]
-        try assertRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.approve(s.id, message: nil))
-        try assertRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.merge(s.id))
-        try assertRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.suggest(slug: slug, message: "m", documents: doc))
-        try assertRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.addMember(email: Person.fay.email, name: "Fay", groups: [], lead: nil))
+        try expectRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.approve(s.id, message: nil))
+        try expectRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.merge(s.id))
+        try expectRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.suggest(slug: slug, message: "m", documents: doc))
+        try expectRefusal(.usage, mentioning: ["who you are"], in: lead, try anonymous.addMember(email: Person.fay.email, name: "Fay", groups: [], lead: nil))
         // Half an identity is no identity; blank values are not one either.
         let nameOnly = try ReviewRepository.open(at: repo.path, environment: ["GIT_AUTHOR_NAME": "Cai Wong"])
-        try assertRefusal(.usage, mentioning: ["who you are"], in: lead, try nameOnly.approve(s.id, message: nil))
+        try expectRefusal(.usage, mentioning: ["who you are"], in: lead, try nameOnly.approve(s.id, message: nil))
         let blank = try ReviewRepository.open(at: repo.path, environment: ["GIT_AUTHOR_NAME": "  ", "GIT_AUTHOR_EMAIL": "cai@example.com"])
-        try assertRefusal(.usage, mentioning: ["who you are"], in: lead, try blank.approve(s.id, message: nil))
+        try expectRefusal(.usage, mentioning: ["who you are"], in: lead, try blank.approve(s.id, message: nil))
         // A malformed email in the environment is refused as such.
         let malformed = try ReviewRepository.open(at: repo.path, environment: ["GIT_AUTHOR_NAME": "Cai", "GIT_AUTHOR_EMAIL": "cai"])
-        try assertRefusal(.usage, mentioning: ["illegal email"], in: lead, try malformed.approve(s.id, message: nil))
+        try expectRefusal(.usage, mentioning: ["illegal email"], in: lead, try malformed.approve(s.id, message: nil))
     }
 
     func testIdentityFallsBackToTheRepositoryConfigAndTheEnvironmentWins() throws {
@@ -406,7 +384,7 @@ final class IntegrationTests: QuorumTestCase {
         let head = try lead.git.referenceTarget(branch)
         XCTAssertEqual(head?.hex, merged.commit)
 
-        try assertRefusal(
+        try expectRefusal(
             .refused, mentioning: ["conflicts", "framework.md line 13:", "Writes clear code.", "Writes clear, well-tested code."],
             in: lead, allowing: chain(second), try lead.merge(second.id))
         XCTAssertEqual(try lead.git.referenceTarget(branch), head, "a refused merge must not move the round")
@@ -429,8 +407,8 @@ final class IntegrationTests: QuorumTestCase {
         let second = try approvedSuggestion(edited(53, "### Step 1: Getting started"), message: "Name Delivery's first step", by: .cai, approvers: [.ben, .dee])
         _ = try lead.merge(first.id)
         // The conflict is at line 53; line 11 has the same text but merged cleanly.
-        let error = try assertRefusal(.refused, mentioning: ["framework.md line 53:"], in: lead, allowing: chain(second), try lead.merge(second.id))
-        XCTAssertFalse(error?.message.contains("line 11") ?? true, oneLine(error?.message))
+        let error = try expectRefusal(.refused, mentioning: ["framework.md line 53:"], in: lead, allowing: chain(second), try lead.merge(second.id))
+        XCTAssertFalse(error?.message.contains("line 11") ?? true, flat(error?.message))
     }
 
     func testAConflictWithADeletedParagraphNamesWhereItWas() throws {
@@ -442,11 +420,11 @@ final class IntegrationTests: QuorumTestCase {
         let first = try approvedSuggestion(lines.joined(separator: "\n"), message: "Drop step 1 text")
         let second = try approvedSuggestion(edited(13, "Writes clear code."), message: "Shorter step 1", by: .cai, approvers: [.ben, .dee])
         _ = try lead.merge(first.id)
-        let error = try assertRefusal(.refused, mentioning: ["framework.md", "Writes clear code."], in: lead, allowing: chain(second), try lead.merge(second.id))
-        XCTAssertFalse(error?.message.contains("the whole document") ?? true, "a one-paragraph conflict is blamed on the whole document: \(oneLine(error?.message))")
+        let error = try expectRefusal(.refused, mentioning: ["framework.md", "Writes clear code."], in: lead, allowing: chain(second), try lead.merge(second.id))
+        XCTAssertFalse(error?.message.contains("the whole document") ?? true, "a one-paragraph conflict is blamed on the whole document: \(flat(error?.message))")
         let message = error?.message ?? ""
         let named = message.range(of: #"framework\.md lines? 1[234]\b"#, options: .regularExpression) != nil
-        XCTAssertTrue(named, "the line where the paragraph was (12-14) is not named: \(oneLine(message))")
+        XCTAssertTrue(named, "the line where the paragraph was (12-14) is not named: \(flat(message))")
     }
 
     func testAConflictSpanningSeveralLinesNamesTheRange() throws {
@@ -456,7 +434,7 @@ final class IntegrationTests: QuorumTestCase {
         let first = try approvedSuggestion(mine, message: "Shorter examples")
         let second = try approvedSuggestion(theirs, message: "Other examples", by: .cai, approvers: [.ben, .dee])
         _ = try lead.merge(first.id)
-        try assertRefusal(.refused, mentioning: ["framework.md lines 17-18:"], in: lead, allowing: chain(second), try lead.merge(second.id))
+        try expectRefusal(.refused, mentioning: ["framework.md lines 17-18:"], in: lead, allowing: chain(second), try lead.merge(second.id))
     }
 
     func testAMergeInterruptedAfterMovingTheRoundIsFinishedNotRepeated() throws {
@@ -496,7 +474,7 @@ final class IntegrationTests: QuorumTestCase {
 
     func testSuggestingADocumentInsideAnExistingDocumentsNameIsAUsageError() throws {
         let lead = try careerSteps()
-        try assertRefusal(.usage, mentioning: ["framework.md"], in: lead, try open(as: .ben).suggest(
+        try expectRefusal(.usage, mentioning: ["framework.md"], in: lead, try open(as: .ben).suggest(
             slug: slug, message: "Nest a document", documents: [DocumentInput(name: "framework.md/extra.md", text: Data("x\n".utf8), source: "x")]))
     }
 
@@ -509,9 +487,9 @@ final class IntegrationTests: QuorumTestCase {
         ])
         XCTAssertEqual(try lead.proposal("handbook").documents, ["framework.md", "parts/on-call.md"])
         XCTAssertEqual(try lead.proposal("handbook").title, "handbook")
-        try assertRefusal(.usage, mentioning: ["has 2 documents"], in: lead, try open(as: .ben).suggest(
+        try expectRefusal(.usage, mentioning: ["has 2 documents"], in: lead, try open(as: .ben).suggest(
             slug: "handbook", message: "Which?", documents: [DocumentInput(name: nil, text: Data("x\n".utf8), source: "x.md")]))
-        try assertRefusal(.usage, mentioning: ["given twice"], in: lead, try open(as: .ben).suggest(
+        try expectRefusal(.usage, mentioning: ["given twice"], in: lead, try open(as: .ben).suggest(
             slug: "handbook", message: "Twice", documents: [
                 DocumentInput(name: "framework.md", text: Data("x\n".utf8), source: "a"),
                 DocumentInput(name: "framework.md", text: Data("y\n".utf8), source: "b"),

@@ -26,29 +26,7 @@ class RoundsTestCase: QuorumTestCase {
         "refs/quorum/proposals/\(slug)/suggestions/\(id)/meta"
     }
 
-    /// A multi-line message on one line, for XCTest's one-line failure reports.
-    func flat(_ text: String?) -> String {
-        (text ?? "nil").replacingOccurrences(of: "\n", with: " ⏎ ")
-    }
-
     // MARK: In-process
-
-    /// Asserts `body` throws a QuorumError of `kind` whose message contains
-    /// each of `phrases`, and that no ref moved, appeared or vanished
-    /// (except those in `allowing`, on which the refusal may record).
-    @discardableResult
-    func expectRefusal<T>(
-        _ kind: QuorumError.Kind, mentioning phrases: [String] = [], in review: ReviewRepository, allowing: Set<String> = [],
-        _ body: @autoclosure () throws -> T, file: StaticString = #filePath, line: UInt = #line
-    ) throws -> QuorumError? {
-        let before = try refSnapshot(review).filter { !allowing.contains($0.key) }
-        let error = assertQuorumError(kind, try body(), file: file, line: line)
-        for phrase in phrases {
-            XCTAssertTrue(error?.message.contains(phrase) ?? false, "«\(phrase)» not in: \(flat(error?.message))", file: file, line: line)
-        }
-        XCTAssertEqual(try refSnapshot(review).filter { !allowing.contains($0.key) }, before, "refs changed after a refusal", file: file, line: line)
-        return error
-    }
 
     /// Suggests framework.md with one line replaced, in-process.
     @discardableResult
