@@ -17,7 +17,9 @@ extension ReviewRepository {
     /// policy allows pair edits (by default, in round 1 only). Both must be
     /// in the round's audience. If the round moves meanwhile, the edit is
     /// merged onto the new head three-way; a conflict changes nothing.
-    public func pairEdit(slug: String, message: String, pair email: String, documents inputs: [DocumentInput]) throws -> PairEditResult {
+    /// `base` is the commit the text was written on (default: the round's
+    /// head); it must be in the round's history.
+    public func pairEdit(slug: String, message: String, pair email: String, documents inputs: [DocumentInput], base given: ObjectID? = nil) throws -> PairEditResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
         let roster = try roster()
@@ -32,7 +34,11 @@ extension ReviewRepository {
         for person in [actor.email, pair] where !(roster.isIn(person, groups: round.audience) || roster.isLead(person)) {
             throw QuorumError.refused("\(person) is not in round \(round.number)'s audience (\(round.audience.joined(separator: ", "))); both people of a pair edit must be")
         }
-        let base = try roundHead(round)
+        let head = try roundHead(round)
+        let base = given ?? head
+        if base != head, !(try git.isAncestor(base, of: head)) {
+            throw QuorumError.usage("\(base.short) is not in the history of round \(round.number) of '\(slug)'")
+        }
         let baseTree = try git.commit(base).tree
         let existing = try documents(in: baseTree, slug: slug).keys.sorted()
         let updates = try documentUpdates(inputs, slug: slug, existing: existing)
@@ -55,5 +61,11 @@ extension ReviewRepository {
             return commit
         }
         return PairEditResult(id: commit.hex, slug: slug, round: round.number, branch: round.branch, coAuthor: pair, threeWay: threeWay)
+    }
+
+    /// A pair edit of what changed in the work tree (see `workTreeChanges`).
+    public func pairEditFromWorkTree(slug: String, message: String, pair email: String) throws -> PairEditResult {
+        let (base, inputs) = try workTreeChanges(slug: slug, command: "edit")
+        return try pairEdit(slug: slug, message: message, pair: email, documents: inputs, base: base)
     }
 }

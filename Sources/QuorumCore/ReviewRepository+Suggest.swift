@@ -80,42 +80,11 @@ extension ReviewRepository {
             revision: revision.hex, base: head.hex, documents: record.documents ?? [])
     }
 
-    /// Suggests what changed in the work tree, as `git commit` would: the
-    /// files under `Proposals/<slug>/` that differ from the text they were
-    /// checked out from. When the work tree's HEAD is in the round's history
-    /// (the round branch is checked out), the suggestion is written on that
-    /// commit, so changes merged since are kept by the three-way merge;
-    /// otherwise on the round's head.
+    /// Suggests what changed in the work tree, as `git commit` would (see
+    /// `workTreeChanges`).
     public func suggestFromWorkTree(slug: String, message: String, coAuthors: [String] = []) throws -> SuggestResult {
-        guard let workTree = git.workDirectory else {
-            throw QuorumError.usage("this repository has no work tree", remedy: "give the text with --file DOC=PATH")
-        }
-        let proposal = try proposal(slug)
-        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
-        let roundHead = try roundHead(round)
-        var base = roundHead
-        if let head = try git.referenceTarget("HEAD"), try git.isAncestor(head, of: roundHead) { base = head }
-        let folder = workTree + "Proposals/\(slug)"
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw QuorumError.usage("there is no folder Proposals/\(slug) in the work tree \(workTree)", remedy: "check out the round with 'git checkout quorum/\(slug)/\(round.number)', edit, then suggest; or give --file DOC=PATH")
-        }
-        let baseDocs = try documents(in: git.commit(base).tree, slug: slug)
-        var inputs: [DocumentInput] = []
-        let enumerator = FileManager.default.enumerator(atPath: folder)
-        while let relative = enumerator?.nextObject() as? String {
-            let path = folder + "/" + relative
-            var dir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &dir), !dir.boolValue,
-                  !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
-                  let data = FileManager.default.contents(atPath: path) else { continue }
-            if let blob = baseDocs[relative], try git.readBlob(blob) == data { continue }
-            inputs.append(DocumentInput(name: relative, text: data, source: "Proposals/\(slug)/\(relative)"))
-        }
-        guard !inputs.isEmpty else {
-            throw QuorumError.refused("nothing changed under Proposals/\(slug)/ since \(base.short)", remedy: "edit the documents there first, or give --file DOC=PATH")
-        }
-        return try suggest(slug: slug, message: message, documents: inputs.sorted { ($0.name ?? "") < ($1.name ?? "") }, coAuthors: coAuthors, base: base)
+        let (base, inputs) = try workTreeChanges(slug: slug, command: "suggest")
+        return try suggest(slug: slug, message: message, documents: inputs, coAuthors: coAuthors, base: base)
     }
 
     /// Co-authors must be on the roster and not the caller.

@@ -469,6 +469,20 @@ public final class Repository {
         }
     }
 
+    // MARK: Index
+
+    /// The tree the index (staging area) holds — what the work tree was
+    /// checked out from, plus anything staged — or nil in a bare repository.
+    public func indexTree() throws -> ObjectID? {
+        guard !isBare else { return nil }
+        var index: OpaquePointer?
+        try check("git_repository_index", git_repository_index(&index, handle))
+        defer { git_index_free(index) }
+        var oid = git_oid()
+        try check("git_index_write_tree", git_index_write_tree(&oid, index))
+        return ObjectID(oid)
+    }
+
     // MARK: Tags
 
     /// Creates an annotated tag `name` (short, without `refs/tags/`) on a

@@ -10,7 +10,9 @@ extension Quorum {
                 For changes two people wrote together at one keyboard. Recorded with a \
                 Co-authored-by: trailer. Allowed only when the round's policy allows \
                 pair edits (by default: the first round only); otherwise make a \
-                suggestion with 'quorum suggest --pair EMAIL'.
+                suggestion with 'quorum suggest --pair EMAIL'. With no --file, the \
+                documents changed in the work tree under Proposals/SLUG/ are committed, \
+                merged three-way from the checked-out round commit.
                 """)
 
         @Argument(help: "The proposal.")
@@ -26,12 +28,11 @@ extension Quorum {
 
         @OptionGroup var options: CommonOptions
 
-        func validate() throws {
-            if text.files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
-        }
-
         func run() throws {
-            let result = try options.open().pairEdit(slug: slug, message: message, pair: pair, documents: try text.readAll())
+            let repo = try options.open()
+            let result = text.files.isEmpty
+                ? try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
+                : try repo.pairEdit(slug: slug, message: message, pair: pair, documents: try text.readAll())
             if options.json { return try Output.json(result) }
             print("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
         }
