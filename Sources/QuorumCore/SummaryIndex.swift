@@ -20,17 +20,20 @@ struct SummaryIndex {
     func summaries() throws -> [SuggestionSummary] {
         // The roster is not a `…/meta` ref: read it on its own.
         var contextParts: [String] = [try repository.git.referenceTarget(Layout.roster).map { Layout.roster + "=" + $0.hex } ?? ""]
-        var chains: [(slug: String, id: ObjectID, head: ObjectID)] = []
+        var chains: [(ref: String, head: ObjectID)] = []
         for ref in try repository.git.references(matching: "refs/quorum/*", suffix: "/meta") {
-            if let (slug, id) = Layout.parseSuggestionMeta(ref.name) {
-                chains.append((slug, id, ref.target))
-            } else if Layout.parseProposalMeta(ref.name) != nil {
-                contextParts.append(ref.name + "=" + ref.target.hex)
+            // refs/quorum/proposals/<slug>/suggestions/<id>/meta has six
+            // slashes; a proposal's meta has four. Names are parsed only
+            // when a summary must be recomputed.
+            switch ref.name.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count {
+            case 6: chains.append((ref.name, ref.target))
+            case 4: if Layout.parseProposalMeta(ref.name) != nil { contextParts.append(ref.name + "=" + ref.target.hex) }
+            default: continue
             }
         }
         let context = contextParts.sorted().joined(separator: " ")
-        var cached = load(context: context)
-        var fresh: [(head: String, summary: SuggestionSummary)] = []
+        let cached = load(context: context)
+        var fresh: [(head: ObjectID, summary: SuggestionSummary)] = []
         fresh.reserveCapacity(chains.count)
         var changed = cached.count != chains.count
         var roster: Roster?
@@ -38,19 +41,18 @@ struct SummaryIndex {
         var result: [SuggestionSummary] = []
         result.reserveCapacity(chains.count)
         for chain in chains {
-            if let hit = cached[chain.head.hex] {
-                fresh.append((chain.head.hex, hit))
+            if let hit = cached[chain.head] {
+                fresh.append((chain.head, hit))
                 result.append(hit)
                 continue
             }
+            guard let (slug, id) = Layout.parseSuggestionMeta(chain.ref) else { continue }
             changed = true
             if roster == nil { roster = try repository.roster() }
-            if proposals[chain.slug] == nil { proposals[chain.slug] = try repository.proposal(chain.slug) }
-            let suggestion = try Suggestion(
-                id: chain.id, slug: chain.slug, head: chain.head,
-                events: repository.log.events(from: chain.head))
-            let summary = repository.summary(of: suggestion, round: proposals[chain.slug]?.round(suggestion.round), roster: roster ?? Roster(events: []))
-            fresh.append((chain.head.hex, summary))
+            if proposals[slug] == nil { proposals[slug] = try repository.proposal(slug) }
+            let suggestion = try Suggestion(id: id, slug: slug, head: chain.head, events: repository.log.events(from: chain.head))
+            let summary = repository.summary(of: suggestion, round: proposals[slug]?.round(suggestion.round), roster: roster ?? Roster(events: []))
+            fresh.append((chain.head, summary))
             result.append(summary)
         }
         // Rewrite when anything was recomputed, or entries went away.
@@ -58,15 +60,15 @@ struct SummaryIndex {
         return result.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
     }
 
-    private func load(context: String) -> [String: SuggestionSummary] {
+    private func load(context: String) -> [ObjectID: SuggestionSummary] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
         let expected = Array((SummaryIndex.header + " " + context + "\n").utf8)
         // Split by hand over the raw bytes: Data.split is several times slower
         // at 10,000 lines, and this is most of what `list` does.
-        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [String: SuggestionSummary] in
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> [ObjectID: SuggestionSummary] in
             let bytes = raw.bindMemory(to: UInt8.self)
             guard bytes.count >= expected.count, bytes.prefix(expected.count).elementsEqual(expected) else { return [:] }
-            var result: [String: SuggestionSummary] = [:]
+            var result: [ObjectID: SuggestionSummary] = [:]
             var fields: [String] = []
             fields.reserveCapacity(14)
             var start = expected.count
@@ -77,8 +79,8 @@ struct SummaryIndex {
                     fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
                     start = index + 1
                     if byte == 10 {
-                        guard let summary = Self.summary(fields) else { return [:] }  // unreadable: rebuild it all
-                        result[fields[0]] = summary
+                        guard let summary = Self.summary(fields), let head = ObjectID(hex: fields[0]) else { return [:] }  // unreadable: rebuild it all
+                        result[head] = summary
                         fields.removeAll(keepingCapacity: true)
                     }
                 }
@@ -102,7 +104,7 @@ struct SummaryIndex {
         field.isEmpty ? [] : field.split(separator: ",").map(String.init)
     }
 
-    private func save(_ entries: [(head: String, summary: SuggestionSummary)], context: String) {
+    private func save(_ entries: [(head: ObjectID, summary: SuggestionSummary)], context: String) {
         var text = SummaryIndex.header + " " + context + "\n"
         for (head, s) in entries {
             let title = s.title.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
