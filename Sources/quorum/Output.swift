@@ -50,4 +50,10 @@ enum Output {
             for line in c.text.split(separator: "\n", omittingEmptySubsequences: false) { print("\(indent)  \(line)") }
         }
     }
+
+    static func revision(_ r: RevisionResult, verb: String) {
+        print("\(verb) \(short(r.suggestion)): revision \(r.revision) (\(short(r.commit)) on \(short(r.base))), now \(r.state.rawValue)")
+        if !r.approvalsKept.isEmpty { print("Approvals still counting: \(r.approvalsKept.joined(separator: ", "))") }
+        if !r.approvalsStale.isEmpty { print("Approvals now stale (approved an older revision): \(r.approvalsStale.joined(separator: ", "))") }
+    }
 }

@@ -45,31 +45,4 @@ extension Quorum {
             }
         }
     }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List suggestions, oldest first.")
-
-        @Option(help: ArgumentHelp("Only suggestions in this state: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"))
-        var state: String?
-
-        @Option(help: "Only suggestions on this proposal.")
-        var proposal: String?
-
-        @OptionGroup var options: CommonOptions
-
-        func validate() throws {
-            if let state, SuggestionState(rawValue: state) == nil {
-                throw ValidationError("unknown state '\(state)'; use one of: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
-
-        func run() throws {
-            let repo = try options.open()
-            let items = try repo.list(slug: proposal, state: state.flatMap(SuggestionState.init(rawValue:)))
-            if options.json { return try Output.json(items) }
-            var out = ""
-            for item in items { out += Output.summaryLine(item, showSlug: true) + "\n" }
-            FileHandle.standardOutput.write(Data(out.utf8))
-        }
-    }
 }

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Cat: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the current text of a proposal's document, byte for byte.")
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @Argument(help: "The document (may be left out when there is only one).")
+        var document: String?
+
+        @Option(help: "Read the text at the head of this round (default: the open round).")
+        var round: Int?
+
+        @Option(help: "Read the text of this official version.")
+        var version: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func validate() throws {
+            if version != nil && round != nil { throw ValidationError("give --version or --round, not both") }
+        }
+
+        func run() throws {
+            let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
+            let data = try options.open().text(slug: slug, document: document, at: snapshot)
+            if options.json {
+                struct Result: Encodable { let slug: String; let document: String?; let text: String }
+                return try Output.json(Result(slug: slug, document: document, text: String(decoding: data, as: UTF8.self)))
+            }
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}

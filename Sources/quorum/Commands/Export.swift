@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a proposal as a self-contained Markdown or HTML document.",
+            discussion: """
+                The text of the open round (or --round R, or --version V) with a header \
+                (proposal, version or round, date, status), the changelog since the \
+                previous version, and the credits. HTML is one complete page with its \
+                style inline and no external assets.
+                """)
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @Option(help: "An official version to export.")
+        var version: String?
+
+        @Option(help: "A round to export.")
+        var round: Int?
+
+        @Option(help: ArgumentHelp("md or html.", valueName: "FORMAT"))
+        var format: String = "md"
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "PATH"))
+        var output: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func validate() throws {
+            if version != nil && round != nil { throw ValidationError("give --version or --round, not both") }
+            if ExportFormat(rawValue: format) == nil { throw ValidationError("--format takes md or html") }
+        }
+
+        func run() throws {
+            let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
+            let document = try options.open().exportDocument(slug: slug, at: snapshot)
+            let text = format == "html" ? document.html() : document.markdown()
+            if let output {
+                do {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                } catch {
+                    throw ValidationError("cannot write \(output): \(error.localizedDescription)")
+                }
+                if options.json {
+                    struct Result: Encodable { let slug: String; let path: String; let format: String; let label: String; let bytes: Int }
+                    return try Output.json(Result(slug: slug, path: output, format: format, label: document.label, bytes: text.utf8.count))
+                }
+                print("Wrote \(document.label) of \(slug) as \(format) to \(output)")
+            } else {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            }
+        }
+    }
+}

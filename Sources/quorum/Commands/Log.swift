@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the accepted changes of a proposal's round, newest first.")
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @Option(help: "A round number (default: the open round).")
+        var round: Int?
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let entries = try options.open().history(slug: slug, round: round)
+            if options.json { return try Output.json(entries) }
+            for e in entries {
+                print("\(Output.short(e.commit))  \(Output.date(e.date))  \(e.title)")
+                if let by = e.suggestedBy {
+                    print("          suggestion \(Output.short(e.suggestion ?? "")) by \(by); approved by \(e.approvedBy.joined(separator: ", "))")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Object: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Object to a suggestion: it cannot merge until you resolve the objection.")
+
+        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        var id: String
+
+        @Option(name: .shortAndLong, help: "Why: what would have to change.")
+        var message: String
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let result = try options.open().object(id, reason: message)
+            if options.json { return try Output.json(result) }
+            print("Objection \(Output.short(result.id)) raised on \(Output.short(result.suggestion)); it blocks merging until you run: quorum resolve \(Output.short(result.suggestion))")
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Rounds: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a proposal's review rounds.")
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let rounds = try options.open().rounds(slug: slug)
+            if options.json { return try Output.json(rounds) }
+            for report in rounds {
+                let r = report.round
+                let when = "opened \(Output.date(Int64(r.opened.timeIntervalSince1970)))" + (r.closedAt.map { ", closed \(Output.date(Int64($0.timeIntervalSince1970)))" } ?? "")
+                print("\(r.number) \(Output.pad(r.name, 16)) \(r.closed ? "closed" : "open  ")  audience \(r.audience.joined(separator: ",")); approvers \(r.approvers.joined(separator: ",")); quorum \(r.quorum)")
+                print("  \(when); \(report.suggested) suggested, \(report.merged) merged, \(report.open) open\(r.pairEdits ? "; pair edits allowed" : "")")
+            }
+        }
+    }
+}

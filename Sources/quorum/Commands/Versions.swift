@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Versions: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a proposal's official versions.")
+
+        @Argument(help: "The proposal.")
+        var slug: String
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let versions = try options.open().versions(slug: slug)
+            if options.json { return try Output.json(versions) }
+            if versions.isEmpty { print("No versions of \(slug) yet; a lead cuts one with: quorum cut \(slug) v1") }
+            for v in versions {
+                print("\(Output.pad(v.version, 10)) \(Output.date(v.date))  \(Output.short(v.commit))  round \(v.round.map(String.init) ?? "?")  by \(v.by)")
+            }
+        }
+    }
+}

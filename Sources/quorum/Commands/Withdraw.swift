@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take back your own suggestion. It stays in the history and can no longer merge.")
+
+        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        var id: String
+
+        @Option(name: .shortAndLong, help: "Why (optional).")
+        var message: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let result = try options.open().withdraw(id, reason: message)
+            if options.json { return try Output.json(result) }
+            print("Withdrew \(Output.short(result.suggestion))")
+        }
+    }
+}
