@@ -121,13 +121,15 @@ extension ReviewRepository {
     }
 
     func summary(of suggestion: Suggestion, round: Round?, roster: Roster) -> SuggestionSummary {
-        SuggestionSummary(
+        // Judged once: this runs for every changed suggestion on a cold `list`.
+        let counting = suggestion.approvals(in: round, roster: roster).filter(\.counts)
+        return SuggestionSummary(
             id: suggestion.id.hex, slug: suggestion.slug, round: suggestion.round, title: suggestion.title,
-            author: suggestion.author.email, state: suggestion.state(in: round, roster: roster),
-            approvals: suggestion.approvals(in: round, roster: roster).filter(\.counts).count,
+            author: suggestion.author.email, state: suggestion.state(in: round, counting: counting.count),
+            approvals: counting.count,
             quorum: round?.quorum ?? roster.policy.quorum, revisions: suggestion.revisions.count,
             created: suggestion.author.time, coAuthors: suggestion.coAuthors,
-            approvedBy: suggestion.approvals(in: round, roster: roster).filter(\.counts).map(\.approver.email),
+            approvedBy: counting.map(\.approver.email),
             objectors: suggestion.openObjections.map(\.by.email))
     }
 

@@ -195,10 +195,15 @@ public struct Suggestion: Sendable {
     }
 
     public func state(in round: Round?, roster: Roster) -> SuggestionState {
+        state(in: round, counting: approvals(in: round, roster: roster).filter(\.counts).count)
+    }
+
+    /// The state, given how many approvals count (for callers that have
+    /// judged the approvals already).
+    func state(in round: Round?, counting: Int) -> SuggestionState {
         if mergedAs != nil { return .merged }
         if let ended { return ended.kind == .withdraw ? .withdrawn : .rejected }
         if conflictedWith != nil { return .conflicted }
-        let counting = approvals(in: round, roster: roster).filter(\.counts).count
         return counting >= (round?.quorum ?? Policy.standard.quorum) ? .approved : .open
     }
 }
