@@ -19,7 +19,6 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
         code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue
     }
 
-    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
     public var isExists: Bool { code == GIT_EEXISTS.rawValue }
 }
 
