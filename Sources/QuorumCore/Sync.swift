@@ -203,6 +203,19 @@ extension ReviewRepository {
             if !report.received.contains(name) { report.received.append(name) }
             local[name] = new
         }
+        /// Round branches and event chains only grow: when one side holds
+        /// the other, the longer one wins, pushed or received.
+        func fastForward(_ name: String, mine: ObjectID, theirs: ObjectID) throws -> Bool {
+            if try git.isAncestor(theirs, of: mine) {
+                pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine))
+                return true
+            }
+            if try git.isAncestor(mine, of: theirs) {
+                try receive(name, from: mine, to: theirs)
+                return true
+            }
+            return false
+        }
         for name in Set(local.keys).union(remote.keys).sorted() {
             let kind = SharedRef(name)
             let mine = local[name]
@@ -238,34 +251,24 @@ extension ReviewRepository {
                 pushes.append(ReferenceUpdate(name: spare, expected: nil, target: mine))
                 try receive(name, from: mine, to: theirs)
             case .round(let slug, _):
-                if try git.isAncestor(theirs, of: mine) {
-                    pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine))
-                } else if try git.isAncestor(mine, of: theirs) {
-                    try receive(name, from: mine, to: theirs)
-                } else {
-                    do {
-                        let (tip, merges) = try replay(name, slug: slug, local: mine, onto: theirs)
-                        pushes.append(ReferenceUpdate(name: name, expected: theirs, target: tip))
-                        replays.append((name, mine, tip, slug, merges))
-                    } catch let error as QuorumError where error.kind != .failure {
-                        problems.append(SyncProblem(ref: name, reason: error.message))
-                    }
+                if try fastForward(name, mine: mine, theirs: theirs) { continue }
+                do {
+                    let (tip, merges) = try replay(name, slug: slug, local: mine, onto: theirs)
+                    pushes.append(ReferenceUpdate(name: name, expected: theirs, target: tip))
+                    replays.append((name, mine, tip, slug, merges))
+                } catch let error as QuorumError where error.kind != .failure {
+                    problems.append(SyncProblem(ref: name, reason: error.message))
                 }
             default:  // event chains
-                if try git.isAncestor(theirs, of: mine) {
-                    pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine))
-                } else if try git.isAncestor(mine, of: theirs) {
-                    try receive(name, from: mine, to: theirs)
-                } else {
-                    do {
-                        let joined = try union(name, kind: kind, local: mine, remote: theirs)
-                        try git.updateReference(name, to: joined, expected: mine, message: "quorum: sync")
-                        local[name] = joined
-                        if !report.reconciled.contains(name) { report.reconciled.append(name) }
-                        pushes.append(ReferenceUpdate(name: name, expected: theirs, target: joined))
-                    } catch let error as QuorumError where error.kind != .failure {
-                        problems.append(SyncProblem(ref: name, reason: error.message))
-                    }
+                if try fastForward(name, mine: mine, theirs: theirs) { continue }
+                do {
+                    let joined = try union(name, kind: kind, local: mine, remote: theirs)
+                    try git.updateReference(name, to: joined, expected: mine, message: "quorum: sync")
+                    local[name] = joined
+                    if !report.reconciled.contains(name) { report.reconciled.append(name) }
+                    pushes.append(ReferenceUpdate(name: name, expected: theirs, target: joined))
+                } catch let error as QuorumError where error.kind != .failure {
+                    problems.append(SyncProblem(ref: name, reason: error.message))
                 }
             }
         }
