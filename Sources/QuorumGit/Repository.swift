@@ -386,10 +386,12 @@ public final class Repository {
     /// Runs a ref write again when it failed because another process's
     /// clean-up (see `packReferences`) removed the ref's directory between
     /// libgit2 making it and writing the lock file in it.
-    private func retryingVanishedDirectory(_ write: () -> Int32) -> Int32 {
+    func retryingVanishedDirectory(_ write: () -> Int32) -> Int32 {
         var result = write()
         var attempts = 0
-        while result == GIT_ERROR.rawValue, attempts < 10, let last = git_error_last(),
+        // libgit2 reports it as GIT_ERROR when making the directory fails,
+        // and as GIT_ENOTFOUND when creating the lock file in it does.
+        while result == GIT_ERROR.rawValue || result == GIT_ENOTFOUND.rawValue, attempts < 10, let last = git_error_last(),
               last.pointee.klass == GIT_ERROR_OS.rawValue, let text = last.pointee.message,
               String(cString: text).contains("No such file or directory") {
             attempts += 1
