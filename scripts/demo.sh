@@ -68,6 +68,19 @@ bob approve "$carol_id"
 ana approve "$carol_id"
 carol merge "$carol_id"
 
+step "Bob edited a copy he took before both merges: as is, it would undo them, so it is refused"
+sed 's/^## Technical Craft$/## Technical Craft and Quality/' "$sample" > "$work/bob-old.md"
+refused bob suggest career-steps -m "Name quality in the craft heading" --file "$work/bob-old.md"
+
+step "With --base naming the commit he copied, his edit merges three-way and keeps theirs"
+proposed=$(git -C "$repo" rev-list --first-parent quorum/career-steps/1 | tail -1 | cut -c1-8)
+craft_id=$(GIT_AUTHOR_NAME="Bob Stone" GIT_AUTHOR_EMAIL=bob@example.com "$quorum" suggest career-steps --repo "$repo" --json \
+    -m "Name quality in the craft heading" --file "$work/bob-old.md" --base "$proposed" | id_of)
+echo "    suggestion $craft_id, written on $proposed"
+carol approve "$craft_id"
+ana approve "$craft_id"
+bob merge "$craft_id"
+
 step "Where things stand"
 ana status career-steps
 ana log career-steps

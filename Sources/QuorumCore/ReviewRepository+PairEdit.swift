@@ -17,8 +17,9 @@ extension ReviewRepository {
     /// policy allows pair edits (by default, in round 1 only). Both must be
     /// in the round's audience. If the round moves meanwhile, the edit is
     /// merged onto the new head three-way; a conflict changes nothing.
-    /// `base` is the commit the text was written on (default: the round's
-    /// head); it must be in the round's history.
+    /// `base` is the commit the text was written on; it must be in the
+    /// round's history. Without it, text that looks edited from an older
+    /// copy is refused, as `suggest` does.
     public func pairEdit(slug: String, message: String, pair email: String, documents inputs: [DocumentInput], base given: ObjectID? = nil) throws -> PairEditResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
@@ -44,6 +45,7 @@ extension ReviewRepository {
         let updates = try documentUpdates(inputs, slug: slug, existing: existing)
         let editTree = try git.updateTree(baseTree, updates.map(\.update))
         guard editTree != baseTree else { throw QuorumError.refused("the text given is the same as the current text; nothing to commit") }
+        if given == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
         let message = text + "\n" + coAuthorTrailers([pair], roster: roster) + "Pair-edit: round \(round.number)\n"
         var threeWay = false
         let commit: ObjectID = try retryingLostRaces {

@@ -20,8 +20,10 @@ extension ReviewRepository {
     /// machines can make suggestions offline without clashing).
     /// `coAuthors` are people who wrote it together with the caller (pair
     /// work); they cannot approve it either.
-    /// `base` is the commit the text was written on (default: the round's
-    /// head); it must be in the round's history.
+    /// `base` is the commit the text was written on; it must be in the
+    /// round's history. Without it the text is taken as written on the
+    /// round's head, and refused when it looks edited from an older copy
+    /// (it would undo changes merged since; see `refuseUndoingMergedChanges`).
     public func suggest(slug: String, message: String, documents inputs: [DocumentInput], coAuthors: [String] = [], base: ObjectID? = nil) throws -> SuggestResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
@@ -48,6 +50,8 @@ extension ReviewRepository {
         guard tree != headTree else {
             throw QuorumError.refused("the text given is the same as the current text of '\(slug)'; there is nothing to suggest")
         }
+        // Text with no base named: refuse it if it looks edited from an older copy.
+        if base == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
         let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
         let revision = try git.createCommit(
             tree: tree, parents: [head], author: actor, committer: actor,

@@ -20,6 +20,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isExists: Bool { code == GIT_EEXISTS.rawValue }
+
+    /// A short id or name that matches more than one object.
+    public var isAmbiguous: Bool { code == GIT_EAMBIGUOUS.rawValue }
 }
 
 /// Runs one libgit2 call and turns a negative return into a thrown `GitError`.

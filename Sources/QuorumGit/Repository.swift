@@ -341,6 +341,23 @@ public final class Repository {
             message: String(cString: git_commit_message(handleOut)))
     }
 
+    /// The commit a revision expression names, as `git rev-parse` reads it
+    /// (a full or unique short id, a branch or tag name, `name~2`); tags are
+    /// peeled to their commit. Nil when it names nothing or no commit.
+    /// Throws a `GitError` whose `isAmbiguous` is true for a short id that
+    /// matches several objects.
+    public func resolveCommit(_ spec: String) throws -> ObjectID? {
+        var object: OpaquePointer?
+        let result = git_revparse_single(&object, handle, spec)
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EINVALIDSPEC.rawValue { return nil }
+        try check("git_revparse_single", result)
+        defer { git_object_free(object) }
+        var commit: OpaquePointer?
+        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0 else { return nil }
+        defer { git_object_free(commit) }
+        return ObjectID(git_object_id(commit).pointee)
+    }
+
     /// Whether `commit` has `ancestor` in its history (or is it).
     public func isAncestor(_ ancestor: ObjectID, of commit: ObjectID) throws -> Bool {
         if ancestor == commit { return true }

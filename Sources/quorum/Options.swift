@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuorumCore
+import QuorumGit
 
 /// `--repo` and `--json`, taken by every command.
 struct CommonOptions: ParsableArguments {
@@ -21,6 +22,24 @@ struct DocumentFiles: ParsableArguments {
     var files: [FileArgument] = []
 
     func readAll() throws -> [DocumentInput] { try files.readAll() }
+}
+
+/// `--base REV`: the commit full text given with --file was edited from.
+struct TextBase: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The commit the --file text was edited from: a commit id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION). Changes merged since are kept (three-way). Without it, text that looks edited from an older copy is refused, since it would undo them.",
+        valueName: "REV"))
+    var base: String?
+
+    /// The commit named, or nil; a usage error without --file (the work
+    /// tree's base is found from the index).
+    func resolve(in repo: ReviewRepository, withFiles: Bool) throws -> ObjectID? {
+        guard let base else { return nil }
+        guard withFiles else {
+            throw ValidationError("--base goes with --file; for the work tree, Quorum finds the commit you checked out by itself")
+        }
+        return try repo.commit(named: base)
+    }
 }
 
 /// New document text given as `--file DOC=PATH`, `--file PATH`, or `DOC=-` for stdin.

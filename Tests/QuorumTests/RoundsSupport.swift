@@ -81,9 +81,11 @@ class RoundsTestCase: QuorumTestCase {
         return id
     }
 
-    /// `quorum suggest` of framework.md with one line replaced; returns the id.
+    /// `quorum suggest` of framework.md with one line replaced (of `text`,
+    /// or else of the open round's current text); returns the id.
     func suggestCLI(_ number: Int, _ replacement: String, as person: Person, message: String? = nil, on text: String? = nil, extra: [String] = []) throws -> String {
-        let path = try textFile(withLine(number, replacement, of: text))
+        let current = try text ?? runOK(["cat", slug, "framework.md"], as: person).stdout
+        let path = try textFile(withLine(number, replacement, of: current))
         let result = try runOK(["suggest", slug, "-m", message ?? "Edit line \(number)", "--file", "framework.md=\(path)", "--json"] + extra, as: person)
         return try jsonID(result)
     }

@@ -277,6 +277,9 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         }
         try quorumOK(["sync"], in: ana)
         let clones = try (0..<4).map { try makeClone("clone-\($0)", as: .ana) }
+        // The workers' own suggestions edit the proposed text: say so with
+        // --base, so that merges synced in meanwhile are kept, not undone.
+        let proposed = try gitOK(["rev-parse", roundBranch], in: ana).trimmingCharacters(in: .whitespacesAndNewlines)
 
         // Each worker's 25 commands, planned up front; each loop records
         // every command's exit status and JSON output.
@@ -292,7 +295,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
             for k in 0..<2 {
                 let text = root.appendingPathComponent("worker-\(w)-\(k).md")
                 try Data(framework(replacing: lines[16 + 2 * w + k], with: "\(who.name)'s edit \(k).").utf8).write(to: text)
-                commands.append(["suggest", slug, "-m", "\(who.name) \(k)", "--file", "framework.md=\(text.path)"])
+                commands.append(["suggest", slug, "-m", "\(who.name) \(k)", "--file", "framework.md=\(text.path)", "--base", proposed])
             }
             for k in 0..<5 { commands.append(["comment", pool[(w + k) % 16], "-m", "\(who.name) says \(k)"]) }
             for k in 0..<5 { commands.append(["comment", slug, "-m", "\(who.name) on the draft \(k)"]) }

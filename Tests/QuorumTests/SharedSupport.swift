@@ -208,7 +208,11 @@ class SharedRepositoryTestCase: XCTestCase {
     @discardableResult
     func suggestLine(_ number: Int, _ text: String, as who: Teammate, in directory: URL, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         let path = root.appendingPathComponent("text-\(UUID().uuidString).md")
-        try Data(framework(replacing: number, with: text).utf8).write(to: path)
+        // Edit the clone's current text, as a user would ('quorum cat').
+        let current = try quorumOK(["cat", slug, "framework.md"], as: who, in: directory, file: file, line: line).text
+        var lines = current.components(separatedBy: "\n")
+        lines[number - 1] = text
+        try Data(lines.joined(separator: "\n").utf8).write(to: path)
         let outcome = try quorumOK(["suggest", slug, "-m", "Edit line \(number)", "--file", "framework.md=\(path.path)", "--json"], as: who, in: directory, file: file, line: line)
         return try XCTUnwrap(outcome.object, outcome.text, file: file, line: line)
     }

@@ -12,7 +12,8 @@ extension Quorum {
                 pair edits (by default: the first round only); otherwise make a \
                 suggestion with 'quorum suggest --pair EMAIL'. With no --file, the \
                 documents changed in the work tree under Proposals/SLUG/ are committed, \
-                merged three-way from the checked-out round commit.
+                merged three-way from the checked-out round commit. --file text edited \
+                from an older copy needs --base, as for 'quorum suggest'.
                 """)
 
         @Argument(help: "The proposal.")
@@ -26,13 +27,16 @@ extension Quorum {
 
         @OptionGroup var text: DocumentFiles
 
+        @OptionGroup var textBase: TextBase
+
         @OptionGroup var options: CommonOptions
 
         func run() throws {
             let repo = try options.open()
+            let base = try textBase.resolve(in: repo, withFiles: !text.files.isEmpty)
             let result = text.files.isEmpty
                 ? try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
-                : try repo.pairEdit(slug: slug, message: message, pair: pair, documents: try text.readAll())
+                : try repo.pairEdit(slug: slug, message: message, pair: pair, documents: try text.readAll(), base: base)
             if options.json { return try Output.json(result) }
             print("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
         }

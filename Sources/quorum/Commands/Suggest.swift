@@ -11,9 +11,15 @@ extension Quorum {
                 ('-' reads stdin). When the proposal has a single document, DOC= may be \
                 left out. With no --file, the documents you changed in the work tree \
                 under Proposals/SLUG/ are suggested, as git commit would: check out the \
-                round first ('git checkout quorum/SLUG/N'), edit, then suggest. The suggestion is written against the open round's current \
-                text and prints its id; any unique prefix of it works wherever an id \
+                round first ('git checkout quorum/SLUG/N'), edit, then suggest. Prints \
+                the new suggestion's id; any unique prefix of it works wherever an id \
                 is taken.
+
+                --file text is taken as edited from the open round's current text. If \
+                you edited an older copy (say 'quorum cat' output, before others \
+                merged), name it with --base so their changes are kept; text that looks \
+                older than the round and would undo merged changes is refused, with \
+                the --base to use.
                 """)
 
         @Argument(help: "The proposal to change.")
@@ -24,6 +30,8 @@ extension Quorum {
 
         @OptionGroup var text: DocumentFiles
 
+        @OptionGroup var textBase: TextBase
+
         @Option(help: ArgumentHelp("Someone who wrote it with you (they cannot approve it either); repeat for several.", valueName: "EMAIL"))
         var pair: [String] = []
 
@@ -31,9 +39,10 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
+            let base = try textBase.resolve(in: repo, withFiles: !text.files.isEmpty)
             let result = text.files.isEmpty
                 ? try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair)
-                : try repo.suggest(slug: slug, message: message, documents: try text.readAll(), coAuthors: pair)
+                : try repo.suggest(slug: slug, message: message, documents: try text.readAll(), coAuthors: pair, base: base)
             if options.json { return try Output.json(result) }
             print("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
             print(result.shortId)

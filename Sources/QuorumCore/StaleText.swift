@@ -1,0 +1,129 @@
+import Foundation
+import QuorumGit
+
+// Full text given with --file replaces a document wholesale. When it was
+// edited from an older copy (`quorum cat` before others merged), writing it
+// against the round's head would quietly undo what was merged since. These
+// helpers name the commit a text was written on (`--base REV`) and refuse,
+// by default, text that looks older than the round's head.
+
+extension ReviewRepository {
+    /// The commit `spec` names (`--base`): a commit id or unique prefix, a
+    /// round branch (`quorum/SLUG/N`), a version tag (`rfc/SLUG/v1`), or
+    /// anything else `git rev-parse` takes. A usage error when it names
+    /// nothing, or several objects.
+    public func commit(named spec: String, option: String = "--base") throws -> ObjectID {
+        let trimmed = spec.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, !trimmed.hasPrefix("-") else {
+            throw QuorumError.usage("\(option) needs a commit: an id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION)")
+        }
+        do {
+            guard let id = try git.resolveCommit(trimmed) else {
+                throw QuorumError.usage(
+                    "\(option) \(trimmed) names no commit in this repository",
+                    remedy: "give a commit id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION)")
+            }
+            return id
+        } catch let error as GitError where error.isAmbiguous {
+            throw QuorumError.usage("\(option) \(trimmed) matches several objects", remedy: "give more characters of the id")
+        }
+    }
+
+    /// How many commits of the round's history `refuseUndoingMergedChanges` compares.
+    static let staleTextDepth = 32
+
+    /// Refuses text that looks edited from an older copy of the round: the
+    /// commit on the round's first-parent history (the newest `staleTextDepth`) whose
+    /// documents differ least from the given text, when that is not `head`
+    /// and differs strictly less than `head` does (and `head` by more than
+    /// one line's change). Writing such text on
+    /// `head` would undo the changes merged since; the refusal names them
+    /// and the `--base` that keeps them (a three-way merge) or undoes them
+    /// on purpose.
+    func refuseUndoingMergedChanges(_ updates: [(name: String, blob: ObjectID, update: TreeUpdate)], slug: String, round: Round, head: ObjectID) throws {
+        let given = try updates.map { ($0.name, Lines(try git.readBlob($0.blob))) }
+        var distances: [[ObjectID?]: Int] = [:]
+        var best: (commit: ObjectID, distance: Int)?
+        var headDistance = 0
+        var cursor: ObjectID? = head
+        var chain: [Commit] = []
+        while let id = cursor, chain.count < Self.staleTextDepth {
+            let commit = try git.commit(id)
+            let docs = try documents(in: commit.tree, slug: slug)
+            if docs.isEmpty { break }  // before the proposal existed
+            let blobs = given.map { docs[$0.0] }
+            let distance: Int
+            if let known = distances[blobs] {
+                distance = known
+            } else {
+                distance = try zip(given, blobs).reduce(0) { sum, pair in
+                    sum + pair.0.1.distance(to: Lines(try pair.1.map { try git.readBlob($0) } ?? Data()))
+                }
+                distances[blobs] = distance
+            }
+            if id == head {
+                headDistance = distance
+                // One changed line (or one added or removed) cannot be told
+                // from a deliberate edit back to an older wording: take it as meant.
+                if distance <= 2 { return }
+            }
+            if best == nil || distance < best!.distance { best = (id, distance) }
+            chain.append(commit)
+            cursor = commit.parents.first
+        }
+        guard let best, best.commit != head, best.distance < headDistance else { return }
+        // The changes merged since `best` that touched the given documents.
+        var undone: [String] = []
+        let bestIndex = chain.firstIndex { $0.id == best.commit } ?? chain.count - 1
+        for index in 0..<bestIndex {
+            let commit = chain[index]
+            let before = try documents(in: chain[index + 1].tree, slug: slug)
+            let after = try documents(in: commit.tree, slug: slug)
+            guard given.contains(where: { before[$0.0] != after[$0.0] }) else { continue }
+            let subject = commit.message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? commit.id.short
+            let trailers = Trailers.parse(commit.message)
+            let from = trailers.first("Suggestion").map { "suggestion \(String($0.prefix(8)))" } ?? "commit \(commit.id.short)"
+            let by = trailers.first("Suggested-by").map { " by \($0)" } ?? " by \(commit.author.email)"
+            undone.append("\(subject) (\(from)\(by))")
+        }
+        let names = given.map { $0.0 }.joined(separator: ", ")
+        throw QuorumError.refused(
+            "the text given for \(names) looks edited from an older copy of '\(slug)' (\(best.commit.short)); "
+                + "written on the round's current text it would undo \(undone.count == 1 ? "this change" : "these \(undone.count) changes") merged since:\n  "
+                + undone.joined(separator: "\n  "),
+            remedy: "to keep \(undone.count == 1 ? "it" : "them"), run the command again with --base \(best.commit.short) (your edits are merged with them, three-way); "
+                + "to undo \(undone.count == 1 ? "it" : "them") on purpose, run it again with --base \(round.branch.replacingOccurrences(of: "refs/heads/", with: ""))")
+    }
+}
+
+/// A text as a multiset of its lines (by a 64-bit hash of each), for a
+/// cheap measure of how far apart two texts are: moved lines cost nothing,
+/// a changed line costs two.
+private struct Lines {
+    let counts: [UInt64: Int]
+
+    init(_ data: Data) {
+        var counts: [UInt64: Int] = [:]
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+            for byte in raw {
+                if byte == 10 {
+                    counts[hash, default: 0] += 1
+                    hash = 0xcbf2_9ce4_8422_2325
+                } else {
+                    hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+                }
+            }
+            counts[hash, default: 0] += 1
+        }
+        self.counts = counts
+    }
+
+    /// How many lines one text has that the other lacks, both ways.
+    func distance(to other: Lines) -> Int {
+        var total = 0
+        for (line, count) in counts { total += abs(count - (other.counts[line] ?? 0)) }
+        for (line, count) in other.counts where counts[line] == nil { total += count }
+        return total
+    }
+}
