@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "approve",
             abstract: "Approve the current revision of a suggestion.",
             discussion: """
                 Only approvers of the suggestion's round may approve, never its author, \

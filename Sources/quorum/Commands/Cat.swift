@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Cat: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cat",
             abstract: "Print the current text of a proposal's document, byte for byte.")
 
         @Argument(help: "The proposal.")

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Comment: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "comment",
             abstract: "Comment on a proposal or a suggestion, a line range or a section, or reply to a comment.",
             discussion: """
                 TARGET is a proposal's slug or a suggestion's id. --lines and --section \

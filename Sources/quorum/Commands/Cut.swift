@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Cut: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cut",
             abstract: "Cut an official RFC version of a proposal (leads only).",
             discussion: """
                 Makes the immutable annotated tag rfc/SLUG/VERSION on the open round's \

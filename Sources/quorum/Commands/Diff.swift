@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "Compare a proposal's text between two rounds or versions.",
             discussion: "FROM and TO are a round (r1, r2, … or a plain number) or a version name (v1).")
 

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Edit: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "edit",
             abstract: "Commit a pair edit straight to the open round.",
             discussion: """
                 For changes two people wrote together at one keyboard. Recorded with a \

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write a proposal as a self-contained Markdown or HTML document.",
             discussion: """
                 The text of the open round (or --round R, or --version V) with a header \

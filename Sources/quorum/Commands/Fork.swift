@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Fork: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "fork",
             abstract: "Open the next review round for a wider audience (leads only).",
             discussion: """
                 Round k+1 starts at round k's current text, and round k closes: it \

@@ -10,6 +10,7 @@ extension Quorum {
         }
 
         static let configuration = CommandConfiguration(
+            commandName: "hook",
             abstract: "Run a server-side hook of a shared repository (git runs this).",
             discussion: """
                 hooks/pre-receive and hooks/post-receive run this in the shared bare \

@@ -5,11 +5,13 @@ import QuorumCore
 extension Quorum {
     struct Hooks: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hooks",
             abstract: "Install or check the server-side hooks of a shared bare repository.",
             subcommands: [Install.self, Check.self])
 
         struct Install: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "install",
                 abstract: "Install the pre-receive and post-receive hooks into a bare repository.",
                 discussion: """
                     The hooks run this quorum executable (or the one given with \
@@ -50,6 +52,7 @@ extension Quorum {
 
         struct Check: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "check",
                 abstract: "Say whether a bare repository's hooks are installed and current (exit 1 if not).")
 
             @Argument(help: "The shared bare repository.")

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Inbox: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "inbox",
             abstract: "What waits for you: approvals you owe, your suggestions to merge or fix, objections to resolve.",
             discussion: "Oldest first. You are who git says you are (GIT_AUTHOR_EMAIL, then user.email).")
 

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Make a directory a Quorum repository.",
             discussion: """
                 Runs git init (through libgit2) when PATH is not a git repository yet, \

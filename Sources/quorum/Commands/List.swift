@@ -4,7 +4,7 @@ import QuorumCore
 
 extension Quorum {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List suggestions, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List suggestions, oldest first.")
 
         @Option(help: ArgumentHelp("Only suggestions in this state: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"))
         var state: String?

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "log",
             abstract: "List the accepted changes of a proposal's round, newest first.")
 
         @Argument(help: "The proposal.")

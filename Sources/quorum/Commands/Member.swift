@@ -11,6 +11,7 @@ extension Quorum {
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "add",
                 abstract: "Add someone to the roster, or update them (leads only).",
                 discussion: """
                     Adding someone who is already there updates them: a given --name or \
@@ -47,7 +48,7 @@ extension Quorum {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the roster.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the roster.")
 
             @OptionGroup var options: CommonOptions
 

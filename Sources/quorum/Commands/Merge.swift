@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "merge",
             abstract: "Merge an approved suggestion into its round.",
             discussion: """
                 Refused (exit 1) until the round's quorum of independent approvals of \

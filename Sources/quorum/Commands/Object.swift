@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Object: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "object",
             abstract: "Object to a suggestion: it cannot merge until you resolve the objection.")
 
         @Argument(help: "The suggestion's id (a unique prefix will do).")

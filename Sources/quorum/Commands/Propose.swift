@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Propose: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "propose",
             abstract: "Put documents under review as a new proposal.",
             discussion: """
                 The documents are stored under Proposals/SLUG/ on the round branch \

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Rebase: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rebase",
             abstract: "Move a suggestion onto its round's current text.",
             discussion: """
                 Makes a three-way merge of the suggestion onto the round head. When the \

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Reject: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reject",
             abstract: "Turn a suggestion down (approvers of its round and leads). It stays in the history and can no longer merge.")
 
         @Argument(help: "The suggestion's id (a unique prefix will do).")

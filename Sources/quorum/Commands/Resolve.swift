@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Resolve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resolve",
             abstract: "Lift an objection you raised.")
 
         @Argument(help: "The suggestion's id (a unique prefix will do).")

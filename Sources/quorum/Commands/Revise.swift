@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Revise: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revise",
             abstract: "Add a revision to a suggestion (its author or a co-author).",
             discussion: """
                 Give the new full text of each changed document with --file DOC=PATH. \

@@ -4,7 +4,7 @@ import QuorumCore
 
 extension Quorum {
     struct Rounds: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a proposal's review rounds.")
+        static let configuration = CommandConfiguration(commandName: "rounds", abstract: "List a proposal's review rounds.")
 
         @Argument(help: "The proposal.")
         var slug: String

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a suggestion (state, revisions, approvals, objections, comments) or a proposal (rounds, comments).",
             discussion: """
                 Approvals are listed with whether they count and, when not, why \

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Show proposals and their open rounds; with SLUG, that proposal's suggestions.")
 
         @Argument(help: "A proposal (default: all of them, one line each).")

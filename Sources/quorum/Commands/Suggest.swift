@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Suggest: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "suggest",
             abstract: "Suggest a change to a proposal.",
             discussion: """
                 Give the new full text of each changed document with --file DOC=PATH \

@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Sync: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sync",
             abstract: "Exchange review state with a shared repository.",
             discussion: """
                 Fetches Quorum's refs (refs/quorum/*), the round branches \

@@ -4,7 +4,7 @@ import QuorumCore
 
 extension Quorum {
     struct Versions: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a proposal's official versions.")
+        static let configuration = CommandConfiguration(commandName: "versions", abstract: "List a proposal's official versions.")
 
         @Argument(help: "The proposal.")
         var slug: String

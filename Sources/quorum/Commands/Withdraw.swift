@@ -5,6 +5,7 @@ import QuorumCore
 extension Quorum {
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "withdraw",
             abstract: "Take back your own suggestion. It stays in the history and can no longer merge.")
 
         @Argument(help: "The suggestion's id (a unique prefix will do).")
