@@ -112,6 +112,7 @@ public final class ReviewRepository {
         guard lowered.utf8.count >= 4, lowered.utf8.count <= 40, lowered.utf8.allSatisfy(isHex) else {
             throw QuorumError.usage("'\(prefix)' is not a suggestion id", remedy: "give at least 4 hex digits of an id from 'quorum list'")
         }
+        if let found = try suggestion(namedByUniqueObject: lowered) { return found }
         let matches = try git.references(matching: "refs/quorum/proposals/*/suggestions/\(lowered)*/meta")
             .compactMap { Layout.parseSuggestionMeta($0.name) }
         guard let match = matches.first else {
@@ -123,6 +124,21 @@ public final class ReviewRepository {
                 remedy: "give more digits")
         }
         return match
+    }
+
+    /// The suggestion `prefix` names when it is unique among all objects
+    /// and names a suggestion's first event whose chain exists: then no
+    /// other suggestion can share it. A few lookups, where listing the
+    /// suggestions' refs costs ~20 ms at 10,000 of them. Nil otherwise
+    /// (`resolve` then lists them, to tell unknown from ambiguous).
+    private func suggestion(namedByUniqueObject prefix: String) throws -> (slug: String, id: ObjectID)? {
+        guard let id = git.uniqueObject(prefix: prefix),
+              let commit = try? git.commit(id), commit.parents.isEmpty,
+              let event = try? log.decode(commit), event.record.type == .suggest,
+              let slug = event.record.slug, (try? Validation.checkSlug(slug)) != nil,
+              try git.referenceTarget(Layout.suggestionMeta(slug, id)) != nil
+        else { return nil }
+        return (slug, id)
     }
 
     public func suggestion(_ slug: String, _ id: ObjectID) throws -> Suggestion {

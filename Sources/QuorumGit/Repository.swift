@@ -147,6 +147,14 @@ public final class Repository {
         return ObjectID(oid)
     }
 
+    /// The id `data` would have as a blob, without writing it.
+    public static func blobID(of data: Data) -> ObjectID? {
+        _ = libraryInit
+        var oid = git_oid()
+        let result = data.withUnsafeBytes { bytes in git_odb_hash(&oid, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB) }
+        return result == 0 ? ObjectID(oid) : nil
+    }
+
     public func readBlob(_ id: ObjectID) throws -> Data {
         var raw = id.raw
         var blob: OpaquePointer?
@@ -339,6 +347,21 @@ public final class Repository {
             author: Signature(git_commit_author(handleOut)),
             committer: Signature(git_commit_committer(handleOut)),
             message: String(cString: git_commit_message(handleOut)))
+    }
+
+    /// The one object whose id starts with `prefix` (hex, 4 to 40 digits),
+    /// or nil when none does or several do. Found through the object
+    /// database's own prefix search, without listing any references.
+    public func uniqueObject(prefix: String) -> ObjectID? {
+        guard (4...40).contains(prefix.utf8.count) else { return nil }
+        var short = git_oid()
+        guard git_oid_fromstrn(&short, prefix, prefix.utf8.count) == 0 else { return nil }
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, handle) == 0 else { return nil }
+        defer { git_odb_free(odb) }
+        var full = git_oid()
+        guard git_odb_exists_prefix(&full, odb, &short, prefix.utf8.count) == 0 else { return nil }
+        return ObjectID(full)
     }
 
     /// The commit a revision expression names, as `git rev-parse` reads it

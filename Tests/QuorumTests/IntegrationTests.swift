@@ -218,20 +218,38 @@ final class IntegrationTests: QuorumTestCase {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
         let id = try XCTUnwrap(ObjectID(hex: s.id))
-        // A second suggestion chain whose id shares the first 6 hex digits.
-        // (Finding two real ones would take hundreds of suggestions.)
-        let twinHex = String(s.id.prefix(6)) + String(s.id.dropFirst(6).map { $0 == "0" ? Character("1") : Character("0") })
-        let twin = try XCTUnwrap(ObjectID(hex: twinHex))
+        // A second suggestion whose id shares the first 4 hex digits, as two
+        // real ones would: its id is an object too (a blob found by trying
+        // texts; finding two real suggestions would take hundreds of them).
+        var twinBlob: Data?
+        for n in 0..<2_000_000 {
+            let data = Data("twin \(n)\n".utf8)
+            if Repository.blobID(of: data)?.hex.hasPrefix(String(s.id.prefix(4))) == true { twinBlob = data; break }
+        }
+        let twin = try lead.git.writeBlob(try XCTUnwrap(twinBlob))
+        XCTAssertNotEqual(twin, id)
         try lead.git.updateReference(Layout.suggestionMeta(slug, twin), to: id, expected: nil, message: "test: twin")
 
-        for prefix in [String(s.id.prefix(4)), String(s.id.prefix(6))] {
-            try expectRefusal(.usage, mentioning: ["ambiguous", id.short, twin.short], in: lead, try open(as: .cai).approve(prefix, message: nil))
-            try expectRefusal(.usage, mentioning: ["ambiguous"], in: lead, try open(as: .ben).merge(prefix))
-            assertQuorumError(.usage, try lead.show(prefix, diff: false))
+        let prefix = String(s.id.prefix(4))
+        try expectRefusal(.usage, mentioning: ["ambiguous", id.short, twin.short], in: lead, try open(as: .cai).approve(prefix, message: nil))
+        try expectRefusal(.usage, mentioning: ["ambiguous"], in: lead, try open(as: .ben).merge(prefix))
+        assertQuorumError(.usage, try lead.show(prefix, diff: false))
+        // Enough digits tell them apart.
+        let common = zip(s.id, twin.hex).prefix { $0 == $1 }.count
+        XCTAssertEqual(try lead.resolve(String(s.id.prefix(common + 1))).id, id)
+        XCTAssertEqual(try lead.resolve(String(twin.hex.prefix(common + 1))).id, twin)
+    }
+
+    func testAnIdOfAnotherObjectIsNoSuggestion() throws {
+        let lead = try careerSteps()
+        _ = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
+        let roundHead = try XCTUnwrap(try lead.git.referenceTarget(branch))
+        let roster = try XCTUnwrap(try lead.git.referenceTarget(Layout.roster))
+        for other in [roundHead, roster] {
+            for digits in [8, 40] {
+                try expectRefusal(.usage, mentioning: ["no suggestion with id"], in: lead, try open(as: .cai).approve(String(other.hex.prefix(digits)), message: nil))
+            }
         }
-        // One more digit tells them apart.
-        XCTAssertEqual(try lead.resolve(String(s.id.prefix(7))).id, id)
-        XCTAssertEqual(try lead.resolve(String(twinHex.prefix(7))).id, twin)
     }
 
     func testIllegalSlugsAreRefusedBeforeAnythingIsWritten() throws {
