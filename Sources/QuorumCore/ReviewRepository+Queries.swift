@@ -136,13 +136,27 @@ extension ReviewRepository {
     /// Proposals with their open round and counts by state; with a slug,
     /// that one proposal and its suggestions.
     public func status(slug: String? = nil) throws -> [ProposalStatus] {
-        let proposals = try slug.map { [try proposal($0)] } ?? proposals()
-        let all = try list()
+        let proposals: [Proposal]
+        let all: [SuggestionSummary]
+        var totals: [String: [SuggestionState: Int]] = [:]
+        if let slug {
+            proposals = [try proposal(slug)]
+            all = try list(slug: slug)
+        } else {
+            // Every proposal: counts only, which the summary index keeps as
+            // totals, and the proposals' heads from the same pass over the refs.
+            let scanned = try SummaryIndex(repository: self).counts()
+            totals = scanned.counts
+            proposals = try scanned.proposals.map { Proposal(slug: $0.slug, head: $0.head, events: try log.events(from: $0.head)) }
+                .sorted { $0.slug < $1.slug }
+            all = []
+        }
         return try proposals.map { proposal in
             let mine = all.filter { $0.slug == proposal.slug }
             var counts: [String: Int] = [:]
             for state in SuggestionState.allCases { counts[state.rawValue] = 0 }
             for summary in mine { counts[summary.state.rawValue, default: 0] += 1 }
+            for (state, count) in totals[proposal.slug] ?? [:] { counts[state.rawValue, default: 0] += count }
             let head = try proposal.openRound.flatMap { try git.referenceTarget($0.branch) }
             let docs = try head.map { try documents(in: git.commit($0).tree, slug: proposal.slug).keys.sorted() } ?? proposal.documents
             return ProposalStatus(

@@ -100,7 +100,9 @@ public final class ReviewRepository {
     }
 
     public func proposals() throws -> [Proposal] {
-        try git.references(matching: Layout.allProposalMetas).compactMap { ref -> Proposal? in
+        // refs/quorum/proposals/<slug>/meta: four slashes (a suggestion's
+        // chain has six, and there may be 10,000 of them to skip).
+        try git.references(matching: Layout.allProposalMetas, slashes: 4).compactMap { ref -> Proposal? in
             guard let slug = Layout.parseProposalMeta(ref.name) else { return nil }
             return Proposal(slug: slug, head: ref.target, events: try log.events(from: ref.target))
         }.sorted { $0.slug < $1.slug }

@@ -12,26 +12,58 @@ import QuorumGit
 /// Writes go to a temporary file and are renamed into place, so
 /// concurrent readers see the old or the new file, never half of one.
 struct SummaryIndex {
-    static let header = "quorum-summaries 2"
+    static let header = "quorum-summaries 3"
     let repository: ReviewRepository
 
     private var path: String { repository.git.gitDirectory + "quorum/summaries" }
 
-    func summaries() throws -> [SuggestionSummary] {
+    /// The cache's key (roster and proposal heads) and every suggestion
+    /// chain with its head, read from the refs.
+    private func scan() throws -> (context: String, chains: [(ref: String, head: ObjectID)], proposals: [(slug: String, head: ObjectID)]) {
         // The roster is not a `…/meta` ref: read it on its own.
         var contextParts: [String] = [try repository.git.referenceTarget(Layout.roster).map { Layout.roster + "=" + $0.hex } ?? ""]
         var chains: [(ref: String, head: ObjectID)] = []
+        var proposals: [(slug: String, head: ObjectID)] = []
         for ref in try repository.git.references(matching: "refs/quorum/*", suffix: "/meta") {
             // refs/quorum/proposals/<slug>/suggestions/<id>/meta has six
             // slashes; a proposal's meta has four. Names are parsed only
             // when a summary must be recomputed.
             switch ref.name.utf8.lazy.filter({ $0 == UInt8(ascii: "/") }).count {
             case 6: chains.append((ref.name, ref.target))
-            case 4: if Layout.parseProposalMeta(ref.name) != nil { contextParts.append(ref.name + "=" + ref.target.hex) }
+            case 4:
+                if let slug = Layout.parseProposalMeta(ref.name) {
+                    contextParts.append(ref.name + "=" + ref.target.hex)
+                    proposals.append((slug, ref.target))
+                }
             default: continue
             }
         }
-        let context = contextParts.sorted().joined(separator: " ")
+        return (contextParts.sorted().joined(separator: " "), chains, proposals)
+    }
+
+    /// How many suggestions each proposal has in each state (slug → state →
+    /// count). When the cache is current as a whole (its digest of every
+    /// chain head matches), read from its totals line without parsing the
+    /// summaries; otherwise computed through `summaries()`, which rewrites it.
+    /// Also returns every proposal's chain head, read in the same pass
+    /// over the refs (each pass costs ~10 ms at 10,000 suggestions).
+    func counts() throws -> (counts: [String: [SuggestionState: Int]], proposals: [(slug: String, head: ObjectID)]) {
+        let scanned = try scan()
+        if let totals = loadTotals(context: scanned.context, digest: Self.digest(scanned.chains.map(\.head))) {
+            return (totals, scanned.proposals)
+        }
+        var counts: [String: [SuggestionState: Int]] = [:]
+        for summary in try summaries((scanned.context, scanned.chains)) { counts[summary.slug, default: [:]][summary.state, default: 0] += 1 }
+        return (counts, scanned.proposals)
+    }
+
+    func summaries() throws -> [SuggestionSummary] {
+        let scanned = try scan()
+        return try summaries((scanned.context, scanned.chains))
+    }
+
+    private func summaries(_ scanned: (context: String, chains: [(ref: String, head: ObjectID)])) throws -> [SuggestionSummary] {
+        let (context, chains) = scanned
         let cached = load(context: context)
         var fresh: [(head: ObjectID, summary: SuggestionSummary)] = []
         fresh.reserveCapacity(chains.count)
@@ -71,7 +103,10 @@ struct SummaryIndex {
             var result: [ObjectID: SuggestionSummary] = [:]
             var fields: [String] = []
             fields.reserveCapacity(14)
+            // Skip the totals line (see `save`).
             var start = expected.count
+            while start < bytes.count && bytes[start] != 10 { start += 1 }
+            start += 1
             var index = start
             while index < bytes.count {
                 let byte = bytes[index]
@@ -104,8 +139,45 @@ struct SummaryIndex {
         field.isEmpty ? [] : field.split(separator: ",").map(String.init)
     }
 
+    /// The totals line of a cache whose key and digest match, parsed.
+    private func loadTotals(context: String, digest: String) -> [String: [SuggestionState: Int]]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let expected = Data((SummaryIndex.header + " " + context + "\ntotals " + digest + " ").utf8)
+        guard data.starts(with: expected), let end = data[expected.count...].firstIndex(of: 10) else { return nil }
+        var result: [String: [SuggestionState: Int]] = [:]
+        for entry in String(decoding: data[expected.count..<end], as: UTF8.self).split(separator: " ") {
+            guard let equals = entry.firstIndex(of: "=") else { return nil }
+            var states: [SuggestionState: Int] = [:]
+            for pair in entry[entry.index(after: equals)...].split(separator: ",") {
+                let parts = pair.split(separator: ":")
+                guard parts.count == 2, let state = SuggestionState(rawValue: String(parts[0])), let count = Int(parts[1]) else { return nil }
+                states[state] = count
+            }
+            result[String(entry[..<equals])] = states
+        }
+        return result
+    }
+
+    /// An order-independent digest of a set of chain heads (and their
+    /// number): equal digests mean the cache holds exactly these chains.
+    private static func digest(_ heads: [ObjectID]) -> String {
+        var first: UInt64 = 0
+        var second: UInt64 = 0
+        for head in heads {
+            let (a, b) = head.stableHash
+            first &+= a
+            second &+= b
+        }
+        return "\(heads.count)-\(String(first, radix: 16))-\(String(second, radix: 16))"
+    }
+
     private func save(_ entries: [(head: ObjectID, summary: SuggestionSummary)], context: String) {
         var text = SummaryIndex.header + " " + context + "\n"
+        var totals: [String: [SuggestionState: Int]] = [:]
+        for (_, summary) in entries { totals[summary.slug, default: [:]][summary.state, default: 0] += 1 }
+        text += "totals " + Self.digest(entries.map(\.head)) + " " + totals.keys.sorted().map { slug in
+            slug + "=" + totals[slug, default: [:]].sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue):\($0.value)" }.joined(separator: ",")
+        }.joined(separator: " ") + "\n"
         for (head, s) in entries {
             let title = s.title.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
             text += "\(head)\t\(s.id)\t\(s.slug)\t\(s.round)\t\(s.state.rawValue)\t\(s.approvals)\t\(s.quorum)\t\(s.revisions)\t\(s.created)\t\(s.author)\t\(title)\t\(s.coAuthors.joined(separator: ","))\t\(s.approvedBy.joined(separator: ","))\t\(s.objectors.joined(separator: ","))\n"

@@ -72,6 +72,10 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         return oid
     }
 
+    /// The first 16 bytes as two numbers: object ids are uniformly
+    /// distributed, so these serve as a hash that is the same in every
+    /// process (unlike `hashValue`).
+    public var stableHash: (UInt64, UInt64) { (high, middle) }
     public var short: String { String(hex.prefix(8)) }
     public var description: String { hex }
     public static func < (a: ObjectID, b: ObjectID) -> Bool { (a.high, a.middle, a.low) < (b.high, b.middle, b.low) }

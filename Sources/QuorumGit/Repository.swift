@@ -441,9 +441,10 @@ public final class Repository {
     }
 
     /// Every direct reference whose name matches `glob` (`*` crosses `/`).
-    /// With `suffix`, only those whose name ends so (checked before any
-    /// Swift value is made: listing 20,000 refs is dominated by that work).
-    public func references(matching glob: String, suffix: String? = nil) throws -> [(name: String, target: ObjectID)] {
+    /// With `suffix`, only those whose name ends so; with `slashes`, only
+    /// those whose name has that many `/` (both checked before any Swift
+    /// value is made: listing 20,000 refs is dominated by that work).
+    public func references(matching glob: String, suffix: String? = nil, slashes: Int? = nil) throws -> [(name: String, target: ObjectID)] {
         let tail = suffix.map { Array($0.utf8) } ?? []
         var iterator: OpaquePointer?
         try check("git_reference_iterator_glob_new", git_reference_iterator_glob_new(&iterator, handle, glob))
@@ -464,6 +465,15 @@ public final class Repository {
                     (0..<tail.count).allSatisfy { bytes[length - tail.count + $0] == tail[$0] }
                 }
                 guard ok else { continue }
+            }
+            if let slashes {
+                var count = 0
+                var cursor = name
+                while cursor.pointee != 0 {
+                    if cursor.pointee == 47 { count += 1 }  // "/"
+                    cursor += 1
+                }
+                guard count == slashes else { continue }
             }
             result.append((String(cString: name), ObjectID(target.pointee)))
         }

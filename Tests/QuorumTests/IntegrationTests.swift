@@ -240,6 +240,35 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try lead.resolve(String(twin.hex.prefix(common + 1))).id, twin)
     }
 
+    func testStatusCountsStayExactThroughTheSummaryCache() throws {
+        let lead = try careerSteps()
+        let first = try suggest(edited(3, "Status: first"), message: "First", as: .ben)
+        let second = try suggest(edited(40, "Second edit."), message: "Second", as: .cai)
+        _ = try open(as: .cai).approve(first.id, message: nil)
+        _ = try open(as: .dee).approve(first.id, message: nil)
+        _ = try lead.merge(first.id)
+
+        func counts() throws -> [String: Int] { try XCTUnwrap(try lead.status().first).counts.filter { $0.value > 0 } }
+        func listed() throws -> [String: Int] { Dictionary(try lead.list().map { ($0.state.rawValue, 1) }, uniquingKeysWith: +) }
+        XCTAssertEqual(try counts(), ["merged": 1, "open": 1])
+        XCTAssertEqual(try counts(), try listed(), "the second call reads the cache's totals")
+        let cache = repo.appendingPathComponent(".git/quorum/summaries")
+        let lines = try String(contentsOf: cache, encoding: .utf8).split(separator: "\n")
+        XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("totals "), "the cache keeps totals: \(lines.prefix(2))")
+
+        // A change to any chain makes the totals stale: they are recomputed.
+        _ = try open(as: .cai).withdraw(second.id, reason: nil)
+        XCTAssertEqual(try counts(), ["merged": 1, "withdrawn": 1])
+        // So does a suggestion the cache has never seen.
+        let current = String(decoding: try lead.text(slug: slug, document: "framework.md"), as: UTF8.self)
+        _ = try suggest(edited(60, "Third edit.", of: current), message: "Third", as: .dee)
+        XCTAssertEqual(try counts(), ["merged": 1, "withdrawn": 1, "open": 1])
+        // And without the cache at all, the same answer.
+        try FileManager.default.removeItem(at: cache)
+        XCTAssertEqual(try counts(), ["merged": 1, "withdrawn": 1, "open": 1])
+        XCTAssertEqual(try counts(), try listed())
+    }
+
     func testAnIdOfAnotherObjectIsNoSuggestion() throws {
         let lead = try careerSteps()
         _ = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
