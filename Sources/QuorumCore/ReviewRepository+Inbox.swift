@@ -29,10 +29,12 @@ extension ReviewRepository {
         let actor = try identity()
         let me = actor.email.lowercased()
         let roster = try roster()
+        // Suggestions and proposals from one pass over the refs.
+        let (summaries, heads) = try SummaryIndex(repository: self).summariesAndProposals()
         var rounds: [String: Proposal] = [:]
-        for proposal in try proposals() { rounds[proposal.slug] = proposal }
+        for (slug, head) in heads { rounds[slug] = Proposal(slug: slug, head: head, events: try log.events(from: head)) }
         var items: [InboxItem] = []
-        for summary in try list() where !summary.state.isFinal {
+        for summary in summaries where !summary.state.isFinal {
             guard let proposal = rounds[summary.slug], let round = proposal.round(summary.round), !round.closed else { continue }
             let mine = summary.author.lowercased() == me || summary.coAuthors.contains { $0.lowercased() == me }
             if mine {

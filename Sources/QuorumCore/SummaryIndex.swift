@@ -62,6 +62,13 @@ struct SummaryIndex {
         return try summaries((scanned.context, scanned.chains))
     }
 
+    /// `summaries()`, with every proposal's chain head from the same pass
+    /// over the refs.
+    func summariesAndProposals() throws -> (summaries: [SuggestionSummary], proposals: [(slug: String, head: ObjectID)]) {
+        let scanned = try scan()
+        return (try summaries((scanned.context, scanned.chains)), scanned.proposals)
+    }
+
     private func summaries(_ scanned: (context: String, chains: [(ref: String, head: ObjectID)])) throws -> [SuggestionSummary] {
         let (context, chains) = scanned
         let cached = load(context: context)
