@@ -232,7 +232,10 @@ final class Bench {
             let count = text.split(separator: "\n").count
             guard count == suggestions else { throw BenchError("list printed \(count) lines; the workload has \(suggestions) suggestions") }
         }) { _ in ["list"] }
-        try time("status", size: size, as: Workload.ana) { _ in ["status", Workload.slug] }
+        // `status` is the dashboard (a line per proposal, with counts);
+        // `status SLUG` also lists the proposal's unfinished suggestions.
+        try time("status", size: size, as: Workload.ana) { _ in ["status"] }
+        try time("status SLUG", size: size, as: Workload.ana) { _ in ["status", Workload.slug] }
         try time("list", size: size, as: Workload.ana) { _ in ["list"] }
 
         try time("suggest", size: size, as: Workload.bob) { index in
