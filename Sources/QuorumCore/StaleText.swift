@@ -87,12 +87,13 @@ extension ReviewRepository {
             undone.append("\(subject) (\(from)\(by))")
         }
         let names = given.map { $0.0 }.joined(separator: ", ")
+        let them = undone.count == 1 ? "it" : "them"
         throw QuorumError.refused(
             "the text given for \(names) looks edited from an older copy of '\(slug)' (\(best.commit.short)); "
                 + "written on the round's current text it would undo \(undone.count == 1 ? "this change" : "these \(undone.count) changes") merged since:\n  "
                 + undone.joined(separator: "\n  "),
-            remedy: "to keep \(undone.count == 1 ? "it" : "them"), run the command again with --base \(best.commit.short) (your edits are merged with them, three-way); "
-                + "to undo \(undone.count == 1 ? "it" : "them") on purpose, run it again with --base \(round.branch.replacingOccurrences(of: "refs/heads/", with: ""))")
+            remedy: "to keep \(them), run the command again with --base \(best.commit.short) (your edits are merged with \(them), three-way); "
+                + "to undo \(them) on purpose, run it again with --base \(round.branch.replacingOccurrences(of: "refs/heads/", with: ""))")
     }
 }
 
