@@ -58,6 +58,15 @@ final class StaleTextTests: QuorumTestCase {
         XCTAssertEqual(try git(["fsck", "--strict"]).status, 0)
     }
 
+    func testCatJSONNamesTheCommitToUseAsBase() throws {
+        let (_, _, merged) = try copyTakenBeforeAMerge()
+        let json = try XCTUnwrap(try runOK(["cat", slug, "--json"]).json)
+        XCTAssertEqual(json["commit"] as? String, merged)
+        XCTAssertEqual(json["text"] as? String, try runOK(["cat", slug]).stdout)
+        let first = try XCTUnwrap(try runOK(["cat", slug, "--round", "1", "--json"]).json)
+        XCTAssertEqual(first["commit"] as? String, merged, "round 1 is the open round")
+    }
+
     func testBaseOnTheRoundBranchUndoesAMergedChangeOnPurpose() throws {
         let (copy, _, _) = try copyTakenBeforeAMerge()
         let reverted = try write(copy, to: "reverted.md")

@@ -6,7 +6,11 @@ extension Quorum {
     struct Cat: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cat",
-            abstract: "Print the current text of a proposal's document, byte for byte.")
+            abstract: "Print the current text of a proposal's document, byte for byte.",
+            discussion: """
+                With --json, also prints the commit the text was read from: pass it as \
+                --base to 'quorum suggest' if others may merge while you edit a copy.
+                """)
 
         @Argument(help: "The proposal.")
         var slug: String
@@ -28,10 +32,13 @@ extension Quorum {
 
         func run() throws {
             let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
-            let data = try options.open().text(slug: slug, document: document, at: snapshot)
+            let repo = try options.open()
+            let data = try repo.text(slug: slug, document: document, at: snapshot)
             if options.json {
-                struct Result: Encodable { let slug: String; let document: String?; let text: String }
-                return try Output.json(Result(slug: slug, document: document, text: String(decoding: data, as: UTF8.self)))
+                // The commit is what to pass as --base when suggesting an edit of this text.
+                struct Result: Encodable { let slug: String; let document: String?; let commit: String; let text: String }
+                let commit = try repo.commit(of: snapshot, slug: slug).hex
+                return try Output.json(Result(slug: slug, document: document, commit: commit, text: String(decoding: data, as: UTF8.self)))
             }
             FileHandle.standardOutput.write(data)
         }
