@@ -10,6 +10,19 @@ public struct RoundRecord: Codable, Sendable, Equatable {
     public var quorum: Int
     /// Whether pair edits may go straight into the round (nil: only in round 1).
     public var pairEdits: Bool?
+    /// The suggestions (full ids) the fork that opened the round set out to
+    /// carry into it, so that an interrupted fork can be finished.
+    public var carry: [String]?
+
+    public init(number: Int, name: String, audience: [String], approvers: [String], quorum: Int, pairEdits: Bool? = nil, carry: [String]? = nil) {
+        self.number = number
+        self.name = name
+        self.audience = audience
+        self.approvers = approvers
+        self.quorum = quorum
+        self.pairEdits = pairEdits
+        self.carry = carry
+    }
 }
 
 /// A numbered review stage of a proposal, with its draft line.
@@ -26,6 +39,8 @@ public struct Round: Sendable, Codable {
     public var closed: Bool
     public var closedAt: Date?
     public let openedBy: String
+    /// The suggestions the fork that opened this round set out to carry into it.
+    public let carrying: [String]
 }
 
 /// An official version as recorded by `cut`.
@@ -83,7 +98,7 @@ public struct Proposal: Sendable {
         rounds.append(Round(
             number: info.number, name: info.name, audience: info.audience, approvers: info.approvers,
             quorum: info.quorum, pairEdits: info.pairEdits ?? (info.number == 1), branch: Layout.roundBranch(slug, info.number),
-            opened: now, closed: false, closedAt: nil, openedBy: actor.email))
+            opened: now, closed: false, closedAt: nil, openedBy: actor.email, carrying: info.carry ?? []))
     }
 
     /// The round that accepts suggestions now.

@@ -36,6 +36,9 @@ public struct RoundReport: Codable, Sendable {
     public let suggested: Int
     public let merged: Int
     public let open: Int
+    /// Suggestions the fork that opened this (open) round set out to carry
+    /// and has not: it was interrupted; `fork --resume` finishes it.
+    public let notYetCarried: [String]
 }
 
 extension ReviewRepository {
@@ -47,7 +50,7 @@ extension ReviewRepository {
     /// refusal with `strict`.
     public func fork(
         slug: String, name: String, audience: [String], approvers: [String]?, quorum: Int?,
-        carry: CarryChoice, strict: Bool, pairEdits: Bool? = nil
+        carry: CarryChoice, strict: Bool, pairEdits: Bool? = nil, stopAfterCarrying limit: Int? = nil
     ) throws -> ForkResult {
         try Validation.checkSlug(name, what: "round name")
         guard !audience.isEmpty else { throw QuorumError.usage("give the new round's audience with --audience GROUP") }
@@ -92,7 +95,7 @@ extension ReviewRepository {
         let number = current.number + 1
         let info = RoundRecord(
             number: number, name: name, audience: Array(Set(audience)).sorted(), approvers: finalApprovers,
-            quorum: quorum ?? roster.policy.quorum, pairEdits: pairEdits)
+            quorum: quorum ?? roster.policy.quorum, pairEdits: pairEdits, carry: chosen.isEmpty ? nil : chosen.map(\.id))
         let branch = Layout.roundBranch(slug, number)
         if let existing = try git.referenceTarget(branch) {
             guard existing == head else {
@@ -127,6 +130,7 @@ extension ReviewRepository {
         }
         var carried: [CarriedSuggestion] = []
         for summary in chosen {
+            if let limit, carried.count >= limit { throw QuorumError(.failure, "fork interrupted (as a test asked) after carrying \(limit)") }
             guard let id = ObjectID(hex: summary.id) else { continue }
             carried.append(try carryForward(slug: slug, id: id, to: newRound, head: head, actor: actor, roster: roster))
         }
@@ -134,6 +138,39 @@ extension ReviewRepository {
         return ForkResult(
             id: event.hex, slug: slug, round: newRound, closedRound: current.number, carried: carried,
             leftBehind: live.map(\.id).filter { !carriedIDs.contains($0) }, warnings: warnings)
+    }
+
+    /// Finishes a fork that was interrupted while carrying suggestions
+    /// (leads only): carries into the open round each suggestion its fork
+    /// set out to carry that is still open in the round before. Carrying
+    /// twice is impossible: the ones already carried are skipped.
+    public func resumeFork(slug: String) throws -> ForkResult {
+        let actor = try identity()
+        let roster = try roster()
+        guard roster.isLead(actor.email) else { throw QuorumError.refused("only a lead may fork a proposal") }
+        let proposal = try proposal(slug)
+        guard let round = proposal.openRound, round.number > 1 else {
+            throw QuorumError.refused("'\(slug)' has no forked round open; there is no fork to finish")
+        }
+        let pending = try pendingCarries(slug: slug, round: round)
+        guard !pending.isEmpty else {
+            throw QuorumError.refused("the fork that opened round \(round.number) of '\(slug)' carried everything it set out to; nothing to finish")
+        }
+        let head = try roundHead(round)
+        let carried = try pending.map { try carryForward(slug: slug, id: $0, to: round, head: head, actor: actor, roster: roster) }
+        return ForkResult(
+            id: proposal.metaHead.hex, slug: slug, round: round, closedRound: round.number - 1, carried: carried,
+            leftBehind: [], warnings: [])
+    }
+
+    /// The suggestions the fork that opened `round` set out to carry and
+    /// that are still open in the round before it.
+    func pendingCarries(slug: String, round: Round) throws -> [ObjectID] {
+        try round.carrying.compactMap { hex -> ObjectID? in
+            guard let id = ObjectID(hex: hex), try git.referenceTarget(Layout.suggestionMeta(slug, id)) != nil else { return nil }
+            let suggestion = try suggestion(slug, id)
+            return suggestion.round == round.number - 1 && suggestion.mergedAs == nil && suggestion.ended == nil ? id : nil
+        }
     }
 
     /// Rebases one suggestion onto the new round's first head and records it there.
@@ -178,11 +215,15 @@ extension ReviewRepository {
     public func rounds(slug: String) throws -> [RoundReport] {
         let proposal = try proposal(slug)
         let summaries = try list(slug: slug)
+        let byID = Dictionary(summaries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return try proposal.rounds.map { round in
             let mine = summaries.filter { $0.round == round.number }
             return RoundReport(
                 round: round, head: try git.referenceTarget(round.branch)?.hex, suggested: mine.count,
-                merged: mine.filter { $0.state == .merged }.count, open: mine.filter { !$0.state.isFinal }.count)
+                merged: mine.filter { $0.state == .merged }.count, open: mine.filter { !$0.state.isFinal }.count,
+                notYetCarried: round.closed ? [] : round.carrying.filter { id in
+                    byID[id].map { $0.round == round.number - 1 && !$0.state.isFinal } ?? false
+                })
         }
     }
 }

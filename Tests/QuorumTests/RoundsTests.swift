@@ -130,6 +130,43 @@ final class RoundsTests: RoundsTestCase {
 
     // MARK: Carrying suggestions forward
 
+    func testAForkInterruptedWhileCarryingIsFinishedWithResume() throws {
+        let lead = try careerSteps()
+        let first = try suggestLineChange(5, "A shorter introduction.", as: .ben, message: "First")
+        let second = try suggestLineChange(40, "Second edit.", as: .cai, message: "Second")
+        let third = try suggestLineChange(80, "Third edit.", as: .dee, message: "Third")
+        try approve(second.id, by: [.ben])
+        // The fork dies after carrying one of the three.
+        assertQuorumError(.failure, try lead.fork(
+            slug: slug, name: "managers", audience: ["working-group", "managers"], approvers: nil, quorum: nil,
+            carry: .all, strict: false, stopAfterCarrying: 1))
+        let report = try XCTUnwrap(try lead.rounds(slug: slug).last)
+        XCTAssertEqual(report.round.number, 2)
+        let all: Set<String> = [first.id, second.id, third.id]
+        let pending = Set(report.notYetCarried)
+        XCTAssertEqual(pending.count, 2)
+        XCTAssertTrue(pending.isSubset(of: all))
+        let printed = try runOK(["rounds", slug]).stdout
+        XCTAssertTrue(printed.contains("2 suggestion(s) still to carry") && printed.contains("quorum fork \(slug) --resume"), printed)
+
+        try expectRefusal(.refused, mentioning: ["only a lead"], in: lead, try open(as: .ben).resumeFork(slug: slug))
+        let mixed = try run(["fork", slug, "--resume", "--name", "again"])
+        XCTAssertEqual(mixed.status, 64, mixed.stderr)
+
+        let json = try XCTUnwrap(try runOK(["fork", slug, "--resume", "--json"]).json)
+        let carried = (json["carried"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        XCTAssertEqual(Set(carried), pending)
+        XCTAssertEqual(try lead.list(slug: slug).map(\.round), [2, 2, 2], "all three are in round 2 now")
+        XCTAssertEqual(try lead.rounds(slug: slug).last?.notYetCarried, [])
+        XCTAssertEqual(try lead.show(second.id, diff: false).approvals.map(\.counts), [true], "a pure rebase keeps its approval")
+        XCTAssertEqual(try lead.show(first.id, diff: false).round, 2)
+
+        let again = try run(["fork", slug, "--resume"])
+        XCTAssertEqual(again.status, 1, again.stderr)
+        XCTAssertTrue(again.stderr.contains("nothing to finish"), again.stderr)
+        try assertFsckStrictClean()
+    }
+
     func testCarryAllKeepsTheApprovalsOfAnUnchangedSuggestionAndListsItInTheNewRound() throws {
         let lead = try careerSteps()
         let s = try suggestLineChange(5, early, as: .ben, message: "Shorter introduction")

@@ -16,13 +16,17 @@ extension Quorum {
                 closed round; or name the suggestions to carry. The new audience should \
                 include every earlier audience: leaving one out is a warning, or a \
                 refusal with --strict. Approvers default to the previous round's.
+
+                If a fork is interrupted while carrying suggestions, 'quorum fork SLUG \
+                --resume' carries the ones it had not reached yet ('quorum rounds' \
+                says when that is needed).
                 """)
 
         @Argument(help: "The proposal.")
         var slug: String
 
         @Option(help: "The new round's name, e.g. managers.")
-        var name: String
+        var name: String?
 
         @Option(name: .customLong("audience"), help: ArgumentHelp("A group that may read, suggest and comment; repeat for several.", valueName: "GROUP"))
         var audience: [String] = []
@@ -42,9 +46,19 @@ extension Quorum {
         @Flag(inversion: .prefixedNo, help: "Allow pair edits in the new round (default: not after the first round).")
         var pairEdits: Bool?
 
+        @Flag(help: "Finish an interrupted fork: carry the suggestions it set out to carry and had not reached.")
+        var resume = false
+
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
+            if resume {
+                if name != nil || !audience.isEmpty || !approvers.isEmpty || quorum != nil || carry != ["all"] || strict || pairEdits != nil {
+                    throw ValidationError("--resume takes only the proposal: it finishes the fork already recorded")
+                }
+                return
+            }
+            if name == nil { throw ValidationError("give the new round's name with --name NAME") }
             if audience.isEmpty { throw ValidationError("give the new round's audience with --audience GROUP") }
             if carry.isEmpty { throw ValidationError("--carry takes all, none, or suggestion ids") }
             if carry.count > 1 && (carry.contains("all") || carry.contains("none")) {
@@ -54,13 +68,20 @@ extension Quorum {
 
         func run() throws {
             let choice: CarryChoice = carry == ["all"] ? .all : carry == ["none"] ? .none : .some(carry)
-            let result = try options.open().fork(
-                slug: slug, name: name, audience: audience, approvers: approvers.isEmpty ? nil : approvers,
-                quorum: quorum, carry: choice, strict: strict, pairEdits: pairEdits)
+            let repo = try options.open()
+            let result = resume
+                ? try repo.resumeFork(slug: slug)
+                : try repo.fork(
+                    slug: slug, name: name ?? "", audience: audience, approvers: approvers.isEmpty ? nil : approvers,
+                    quorum: quorum, carry: choice, strict: strict, pairEdits: pairEdits)
             for warning in result.warnings { FileHandle.standardError.write(Data("quorum: warning: \(warning)\n".utf8)) }
             if options.json { return try Output.json(result) }
             let r = result.round
-            print("Opened round \(r.number) (\(r.name)) of \(result.slug) on \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")); round \(result.closedRound) is closed")
+            if resume {
+                print("Finished the fork that opened round \(r.number) (\(r.name)) of \(result.slug)")
+            } else {
+                print("Opened round \(r.number) (\(r.name)) of \(result.slug) on \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")); round \(result.closedRound) is closed")
+            }
             print("Audience: \(r.audience.joined(separator: ", ")); approvers: \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
             for c in result.carried {
                 let kept = c.approvalsKept.isEmpty ? "no approvals kept" : "approvals kept: \(c.approvalsKept.joined(separator: ", "))"
