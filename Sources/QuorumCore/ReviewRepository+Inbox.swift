@@ -32,7 +32,7 @@ extension ReviewRepository {
         // Suggestions and proposals from one pass over the refs.
         let (summaries, heads) = try SummaryIndex(repository: self).summariesAndProposals()
         var rounds: [String: Proposal] = [:]
-        for (slug, head) in heads { rounds[slug] = Proposal(slug: slug, head: head, events: try log.events(from: head)) }
+        for proposal in try proposals(at: heads) { rounds[proposal.slug] = proposal }
         var items: [InboxItem] = []
         for summary in summaries where !summary.state.isFinal {
             guard let proposal = rounds[summary.slug], let round = proposal.round(summary.round), !round.closed else { continue }

@@ -141,27 +141,24 @@ extension ReviewRepository {
         var totals: [String: [SuggestionState: Int]] = [:]
         if let slug {
             proposals = [try proposal(slug)]
-            all = try list(slug: slug)
+            all = try SummaryIndex(repository: self).summaries().filter { $0.slug == slug }
+            for summary in all { totals[slug, default: [:]][summary.state, default: 0] += 1 }
         } else {
             // Every proposal: counts only, which the summary index keeps as
             // totals, and the proposals' heads from the same pass over the refs.
             let scanned = try SummaryIndex(repository: self).counts()
             totals = scanned.counts
-            proposals = try scanned.proposals.map { Proposal(slug: $0.slug, head: $0.head, events: try log.events(from: $0.head)) }
-                .sorted { $0.slug < $1.slug }
+            proposals = try self.proposals(at: scanned.proposals)
             all = []
         }
         return try proposals.map { proposal in
-            let mine = all.filter { $0.slug == proposal.slug }
             var counts: [String: Int] = [:]
-            for state in SuggestionState.allCases { counts[state.rawValue] = 0 }
-            for summary in mine { counts[summary.state.rawValue, default: 0] += 1 }
-            for (state, count) in totals[proposal.slug] ?? [:] { counts[state.rawValue, default: 0] += count }
+            for state in SuggestionState.allCases { counts[state.rawValue] = totals[proposal.slug]?[state] ?? 0 }
             let head = try proposal.openRound.flatMap { try git.referenceTarget($0.branch) }
             let docs = try head.map { try documents(in: git.commit($0).tree, slug: proposal.slug).keys.sorted() } ?? proposal.documents
             return ProposalStatus(
                 slug: proposal.slug, title: proposal.title, documents: docs, round: proposal.openRound,
-                head: head?.hex, counts: counts, suggestions: slug == nil ? nil : mine)
+                head: head?.hex, counts: counts, suggestions: slug == nil ? nil : all)
         }
     }
 
@@ -244,7 +241,12 @@ extension ReviewRepository {
 
     /// A document's text at a snapshot (open round, a round, a version).
     public func text(slug: String, document: String?, at snapshot: Snapshot) throws -> Data {
-        try git.readBlob(self.document(document, in: commit(of: snapshot, slug: slug), slug: slug).blob)
+        try text(slug: slug, document: document, in: commit(of: snapshot, slug: slug))
+    }
+
+    /// A document's text in one commit of the proposal's rounds.
+    public func text(slug: String, document: String?, in commit: ObjectID) throws -> Data {
+        try git.readBlob(self.document(document, in: commit, slug: slug).blob)
     }
 
     /// The document a user named in a commit's text, or the only one when

@@ -152,7 +152,7 @@ extension ReviewRepository {
         guard let round = proposal.openRound, round.number > 1 else {
             throw QuorumError.refused("'\(slug)' has no forked round open; there is no fork to finish")
         }
-        let pending = try pendingCarries(slug: slug, round: round)
+        let pending = notYetCarried(into: round, among: try list(slug: slug)).compactMap(ObjectID.init(hex:))
         guard !pending.isEmpty else {
             throw QuorumError.refused("the fork that opened round \(round.number) of '\(slug)' carried everything it set out to; nothing to finish")
         }
@@ -164,13 +164,12 @@ extension ReviewRepository {
     }
 
     /// The suggestions the fork that opened `round` set out to carry and
-    /// that are still open in the round before it.
-    func pendingCarries(slug: String, round: Round) throws -> [ObjectID] {
-        try round.carrying.compactMap { hex -> ObjectID? in
-            guard let id = ObjectID(hex: hex), try git.referenceTarget(Layout.suggestionMeta(slug, id)) != nil else { return nil }
-            let suggestion = try suggestion(slug, id)
-            return suggestion.round == round.number - 1 && suggestion.mergedAs == nil && suggestion.ended == nil ? id : nil
-        }
+    /// that are still open in the round before it (`summaries`: the
+    /// proposal's, from `list`).
+    func notYetCarried(into round: Round, among summaries: [SuggestionSummary]) -> [String] {
+        guard !round.closed, !round.carrying.isEmpty else { return [] }
+        let open = Set(summaries.filter { $0.round == round.number - 1 && !$0.state.isFinal }.map(\.id))
+        return round.carrying.filter(open.contains)
     }
 
     /// Rebases one suggestion onto the new round's first head and records it there.
@@ -215,15 +214,12 @@ extension ReviewRepository {
     public func rounds(slug: String) throws -> [RoundReport] {
         let proposal = try proposal(slug)
         let summaries = try list(slug: slug)
-        let byID = Dictionary(summaries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return try proposal.rounds.map { round in
             let mine = summaries.filter { $0.round == round.number }
             return RoundReport(
                 round: round, head: try git.referenceTarget(round.branch)?.hex, suggested: mine.count,
                 merged: mine.filter { $0.state == .merged }.count, open: mine.filter { !$0.state.isFinal }.count,
-                notYetCarried: round.closed ? [] : round.carrying.filter { id in
-                    byID[id].map { $0.round == round.number - 1 && !$0.state.isFinal } ?? false
-                })
+                notYetCarried: notYetCarried(into: round, among: summaries))
         }
     }
 }

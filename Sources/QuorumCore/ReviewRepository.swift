@@ -102,10 +102,15 @@ public final class ReviewRepository {
     public func proposals() throws -> [Proposal] {
         // refs/quorum/proposals/<slug>/meta: four slashes (a suggestion's
         // chain has six, and there may be 10,000 of them to skip).
-        try git.references(matching: Layout.allProposalMetas, slashes: 4).compactMap { ref -> Proposal? in
-            guard let slug = Layout.parseProposalMeta(ref.name) else { return nil }
-            return Proposal(slug: slug, head: ref.target, events: try log.events(from: ref.target))
-        }.sorted { $0.slug < $1.slug }
+        try proposals(at: git.references(matching: Layout.allProposalMetas, slashes: 4).compactMap { ref in
+            Layout.parseProposalMeta(ref.name).map { ($0, ref.target) }
+        })
+    }
+
+    /// The proposals whose chains end at these heads, sorted by slug.
+    func proposals(at heads: [(slug: String, head: ObjectID)]) throws -> [Proposal] {
+        try heads.map { Proposal(slug: $0.slug, head: $0.head, events: try log.events(from: $0.head)) }
+            .sorted { $0.slug < $1.slug }
     }
 
     /// Finds the suggestion an id or unique id prefix (4+ hex digits) names.

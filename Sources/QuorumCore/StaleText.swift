@@ -46,7 +46,7 @@ extension ReviewRepository {
         var best: (commit: ObjectID, distance: Int)?
         var headDistance = 0
         var cursor: ObjectID? = head
-        var chain: [Commit] = []
+        var chain: [(commit: Commit, docs: [String: ObjectID])] = []
         while let id = cursor, chain.count < Self.staleTextDepth {
             let commit = try git.commit(id)
             let docs = try documents(in: commit.tree, slug: slug)
@@ -68,17 +68,16 @@ extension ReviewRepository {
                 if distance <= 2 { return }
             }
             if best == nil || distance < best!.distance { best = (id, distance) }
-            chain.append(commit)
+            chain.append((commit, docs))
             cursor = commit.parents.first
         }
         guard let best, best.commit != head, best.distance < headDistance else { return }
         // The changes merged since `best` that touched the given documents.
         var undone: [String] = []
-        let bestIndex = chain.firstIndex { $0.id == best.commit } ?? chain.count - 1
+        let bestIndex = chain.firstIndex { $0.commit.id == best.commit } ?? chain.count - 1
         for index in 0..<bestIndex {
-            let commit = chain[index]
-            let before = try documents(in: chain[index + 1].tree, slug: slug)
-            let after = try documents(in: commit.tree, slug: slug)
+            let (commit, after) = chain[index]
+            let before = chain[index + 1].docs
             guard given.contains(where: { before[$0.0] != after[$0.0] }) else { continue }
             let subject = commit.message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? commit.id.short
             let trailers = Trailers.parse(commit.message)

@@ -58,8 +58,7 @@ struct SummaryIndex {
     }
 
     func summaries() throws -> [SuggestionSummary] {
-        let scanned = try scan()
-        return try summaries((scanned.context, scanned.chains))
+        try summariesAndProposals().summaries
     }
 
     /// `summaries()`, with every proposal's chain head from the same pass

@@ -33,12 +33,13 @@ extension Quorum {
         func run() throws {
             let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
             let repo = try options.open()
-            let data = try repo.text(slug: slug, document: document, at: snapshot)
+            // Resolved once, so that the text and the commit --json names agree.
+            let commit = try repo.commit(of: snapshot, slug: slug)
+            let data = try repo.text(slug: slug, document: document, in: commit)
             if options.json {
                 // The commit is what to pass as --base when suggesting an edit of this text.
                 struct Result: Encodable { let slug: String; let document: String?; let commit: String; let text: String }
-                let commit = try repo.commit(of: snapshot, slug: slug).hex
-                return try Output.json(Result(slug: slug, document: document, commit: commit, text: String(decoding: data, as: UTF8.self)))
+                return try Output.json(Result(slug: slug, document: document, commit: commit.hex, text: String(decoding: data, as: UTF8.self)))
             }
             FileHandle.standardOutput.write(data)
         }
