@@ -49,7 +49,7 @@ struct RunResult {
 enum TestEnvironment {
     /// The package root, found from this file's path: Tests/QuorumTests/Support.swift.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The quorum binary under test: $QUORUM_BINARY, else the debug build.
     static var binary: String {

@@ -59,7 +59,7 @@ class SharedRepositoryTestCase: XCTestCase {
     private var home: URL { root.appendingPathComponent("home") }
 
     static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static var framework: String {
         String(decoding: FileManager.default.contents(atPath: packageRoot.appendingPathComponent("Proposals/career-steps/framework.md").path) ?? Data(), as: UTF8.self)

@@ -1,0 +1,56 @@
+import Foundation
+import QuorumGit
+
+/// A shared repository as its hooks see it (usually a bare one on a server).
+public final class SharedRepository {
+    let review: ReviewRepository
+
+    init(git: Repository) {
+        review = ReviewRepository(git: git, environment: [:])
+    }
+
+    public var git: Repository { review.git }
+
+    /// The git config key naming the command that receives notifications.
+    public static let notifyKey = "quorum.notify"
+
+    /// Opens the repository a git hook runs in, as git describes it in the
+    /// environment (`GIT_DIR`, and during pre-receive the push's quarantine
+    /// in `GIT_OBJECT_DIRECTORY` / `GIT_ALTERNATE_OBJECT_DIRECTORIES`).
+    public static func openForHook() throws -> SharedRepository {
+        do {
+            return SharedRepository(git: try Repository.open(at: ".", fromEnvironment: true))
+        } catch let error as GitError {
+            throw QuorumError(.usage, "cannot open the repository this hook runs in", remedy: "'quorum hook' is run by git's hooks (hooks/pre-receive, hooks/post-receive)", cause: error)
+        }
+    }
+
+    /// Checks a push against the review rules; an empty result accepts it.
+    public func check(_ updates: [PushedRef]) -> [PushRejection] {
+        PushCheck(review: review, updates: updates) { [git] in try git.referenceTarget($0) }.run()
+    }
+
+    /// Receives a push from a repository on this machine, as git's
+    /// receive-pack would with the hooks installed: copies the missing
+    /// objects, then — with every reference locked — checks each update is
+    /// still compare-and-swap against what was fetched and passes the
+    /// review rules, moves them all, and sends the notifications.
+    /// Throws a lost-race `GitError` when a reference moved or is locked
+    /// (fetch again and retry), a refusal when the rules say no.
+    func receive(_ updates: [ReferenceUpdate], from source: Repository) throws {
+        guard !updates.isEmpty else { return }
+        try source.copyObjects(reachableFrom: updates.map(\.target), to: git)
+        let pushed = updates.map { PushedRef(name: $0.name, old: $0.expected, new: $0.target) }
+        try git.updateReferences(updates, message: "quorum: push") {
+            let rejections = check(pushed)
+            guard rejections.isEmpty else {
+                throw QuorumError.refused(
+                    "the shared repository refused the push:\n  " + rejections.map(\.description).joined(separator: "\n  "))
+            }
+        }
+        // Pack the shared repository's refs now and then, as clones do
+        // theirs: listing them is what every fetch starts with.
+        if let first = updates.first?.target { review.maybePackReferences(after: first) }
+        _ = try? notify(pushed)
+    }
+}

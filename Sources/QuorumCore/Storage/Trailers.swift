@@ -1,0 +1,22 @@
+import Foundation
+import QuorumGit
+
+/// Git trailers ("Key: value" lines in a message's last paragraph).
+struct Trailers {
+    let pairs: [(String, String)]
+
+    static func parse(_ message: String) -> Trailers {
+        let paragraphs = message.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n\n")
+        guard let last = paragraphs.last, paragraphs.count > 1 else { return Trailers(pairs: []) }
+        let pairs = last.split(separator: "\n").compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let key = line[..<colon]
+            guard !key.isEmpty, !key.contains(" ") else { return nil }
+            return (String(key), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return Trailers(pairs: pairs)
+    }
+
+    func first(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
+    func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
+}
