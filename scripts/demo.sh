@@ -146,6 +146,9 @@ if command -v chromium >/dev/null 2>&1; then
         && echo "    screenshot: $work/career-steps-v1.png"
 fi
 
+step "Anyone can check the whole history against the rules, offline (quorum verify)"
+ana verify
+
 step "The final text of v1 (quorum cat career-steps --version v1)"
 ana cat career-steps --version v1
 

@@ -16,12 +16,20 @@ public struct QuorumError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public let remedy: String?
     public let cause: GitError?
+    /// The rule that refused, when a rule did (see `Refusal.Code`).
+    public let code: Refusal.Code?
 
-    public init(_ kind: Kind, _ message: String, remedy: String? = nil, cause: GitError? = nil) {
+    public init(_ kind: Kind, _ message: String, remedy: String? = nil, cause: GitError? = nil, code: Refusal.Code? = nil) {
         self.kind = kind
         self.message = message
         self.remedy = remedy
         self.cause = cause
+        self.code = code
+    }
+
+    /// A rule's refusal as the error a command throws (exit 1).
+    public init(_ refusal: Refusal) {
+        self.init(.refused, refusal.message, remedy: refusal.remedy, code: refusal.code)
     }
 
     static func usage(_ message: String, remedy: String? = nil) -> QuorumError {
@@ -41,7 +49,8 @@ public struct QuorumError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        var text = message
+        var text = code.map { "[\($0.rawValue)] " } ?? ""
+        text += message
         if let remedy { text += "\nhint: " + remedy }
         if let cause { text += "\ncause: " + cause.description }
         return text

@@ -637,7 +637,10 @@ public final class Repository {
     }
 
     /// The stable patch id (as `git patch-id --stable`) of the change from
-    /// one tree to another: equal for the same change made on another base.
+    /// one tree to another: equal for the same change made on another base,
+    /// and for changes that differ only in whitespace. Only for checking
+    /// the `patchId` that format-1 records claim; approvals carry over by
+    /// `verbatimPatchID`.
     public func patchID(from old: ObjectID, to new: ObjectID) throws -> ObjectID {
         let trees = try [old, new].map { id -> OpaquePointer? in
             var raw = id.raw
@@ -653,6 +656,69 @@ public final class Repository {
         try check("git_diff_patchid_options_init", git_diff_patchid_options_init(&options, UInt32(GIT_DIFF_PATCHID_OPTIONS_VERSION)))
         var oid = git_oid()
         try check("git_diff_patchid", git_diff_patchid(&oid, diff, &options))
+        return ObjectID(oid)
+    }
+
+    /// The verbatim patch id of the change from one tree to another: equal
+    /// exactly when the same lines are removed and added, byte for byte
+    /// (whitespace and line endings count), in the same files with the same
+    /// modes — wherever in the file and on whatever base. It equates what
+    /// `git patch-id --verbatim` equates, though the ids differ: this one
+    /// hashes, for each changed file in path order, its paths and modes,
+    /// then each removed or added line with its `-` or `+` (and git's
+    /// end-of-file newline markers), with no context and no line numbers;
+    /// a binary file counts by its blob ids.
+    public func verbatimPatchID(from old: ObjectID, to new: ObjectID) throws -> ObjectID {
+        let trees = try [old, new].map { id -> OpaquePointer? in
+            var raw = id.raw
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, handle, &raw))
+            return tree
+        }
+        defer { trees.forEach { git_tree_free($0) } }
+        var options = git_diff_options()
+        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
+        options.context_lines = 0
+        options.interhunk_lines = 0
+        var diff: OpaquePointer?
+        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, trees[0], trees[1], &options))
+        defer { git_diff_free(diff) }
+        var text = Data()
+        func add(_ string: String) { text.append(contentsOf: Array(string.utf8)) }
+        for index in 0..<git_diff_num_deltas(diff) {
+            var patch: OpaquePointer?
+            try check("git_patch_from_diff", git_patch_from_diff(&patch, diff, index))
+            defer { git_patch_free(patch) }
+            guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+            let oldPath = delta.old_file.path.map { String(cString: $0) } ?? ""
+            let newPath = delta.new_file.path.map { String(cString: $0) } ?? ""
+            add("diff \(oldPath) \(newPath) \(String(delta.old_file.mode, radix: 8)) \(String(delta.new_file.mode, radix: 8))\n")
+            if delta.flags & GIT_DIFF_FLAG_BINARY.rawValue != 0 {
+                add("binary \(ObjectID(delta.old_file.id).hex) \(ObjectID(delta.new_file.id).hex)\n")
+                continue
+            }
+            for hunkIndex in 0..<git_patch_num_hunks(patch) {
+                let count = git_patch_num_lines_in_hunk(patch, hunkIndex)
+                guard count > 0 else { continue }
+                for lineIndex in 0..<Int(count) {
+                    var line: UnsafePointer<git_diff_line>?
+                    try check("git_patch_get_line_in_hunk", git_patch_get_line_in_hunk(&line, patch, hunkIndex, lineIndex))
+                    guard let l = line?.pointee else { continue }
+                    let origin = UInt8(bitPattern: l.origin)
+                    // '+', '-', and '>' / '<' (a newline added or removed at the end of the file).
+                    guard origin == 43 || origin == 45 || origin == 62 || origin == 60 else { continue }
+                    text.append(origin)
+                    if let content = l.content, l.content_len > 0 {
+                        content.withMemoryRebound(to: UInt8.self, capacity: l.content_len) { text.append($0, count: l.content_len) }
+                    }
+                    if origin == 62 || origin == 60 { text.append(10) }
+                }
+            }
+        }
+        var oid = git_oid()
+        try text.withUnsafeBytes { bytes in
+            _ = try check("git_odb_hash", git_odb_hash(&oid, bytes.baseAddress, bytes.count, GIT_OBJECT_BLOB))
+        }
         return ObjectID(oid)
     }
 

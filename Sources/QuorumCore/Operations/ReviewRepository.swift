@@ -96,7 +96,7 @@ public final class ReviewRepository {
         guard let chain = try log.read(Layout.proposalMeta(slug)) else {
             throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
         }
-        return Proposal(slug: slug, head: chain.head, events: chain.events)
+        return Proposal(slug: slug, head: chain.head, events: chain.events, roster: try roster())
     }
 
     public func proposals() throws -> [Proposal] {
@@ -109,7 +109,8 @@ public final class ReviewRepository {
 
     /// The proposals whose chains end at these heads, sorted by slug.
     func proposals(at heads: [(slug: String, head: ObjectID)]) throws -> [Proposal] {
-        try heads.map { Proposal(slug: $0.slug, head: $0.head, events: try log.events(from: $0.head)) }
+        let roster = try roster()
+        return try heads.map { Proposal(slug: $0.slug, head: $0.head, events: try log.events(from: $0.head), roster: roster) }
             .sorted { $0.slug < $1.slug }
     }
 
@@ -149,10 +150,23 @@ public final class ReviewRepository {
     }
 
     public func suggestion(_ slug: String, _ id: ObjectID) throws -> Suggestion {
+        try suggestion(slug, id, proposal: proposal(slug), roster: roster())
+    }
+
+    /// The suggestion folded against a proposal and roster already read.
+    func suggestion(_ slug: String, _ id: ObjectID, proposal: Proposal, roster: Roster) throws -> Suggestion {
         guard let chain = try log.read(Layout.suggestionMeta(slug, id)) else {
             throw QuorumError.usage("no suggestion with id \(id.short)")
         }
-        return try Suggestion(id: id, slug: slug, head: chain.head, events: chain.events)
+        return try suggestion(slug, id, head: chain.head, events: chain.events, proposal: proposal, roster: roster)
+    }
+
+    /// Folds a suggestion's events, recomputing revisions' verbatim patch
+    /// ids from their commits where an approval of an earlier one needs it.
+    func suggestion(_ slug: String, _ id: ObjectID, head: ObjectID, events: [Event], proposal: Proposal, roster: Roster) throws -> Suggestion {
+        try Suggestion(id: id, slug: slug, head: head, events: events, proposal: proposal, roster: roster) { revision in
+            try? git.verbatimPatchID(from: git.commit(revision.base).tree, to: git.commit(revision.commit).tree)
+        }
     }
 
     /// The head commit of a round's draft line.
@@ -185,14 +199,25 @@ public final class ReviewRepository {
         }
     }
 
-    /// Pins a commit under a ref that must not exist yet, or already points at it.
-    func pin(_ ref: String, to commit: ObjectID) throws {
-        if let existing = try git.referenceTarget(ref) {
-            guard existing == commit else { throw QuorumError.refused("\(ref) already exists") }
-            return
+    /// Pins revision `commit` of a suggestion so that `gc` keeps it: under
+    /// `revs/<number>`, or the next free number when that pin holds
+    /// something else (a stray pin, or one a crash left: pins only keep
+    /// objects alive, and their numbers are not read as revision numbers).
+    func pinRevision(slug: String, id: ObjectID, number: Int, to commit: ObjectID) throws {
+        var number = number
+        while true {
+            let ref = Layout.revisionPin(slug, id, number)
+            guard let existing = try git.referenceTarget(ref) else { break }
+            if existing == commit { return }
+            number += 1
         }
-        try git.updateReference(ref, to: commit, expected: nil, message: "quorum: pin")
+        try git.updateReference(Layout.revisionPin(slug, id, number), to: commit, expected: nil, message: "quorum: pin")
     }
+}
+
+/// Throws a rule's refusal as the command's error (exit 1).
+func enforce(_ refusal: Refusal?) throws {
+    if let refusal { throw QuorumError(refusal) }
 }
 
 private func isHex(_ byte: UInt8) -> Bool { (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102) }

@@ -54,7 +54,9 @@ public struct VersionRecord: Sendable, Codable {
 }
 
 /// A document under review: `Proposals/<slug>/`, folded from its chain
-/// (`refs/quorum/proposals/<slug>/meta`).
+/// (`refs/quorum/proposals/<slug>/meta`) against the roster. A fork or cut
+/// the rules refuse changes nothing; a first round whose settings are not
+/// the policy's opens with the policy's. Either is kept in `violations`.
 public struct Proposal: Sendable {
     public let slug: String
     public private(set) var title: String = ""
@@ -62,29 +64,52 @@ public struct Proposal: Sendable {
     public private(set) var documents: [String] = []
     public private(set) var rounds: [Round] = []
     public private(set) var versions: [VersionRecord] = []
+    /// Where each round began: round 1 at its propose event's commit, the
+    /// others at the commit their fork event names (round k's end).
+    public private(set) var starts: [Int: ObjectID] = [:]
+    /// Events the rules refused, in chain order.
+    public private(set) var violations: [Violation] = []
     public let metaHead: ObjectID
 
-    init(slug: String, head: ObjectID, events: [Event]) {
+    init(slug: String, head: ObjectID, events: [Event], roster: Roster) {
         self.slug = slug
         self.metaHead = head
-        for event in events {
-            let record = event.record
-            switch record.type {
-            case .propose:
-                title = record.title ?? slug
+        let roster = roster.historical
+        for (index, event) in events.enumerated() {
+            let actor = event.actor.email
+            func refuse(_ refusal: Refusal) { violations.append(Violation(event: event, refusal: refusal)) }
+            switch event.payload {
+            case .propose(let named, let title, let documents, let commit, let info) where index == 0:
+                if named != slug { refuse(Refusal(.chainShape, "the chain of '\(slug)' begins with the propose event of '\(named)'")) }
+                if let refusal = Rules.mayPropose(actor, roster: roster) { refuse(refusal) }
+                self.title = title
                 author = event.actor
-                documents = record.documents ?? []
-                if let info = record.roundInfo { open(info, at: event.actor) }
-            case .fork:
-                if let info = record.roundInfo, info.number == (rounds.last?.number ?? 0) + 1 { open(info, at: event.actor) }
-            case .cut:
-                if let version = record.version, let tag = record.tag, let commit = record.commit {
-                    versions.append(VersionRecord(
-                        version: version, tag: tag, commit: commit, round: record.round ?? 0,
-                        date: Date(timeIntervalSince1970: TimeInterval(event.actor.time)), by: event.actor.email))
+                self.documents = documents
+                starts[1] = commit
+                if let refusal = Rules.roundSettings(info, proposing: true, roster: roster) {
+                    refuse(refusal)
+                    open(Rules.firstRound(roster: roster), at: event.actor)
+                } else {
+                    open(info, at: event.actor)
                 }
-            default:
-                continue
+            case .fork(let info, let commit) where index > 0:
+                if let refusal = Rules.mayFork(actor, opening: info, proposal: self, roster: roster) {
+                    refuse(refusal)
+                    continue
+                }
+                starts[info.number] = commit
+                open(info, at: event.actor)
+            case .cut(let version, let tag, let commit, let round) where index > 0:
+                if let refusal = Rules.mayCut(actor, roster: roster) {
+                    refuse(refusal)
+                    continue
+                }
+                versions.append(VersionRecord(
+                    version: version, tag: tag, commit: commit.hex, round: round,
+                    date: Date(timeIntervalSince1970: TimeInterval(event.actor.time)), by: event.actor.email))
+            case .propose, .fork, .cut, .initialize, .member, .suggest, .revise, .rebase, .carry, .conflict, .approve,
+                 .revoke, .object, .resolve, .withdraw, .reject, .merge, .comment:
+                refuse(Refusal(.chainShape, "a proposal's chain is its propose event followed by fork and cut events; \(event.id.short) is '\(event.record.type.rawValue)'"))
             }
         }
     }
@@ -105,6 +130,10 @@ public struct Proposal: Sendable {
     public var openRound: Round? { rounds.last { !$0.closed } }
 
     public func round(_ number: Int) -> Round? { rounds.first { $0.number == number } }
+
+    /// The commit round `number + 1` was forked at: where round `number`
+    /// ended (nil while it is open).
+    public func end(ofRound number: Int) -> ObjectID? { starts[number + 1] }
 
     /// Where a document lives in a round's tree.
     public func path(of document: String) -> String { Layout.documentPath(slug, document) }

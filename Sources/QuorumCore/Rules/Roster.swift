@@ -29,25 +29,49 @@ public struct Policy: Codable, Sendable, Equatable {
 }
 
 /// The people who may take part, their groups and who leads; folded from
-/// the roster chain (`refs/quorum/roster`).
+/// the roster chain (`refs/quorum/roster`). A member event that the rules
+/// refuse (`Rules.mayChangeRoster`) changes nothing and is kept in
+/// `violations`.
 public struct Roster: Sendable {
     public private(set) var policy: Policy = .standard
     public private(set) var members: [Member] = []
     /// One line per roster change: who changed whom, when.
     public private(set) var history: [(actor: Signature, member: Member)] = []
+    /// Events the rules refused, in chain order.
+    public private(set) var violations: [Violation] = []
 
     init(events: [Event]) {
-        for event in events {
-            switch event.record.type {
-            case .initialize:
-                if let policy = event.record.policy { self.policy = policy }
-                if let member = event.record.member { apply(member, by: event.actor) }
-            case .member:
-                if let member = event.record.member { apply(member, by: event.actor) }
+        for (index, event) in events.enumerated() {
+            switch event.payload {
+            case .initialize(let policy, let member) where index == 0:
+                if let policy { self.policy = policy }
+                if let member { apply(member, by: event.actor) }
+            case .member(let member):
+                if let refusal = Rules.mayChangeRoster(event.actor.email, to: member, roster: self) {
+                    violations.append(Violation(event: event, refusal: refusal))
+                    continue
+                }
+                apply(member, by: event.actor)
             default:
-                continue
+                violations.append(Violation(event: event, refusal: Refusal(.chainShape, "the roster chain is one init event followed by member events; \(event.id.short) is '\(event.record.type.rawValue)'")))
             }
         }
+    }
+
+    /// The roster with each member in every group they were ever in (and
+    /// a lead only if a lead now). Folds judge history with it: an event a
+    /// member wrote while in a group stays legal after they leave it (their
+    /// approvals then stop counting, which is judged with the roster as it
+    /// is), while someone who was never in the group never could have.
+    /// Without clocks, "ever" is the one bound that holds for every order.
+    public var historical: Roster {
+        var view = self
+        view.members = members.map { member in
+            var groups = Set(member.groups)
+            for (_, change) in history where change.email.lowercased() == member.email.lowercased() { groups.formUnion(change.groups) }
+            return Member(email: member.email, name: member.name, groups: groups.sorted(), lead: member.lead)
+        }
+        return view
     }
 
     private mutating func apply(_ member: Member, by actor: Signature) {

@@ -26,9 +26,7 @@ public struct Revision: Sendable {
     public let number: Int
     public let commit: ObjectID
     public let base: ObjectID
-    /// The change's patch id; a rebase that keeps it keeps the approvals.
-    public let patchID: ObjectID?
-    /// How it came about: suggest, revise or rebase.
+    /// How it came about: suggest, revise, rebase or carry.
     public let kind: EventRecord.Kind
     public let by: Signature
 }
@@ -43,17 +41,27 @@ public struct Approval: Sendable {
     public var counts: Bool { notCounted == nil }
 }
 
-/// A concern that blocks merging until the person who raised it resolves it.
+/// A concern that blocks merging until the person who raised it resolves
+/// it, or a lead overrides it with a recorded reason.
 public struct Objection: Sendable {
     public let id: ObjectID
     public let by: Signature
     public let reason: String
     public var resolved: Signature?
+    /// Set when a lead lifted it for the objector: the lead's reason.
+    public var overrideReason: String?
     public var isOpen: Bool { resolved == nil }
 }
 
 /// A proposed change to one proposal in one round, folded from its event
-/// chain (`refs/quorum/proposals/<slug>/suggestions/<id>/meta`).
+/// chain (`refs/quorum/proposals/<slug>/suggestions/<id>/meta`) against the
+/// roster and the proposal's rounds.
+///
+/// Every event is judged by `Rules` against the state folded so far. One
+/// refused for who wrote it or what it claims counts for nothing and is
+/// kept in `violations`; one that only met a state that had moved on (an
+/// approval arriving after the merge from a clone that was offline) counts
+/// for nothing and is not a violation.
 public struct Suggestion: Sendable {
     public let id: ObjectID
     public let slug: String
@@ -75,74 +83,138 @@ public struct Suggestion: Sendable {
     /// The round head it failed to apply to, while it is conflicted.
     public private(set) var conflictedWith: ObjectID?
     public private(set) var eventCount = 0
-    /// Revision commit → patch id, for judging approvals of earlier revisions.
-    private var patchIDs: [ObjectID: ObjectID] = [:]
+    /// Events the rules refused, in chain order.
+    public private(set) var violations: [Violation] = []
+    /// Earlier revisions whose change is byte for byte the current one's
+    /// (the same verbatim patch id): their approvals carry over.
+    private var sameChange: Set<ObjectID> = []
 
-    init(id: ObjectID, slug: String, head: ObjectID, events: [Event]) throws {
-        guard let first = events.first, first.record.type == .suggest, first.id == id else {
-            throw QuorumError(.failure, "suggestion \(id.short) has a malformed event chain")
+    /// Folds `events` (the chain, oldest first). `changeID` gives a
+    /// revision's verbatim patch id (nil when it cannot be computed); it is
+    /// asked only for revisions that an approval names and that are not
+    /// the current one. Throws when the chain does not begin with this
+    /// suggestion's suggest event.
+    init(id: ObjectID, slug: String, head: ObjectID, events: [Event], proposal: Proposal, roster: Roster,
+         changeID: (Revision) -> ObjectID?) throws {
+        guard let first = events.first, first.id == id,
+              case .suggest(_, let number, let title, let message, _, _, _) = first.payload else {
+            throw QuorumError(.failure, "suggestion \(id.short) has a malformed event chain", code: .chainShape)
         }
         self.id = id
         self.slug = slug
         self.metaHead = head
         self.author = first.actor
-        round = first.record.round ?? 1
-        title = first.record.title ?? ""
-        message = first.record.message ?? title
+        round = number
+        self.title = title
+        self.message = message
         eventCount = events.count
-        for event in events {
-            let record = event.record
-            switch record.type {
-            case .suggest, .revise, .rebase, .carry:
-                if record.type == .carry, let next = record.round { round = next }
-                if record.type == .carry, record.revision == nil {
-                    // Carried, but its change did not apply to the new round.
-                    conflictedWith = record.base.flatMap(ObjectID.init(hex:))
-                    continue
-                }
-                guard let commit = record.revision.flatMap(ObjectID.init(hex:)),
-                      let base = record.base.flatMap(ObjectID.init(hex:)) else {
-                    throw QuorumError(.failure, "suggestion \(id.short): event \(event.id.short) lacks its revision")
-                }
-                let patch = record.patchId.flatMap(ObjectID.init(hex:))
-                revisions.append(Revision(number: revisions.count + 1, commit: commit, base: base, patchID: patch, kind: record.type, by: event.actor))
-                if let patch { patchIDs[commit] = patch }
-                if record.type == .revise, let text = record.message {
-                    message = text
-                    title = record.title ?? title
-                }
-                for email in record.coAuthors ?? [] where !coAuthors.contains(email) { coAuthors.append(email) }
-                if record.type == .revise, event.actor.email.lowercased() != author.email.lowercased(),
-                   !coAuthors.contains(where: { $0.lowercased() == event.actor.email.lowercased() }) {
-                    coAuthors.append(event.actor.email)
-                }
-                conflictedWith = nil
-            case .conflict:
-                conflictedWith = record.commit.flatMap(ObjectID.init(hex:))
-            case .approve:
-                if let rev = record.revision.flatMap(ObjectID.init(hex:)) {
-                    approvalEvents.append((event.actor, rev, record.message))
-                }
-            case .revoke:
-                approvalEvents.append((event.actor, nil, record.message))
-            case .object:
-                objections.append(Objection(id: event.id, by: event.actor, reason: record.message ?? "", resolved: nil))
-            case .resolve:
-                if let target = record.objection, let index = objections.firstIndex(where: { $0.id.hex == target }) {
-                    objections[index].resolved = event.actor
-                }
-            case .comment:
-                comments.append(Comment(event: event))
-            case .withdraw, .reject:
-                if ended == nil { ended = (record.type, event.actor, record.message) }
-            case .merge:
-                mergedAs = record.commit.flatMap(ObjectID.init(hex:))
-                mergedBy = event.actor
-            default:
-                continue
+        let judge = roster.historical
+        for (index, event) in events.enumerated() {
+            apply(event, first: index == 0, proposal: proposal, roster: judge)
+        }
+        guard !revisions.isEmpty else { throw QuorumError(.failure, "suggestion \(id.short) has no revision", code: .chainShape) }
+        let current = currentRevision
+        let named = Set(approvalEvents.compactMap(\.revision)).subtracting([current.commit])
+        if !named.isEmpty, let mine = changeID(current) {
+            for revision in revisions where named.contains(revision.commit) && changeID(revision) == mine {
+                sameChange.insert(revision.commit)
             }
         }
-        guard !revisions.isEmpty else { throw QuorumError(.failure, "suggestion \(id.short) has no revision") }
+    }
+
+    private mutating func apply(_ event: Event, first: Bool, proposal: Proposal, roster: Roster) {
+        let actor = event.actor.email
+        func refuse(_ refusal: Refusal?) -> Bool {
+            guard let refusal else { return false }
+            if refusal.scope == .permission { violations.append(Violation(event: event, refusal: refusal)) }
+            return true
+        }
+        guard let round = proposal.round(round) else {
+            _ = refuse(Refusal(.chainShape, "suggestion \(id.short) is in round \(self.round), which '\(slug)' does not have"))
+            return
+        }
+        switch event.payload {
+        case .suggest(let named, _, _, _, let revision, let base, let pairs) where first:
+            if named != slug { _ = refuse(Refusal(.chainShape, "suggestion \(id.short) names proposal '\(named)', not '\(slug)'")) }
+            _ = refuse(Rules.maySuggest(actor, in: round, roster: roster))
+            addRevision(revision, base: base, kind: .suggest, by: event.actor)
+            addCoAuthors(pairs)
+        case .revise(let revision, let base, let title, let message, let pairs):
+            if refuse(Rules.mayRevise(actor, self)) || refuse(Rules.isLive(self)) { return }
+            addRevision(revision, base: base, kind: .revise, by: event.actor)
+            if let message {
+                self.message = message
+                self.title = title ?? self.title
+            }
+            addCoAuthors(pairs)
+            if actor.lowercased() != author.email.lowercased() { addCoAuthors([actor]) }
+        case .rebase(let revision, let base):
+            if refuse(Rules.mayRebase(actor, self, roster: roster)) || refuse(Rules.isLive(self)) { return }
+            addRevision(revision, base: base, kind: .rebase, by: event.actor)
+        case .carry(let number, let base, let revision):
+            if refuse(Rules.mayCarry(actor, roster: roster)) || refuse(Rules.isLive(self)) { return }
+            guard number > self.round, proposal.round(number) != nil else {
+                _ = refuse(Refusal(.chainShape, "event \(event.id.short) carries suggestion \(id.short) from round \(self.round) into round \(number), which is not a later round of '\(slug)'"))
+                return
+            }
+            self.round = number
+            if let revision {
+                addRevision(revision, base: base, kind: .carry, by: event.actor)
+            } else {
+                conflictedWith = base  // its change did not apply to the new round
+            }
+        case .conflict(let head):
+            if refuse(Rules.mayRecordConflict(actor, in: round, roster: roster)) || refuse(Rules.isLive(self)) { return }
+            conflictedWith = head
+        case .approve(let revision, let note):
+            // Only who may approve is judged here: an approval of a revision
+            // that is no longer current is kept, and `approvals` judges it.
+            if refuse(Rules.mayApprove(actor, of: self, in: round, roster: roster)) || refuse(Rules.isLive(self)) { return }
+            guard revisions.contains(where: { $0.commit == revision }) else {
+                _ = refuse(Refusal(.chainShape, "event \(event.id.short) approves \(revision.short), which is not a revision of suggestion \(id.short)"))
+                return
+            }
+            approvalEvents.append((event.actor, revision, note))
+        case .revoke(let note):
+            if refuse(Rules.isLive(self)) { return }
+            approvalEvents.append((event.actor, nil, note))
+        case .object(let reason):
+            if refuse(Rules.mayObject(actor, in: round, roster: roster)) { return }
+            objections.append(Objection(id: event.id, by: event.actor, reason: reason, resolved: nil))
+        case .resolve(let target, let isOverride, let reason):
+            let index = objections.firstIndex { $0.id == target }
+            if refuse(Rules.mayResolve(actor, index.map { objections[$0] }, override: isOverride, reason: reason, roster: roster)) { return }
+            if let index, objections[index].isOpen {
+                objections[index].resolved = event.actor
+                if isOverride { objections[index].overrideReason = reason }
+            }
+        case .comment:
+            if refuse(Rules.mayComment(actor, in: round, roster: roster)) { return }
+            comments.append(Comment(event: event))
+        case .withdraw(let reason):
+            if refuse(Rules.mayWithdraw(actor, self)) || refuse(Rules.isLive(self)) { return }
+            ended = (.withdraw, event.actor, reason)
+        case .reject(let reason):
+            if refuse(Rules.mayReject(actor, in: round, roster: roster)) || refuse(Rules.isLive(self)) { return }
+            ended = (.reject, event.actor, reason)
+        case .merge(_, let commit):
+            // A merge made again on a moved shared round records its new
+            // commit with a second merge event.
+            if refuse(Rules.mayRecordMerge(actor, in: round, roster: roster)) || (ended != nil && refuse(Rules.isLive(self))) { return }
+            mergedAs = commit
+            mergedBy = event.actor
+        case .suggest, .initialize, .member, .propose, .fork, .cut:
+            _ = refuse(Refusal(.chainShape, "event \(event.id.short) ('\(event.record.type.rawValue)') does not belong on a suggestion's chain"))
+        }
+    }
+
+    private mutating func addRevision(_ commit: ObjectID, base: ObjectID, kind: EventRecord.Kind, by actor: Signature) {
+        revisions.append(Revision(number: revisions.count + 1, commit: commit, base: base, kind: kind, by: actor))
+        conflictedWith = nil
+    }
+
+    private mutating func addCoAuthors(_ emails: [String]) {
+        for email in emails where !coAuthors.contains(where: { $0.lowercased() == email.lowercased() }) { coAuthors.append(email) }
     }
 
     public var currentRevision: Revision { revisions[revisions.count - 1] }
@@ -155,13 +227,16 @@ public struct Suggestion: Sendable {
     public var openObjections: [Objection] { objections.filter(\.isOpen) }
 
     /// Whether an approval of `revision` is an approval of the current
-    /// text: the same revision, or one whose change has the same patch id
-    /// (a pure rebase).
+    /// text: the same revision, or one whose change is byte for byte the
+    /// same (the same verbatim patch id: a pure rebase).
     func approves(current revision: ObjectID) -> Bool {
-        let now = currentRevision
-        if revision == now.commit { return true }
-        guard let mine = now.patchID, let theirs = patchIDs[revision] else { return false }
-        return mine == theirs
+        revision == currentRevision.commit || sameChange.contains(revision)
+    }
+
+    /// The revision `email`'s latest approval names, unless revoked since.
+    public func standingApproval(by email: String) -> ObjectID? {
+        let key = email.lowercased()
+        return approvalEvents.last { $0.actor.email.lowercased() == key }?.revision
     }
 
     /// Each person's latest approval (revoked ones left out), judged

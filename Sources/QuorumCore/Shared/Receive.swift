@@ -34,18 +34,43 @@ public struct PushedRef: Sendable, Equatable {
     }
 }
 
-/// Why a push was refused for one reference.
+/// Something a push (or, for `quorum verify`, a repository's history)
+/// breaks: the reference, the event or commit, the rule and the person.
 public struct PushRejection: Codable, Sendable, CustomStringConvertible {
     public let ref: String
+    /// The event or commit at fault, when one is.
+    public let object: String?
+    /// The rule's stable code (`Refusal.Code`), e.g. `approve.self`.
+    public let code: String
     public let reason: String
+    /// Who the event or commit says wrote it.
+    public let actor: String?
 
-    public var description: String { "\(ref): \(reason)" }
+    init(ref: String, object: ObjectID? = nil, refusal: Refusal, actor: String? = nil) {
+        self.ref = ref
+        self.object = object?.hex
+        self.code = refusal.code.rawValue
+        self.reason = refusal.message
+        self.actor = actor
+    }
+
+    public var description: String {
+        "\(ref): [\(code)] " + (object.map { "\(String($0.prefix(8))): " } ?? "") + reason + (actor.map { " (by \($0))" } ?? "")
+    }
 }
 
-/// Checks the reference updates of one push against the review rules. It
-/// reads the pushed objects through `review` (for a hook: the push's
-/// quarantine) and judges every chain by its state *after* the push: a
-/// pushed new value where there is one, else the reference as it is now.
+/// Checks reference updates against the review rules. It reads the pushed
+/// objects through `review` (for a hook: the push's quarantine) and judges
+/// every chain by its state *after* the push: a pushed new value where
+/// there is one, else the reference as it is now. Every rule it applies is
+/// `Rules`' (through the folds, which judge each event against the state
+/// before it); what it adds is what only objects can tell: that a revision
+/// is a commit on the base it names, that a claimed patch id is the real
+/// one, that a round commit's tree is the approved change.
+///
+/// The pre-receive hook, the receive of a push to a repository on this
+/// machine, sync's check before it pushes, and `quorum verify` (every
+/// reference as if pushed to an empty repository) all run this.
 final class PushCheck {
     private let review: ReviewRepository
     private let updates: [PushedRef]
@@ -53,7 +78,10 @@ final class PushCheck {
     private let pushed: [String: ObjectID?]
     private var eventCache: [ObjectID: [Event]] = [:]
     private var rosterCache: Roster?
-    private var proposalCache: [String: (proposal: Proposal, events: [Event])] = [:]
+    private var proposalCache: [String: Proposal] = [:]
+    private var findings: [PushRejection] = []
+    /// What was checked, for `quorum verify`'s report.
+    private(set) var counts = VerifyCounts()
 
     /// `current` gives a reference's value before the push (nil: absent).
     init(review: ReviewRepository, updates: [PushedRef], current: @escaping (String) throws -> ObjectID?) {
@@ -67,18 +95,26 @@ final class PushCheck {
 
     private var git: Repository { review.git }
 
-    /// Every refusal, one per refused reference; empty when the push may go in.
+    /// Everything the updates break, in update order; empty when the push
+    /// may go in.
     func run() -> [PushRejection] {
-        updates.compactMap { update in
+        findings = []
+        for update in updates {
             do {
                 try check(update)
-                return nil
+            } catch let refusal as Refusal {
+                findings.append(PushRejection(ref: update.name, refusal: refusal))
             } catch let error as QuorumError {
-                return PushRejection(ref: update.name, reason: error.message)
+                findings.append(PushRejection(ref: update.name, refusal: Refusal(error.code ?? .eventMalformed, error.message)))
             } catch {
-                return PushRejection(ref: update.name, reason: "could not be checked: \(error)")
+                findings.append(PushRejection(ref: update.name, refusal: Refusal(.missingObject, "could not be checked: \(error)")))
             }
         }
+        return findings
+    }
+
+    private func report(_ ref: String, _ object: ObjectID?, _ refusal: Refusal, actor: String? = nil) {
+        findings.append(PushRejection(ref: ref, object: object, refusal: refusal, actor: actor))
     }
 
     // MARK: State after the push
@@ -98,22 +134,21 @@ final class PushCheck {
     private func roster() throws -> Roster {
         if let rosterCache { return rosterCache }
         guard let head = try value(Layout.roster) else {
-            throw QuorumError.refused("there is no roster: push \(Layout.roster) first (or with it)")
+            throw Refusal(.chainShape, "there is no roster: push \(Layout.roster) first (or with it)")
         }
         let roster = Roster(events: try events(from: head))
         rosterCache = roster
         return roster
     }
 
-    private func proposal(_ slug: String) throws -> (proposal: Proposal, events: [Event]) {
+    private func proposal(_ slug: String) throws -> Proposal {
         if let cached = proposalCache[slug] { return cached }
         guard let head = try value(Layout.proposalMeta(slug)) else {
-            throw QuorumError.refused("there is no proposal '\(slug)': push \(Layout.proposalMeta(slug)) with it")
+            throw Refusal(.chainShape, "there is no proposal '\(slug)': push \(Layout.proposalMeta(slug)) with it")
         }
-        let events = try events(from: head)
-        let result = (Proposal(slug: slug, head: head, events: events), events)
-        proposalCache[slug] = result
-        return result
+        let proposal = Proposal(slug: slug, head: head, events: try events(from: head), roster: try roster())
+        proposalCache[slug] = proposal
+        return proposal
     }
 
     // MARK: One reference
@@ -123,44 +158,68 @@ final class PushCheck {
         switch kind {
         case .foreign: return
         case .unknown:
-            throw QuorumError.refused("not a reference Quorum writes; \(SharedRef.namespaces.joined(separator: ", ")) hold review data only")
+            throw Refusal(.refShape, "not a reference Quorum writes; \(SharedRef.namespaces.joined(separator: ", ")) hold review data only")
         default: break
         }
         guard let new = update.new else {
-            throw QuorumError.refused("deleting it is not allowed: review history is append-only")
+            throw Refusal(.refDelete, "deleting it is not allowed: review history is append-only")
         }
         if update.old == new { return }
+        guard git.hasObject(new) else { throw Refusal(.missingObject, "\(new.short) is not in the repository") }
         switch kind {
         case .versionTag(let slug, let version):
-            if update.old != nil { throw QuorumError.refused("version \(version) of '\(slug)' is cut already; version tags never move") }
-            try checkVersionTag(slug: slug, version: version, tag: new)
-        case .revisionPin:
-            if update.old != nil { throw QuorumError.refused("revision pins never move") }
-            guard try git.objectKind(new) == .commit else { throw QuorumError.refused("a revision pin must point at a commit") }
+            if update.old != nil { throw Refusal(.tagMoved, "version \(version) of '\(slug)' is cut already; version tags never move") }
+            try checkVersionTag(update.name, slug: slug, version: version, tag: new)
+        case .revisionPin(let slug, let id, _):
+            if update.old != nil { throw Refusal(.refShape, "revision pins never move") }
+            try checkPin(slug: slug, id: id, target: new)
         case .round(let slug, let number):
             try requireFastForward(update, to: new)
-            try checkRound(slug: slug, number: number, old: update.old, new: new)
+            try checkRound(update.name, slug: slug, number: number, old: update.old, new: new)
         case .roster, .proposalMeta, .proposalComments, .suggestionMeta:
             try requireFastForward(update, to: new)
-            try checkChain(kind, old: update.old, new: new)
+            try checkChain(update.name, kind, old: update.old, new: new)
         case .unknown, .foreign:
             return
         }
     }
 
     private func requireFastForward(_ update: PushedRef, to new: ObjectID) throws {
+        guard try git.objectKind(new) == .commit else { throw Refusal(.refShape, "\(new.short) is not a commit") }
         guard let old = update.old else { return }
-        guard try git.objectKind(new) == .commit else { throw QuorumError.refused("\(new.short) is not a commit") }
         guard try git.isAncestor(old, of: new) else {
-            throw QuorumError.refused(
+            throw Refusal(.refRewind,
                 "it would rewind or rewrite history (\(old.short) is not in the history of \(new.short)); review history only grows: fetch, reconcile with 'quorum sync', and push again")
+        }
+    }
+
+    /// A revision pin holds a revision that an event of its suggestion names.
+    private func checkPin(slug: String, id: ObjectID, target: ObjectID) throws {
+        guard try git.objectKind(target) == .commit else { throw Refusal(.refShape, "a revision pin must point at a commit") }
+        let named: Bool
+        if let head = try value(Layout.suggestionMeta(slug, id)) {
+            named = try events(from: head).contains { event in
+                switch event.payload {
+                case .suggest(_, _, _, _, let revision, _, _), .revise(let revision, _, _, _, _), .rebase(let revision, _):
+                    return revision == target
+                case .carry(_, _, let revision):
+                    return revision == target
+                case .initialize, .member, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve,
+                     .withdraw, .reject, .merge, .comment:
+                    return false
+                }
+            }
+        } else {
+            named = false
+        }
+        guard named else {
+            throw Refusal(.pinUnnamed, "no event of suggestion \(id.short) names \(target.short) as a revision; a pin holds a revision its suggestion's chain records (push the chain with it)")
         }
     }
 
     // MARK: Event chains
 
-    private func checkChain(_ kind: SharedRef, old: ObjectID?, new: ObjectID) throws {
-        guard try git.objectKind(new) == .commit else { throw QuorumError.refused("\(new.short) is not a commit") }
+    private func checkChain(_ ref: String, _ kind: SharedRef, old: ObjectID?, new: ObjectID) throws {
         let fresh = try git.commits(from: new, excluding: old.map { [$0] } ?? [])
         let freshSet = Set(fresh)
         var roots = 0
@@ -168,171 +227,117 @@ final class PushCheck {
             let commit = try git.commit(id)
             if commit.parents.count > 1 {
                 if try git.blobID(in: commit.tree, at: EventLog.fileName) != nil {
-                    throw QuorumError.refused("commit \(id.short) joins two histories and also carries an event; a reconciling merge carries none")
+                    report(ref, id, Refusal(.chainShape, "it joins two histories and also carries an event; a reconciling merge carries none"))
                 }
                 continue
             }
-            let event: Event
-            do {
-                guard let decoded = try review.log.decode(commit) else { continue }
-                event = decoded
-            } catch let error as QuorumError {
-                throw QuorumError.refused("malformed event \(id.short): \(error.message)")
-            }
             if commit.parents.isEmpty { roots += 1 }
-            try checkShape(event, isRoot: commit.parents.isEmpty, in: kind)
+            do {
+                _ = try review.log.decode(commit)
+            } catch let error as QuorumError {
+                throw Refusal(.eventMalformed, "malformed event \(id.short): \(error.message)")
+            }
         }
         var isComments = false
         if case .proposalComments = kind { isComments = true }
         if roots > 0, !isComments, old != nil || roots > 1 {
-            throw QuorumError.refused("it holds a second, unrelated history; a chain has one first event")
+            throw Refusal(.chainShape, "it holds a second, unrelated history; a chain has one first event")
         }
         let events = try events(from: new)
+        counts.chains += 1
+        counts.events += fresh.count
+        let violations: [Violation]
         switch kind {
         case .roster:
-            for (index, event) in events.enumerated() where freshSet.contains(event.id) && event.record.type == .member {
-                guard let member = event.record.member else { throw QuorumError.refused("malformed event \(event.id.short): a member event without a member") }
-                try Validation.checkEmail(member.email)
-                let before = Roster(events: Array(events[..<index]))
-                guard before.isLead(event.actor.email) else {
-                    throw QuorumError.refused("event \(event.id.short) changes the roster, but \(event.actor.email) is not a lead; only leads change the roster")
-                }
+            if let first = events.first, freshSet.contains(first.id), case .initialize = first.payload {} else if old == nil {
+                throw Refusal(.chainShape, "the roster chain begins with an init event")
             }
+            violations = Roster(events: events).violations
         case .proposalMeta(let slug):
-            let roster = try roster()
-            for (index, event) in events.enumerated() where freshSet.contains(event.id) {
-                switch event.record.type {
-                case .propose:
-                    guard roster.isLead(event.actor.email) || roster.isIn(event.actor.email, groups: [roster.policy.defaultGroup]) else {
-                        throw QuorumError.refused("\(event.actor.email) may not propose: only members of '\(roster.policy.defaultGroup)' and leads may")
-                    }
-                case .fork:
-                    guard roster.isLead(event.actor.email) else {
-                        throw QuorumError.refused("event \(event.id.short) forks a round, but \(event.actor.email) is not a lead; only leads fork rounds")
-                    }
-                    let before = Proposal(slug: slug, head: event.id, events: Array(events[..<index]))
-                    let expected = (before.rounds.last?.number ?? 0) + 1
-                    guard let info = event.record.roundInfo, info.number == expected else {
-                        throw QuorumError.refused("event \(event.id.short) forks a round, but does not open round \(expected)")
-                    }
-                case .cut:
-                    guard roster.isLead(event.actor.email) else {
-                        throw QuorumError.refused("event \(event.id.short) cuts a version, but \(event.actor.email) is not a lead; only leads cut versions")
-                    }
-                default:
-                    continue
+            violations = Proposal(slug: slug, head: new, events: events, roster: try roster()).violations
+        case .proposalComments(let slug):
+            let proposal = try proposal(slug)
+            let roster = try roster().historical
+            violations = events.compactMap { event in
+                guard case .comment = event.payload else {
+                    return Violation(event: event, refusal: Refusal(.chainShape, "a proposal's comment chain holds comments only; \(event.id.short) is '\(event.record.type.rawValue)'"))
                 }
+                guard let round = proposal.openRound ?? proposal.rounds.last else { return nil }
+                return Rules.mayComment(event.actor.email, in: round, roster: roster).map { Violation(event: event, refusal: $0) }
             }
         case .suggestionMeta(let slug, let id):
             let suggestion: Suggestion
             do {
-                suggestion = try Suggestion(id: id, slug: slug, head: new, events: events)
+                suggestion = try review.suggestion(slug, id, head: new, events: events, proposal: try proposal(slug), roster: try roster())
             } catch let error as QuorumError {
-                throw QuorumError.refused("malformed suggestion chain: \(error.message)")
+                throw Refusal(.chainShape, "suggestion \(id.short): \(error.message); a suggestion's chain begins with the suggest event whose id is its own")
             }
-            if let first = events.first, freshSet.contains(first.id) {
-                try checkNewSuggestion(first, now: suggestion, slug: slug)
-            }
+            violations = suggestion.violations
+            for event in events where freshSet.contains(event.id) { try checkObjects(ref, event) }
         default:
-            break
+            violations = []
+        }
+        for violation in violations where freshSet.contains(violation.event) {
+            report(ref, violation.event, violation.refusal, actor: violation.actor.email)
         }
     }
 
-    /// Which kinds of event may stand where in which chain.
-    private func checkShape(_ event: Event, isRoot: Bool, in kind: SharedRef) throws {
-        let type = event.record.type
-        let short = event.id.short
-        switch kind {
-        case .roster:
-            if isRoot != (type == .initialize) || (!isRoot && type != .member) {
-                throw QuorumError.refused("event \(short) ('\(type.rawValue)'): the roster chain is one init event followed by member events")
-            }
-        case .proposalMeta(let slug):
-            if isRoot {
-                guard type == .propose, event.record.slug == slug else {
-                    throw QuorumError.refused("event \(short): the chain of proposal '\(slug)' must begin with its propose event")
-                }
-            } else if type != .fork && type != .cut {
-                throw QuorumError.refused("event \(short) ('\(type.rawValue)') does not belong on a proposal's chain")
-            }
-        case .proposalComments:
-            guard type == .comment else {
-                throw QuorumError.refused("event \(short) ('\(type.rawValue)') does not belong on a proposal's comment chain")
-            }
-        case .suggestionMeta(let slug, let id):
-            if isRoot {
-                guard type == .suggest, event.id == id, event.record.slug == slug else {
-                    throw QuorumError.refused("event \(short): suggestion \(id.short)'s chain must begin with the suggest event whose id is \(id.short)")
-                }
-            } else if [.initialize, .member, .propose, .fork, .cut, .suggest].contains(type) {
-                throw QuorumError.refused("event \(short) ('\(type.rawValue)') does not belong on a suggestion's chain")
-            }
-        default:
-            break
+    /// What only objects can tell about a suggestion's event: a revision is
+    /// a commit whose one parent is the base it names; a patch id a record
+    /// claims is the change's (as format 1 computed it, whitespace
+    /// ignored); a merge event's commit merges the revision it names.
+    private func checkObjects(_ ref: String, _ event: Event) throws {
+        func derived(_ message: String) { report(ref, event.id, Refusal(.eventDerived, message), actor: event.actor.email) }
+        let revision: ObjectID
+        let base: ObjectID
+        switch event.payload {
+        case .suggest(_, _, _, _, let r, let b, _), .revise(let r, let b, _, _, _), .rebase(let r, let b):
+            (revision, base) = (r, b)
+        case .carry(_, let b, let r):
+            guard let r else { return }
+            (revision, base) = (r, b)
+        case .merge(let r, let commit):
+            guard git.hasObject(commit), try git.objectKind(commit) == .commit else { return }  // the round branch may come later
+            let parents = try git.commit(commit).parents
+            if parents.count != 2 || parents[1] != r { derived("its commit \(commit.short) is not a merge of revision \(r.short)") }
+            return
+        case .initialize, .member, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve, .withdraw, .reject, .comment:
+            return
         }
-    }
-
-    /// A suggestion new to the shared repository: made by the audience of
-    /// its round (or a lead), in a round that is still open — or carried
-    /// since into the open one — on a revision whose parent is the base it
-    /// names.
-    private func checkNewSuggestion(_ event: Event, now suggestion: Suggestion, slug: String) throws {
-        let (proposal, _) = try proposal(slug)
-        let number = event.record.round ?? 1
-        guard let round = proposal.round(number), let current = proposal.round(suggestion.round) else {
-            throw QuorumError.refused("suggestion \(event.id.short) names round \(suggestion.round), which '\(slug)' does not have")
+        guard git.hasObject(revision), try git.objectKind(revision) == .commit, try git.commit(revision).parents == [base] else {
+            derived("its revision \(revision.short) must be a commit whose one parent is the base it names, \(base.short)")
+            return
         }
-        if current.closed {
-            let open = proposal.openRound.map { "the open round is \($0.number)" } ?? "no round is open"
-            throw QuorumError.refused("suggestion \(event.id.short) is in round \(current.number) of '\(slug)', which is closed (\(open)); make it again there")
-        }
-        let roster = try roster()
-        guard roster.isLead(event.actor.email) || roster.isIn(event.actor.email, groups: round.audience) else {
-            throw QuorumError.refused("\(event.actor.email) is not in the audience of round \(number) of '\(slug)', so may not suggest")
-        }
-        guard let revision = event.record.revision.flatMap(ObjectID.init(hex:)), let base = event.record.base.flatMap(ObjectID.init(hex:)),
-              try git.objectKind(revision) == .commit, try git.commit(revision).parents == [base] else {
-            throw QuorumError.refused("suggestion \(event.id.short): its revision must be a commit whose parent is the base it names")
+        if let claimed = event.record.patchId {
+            let actual = try git.patchID(from: git.commit(base).tree, to: git.commit(revision).tree)
+            if claimed != actual.hex {
+                derived("it claims patch id \(String(claimed.prefix(12))), but its change's is \(actual.short); patch ids are computed from the objects, never taken from a record")
+            }
         }
     }
 
     // MARK: Round branches
 
-    /// The commit a round began at: its propose event's commit (round 1) or
-    /// the commit its fork event names.
-    private func start(ofRound number: Int, events: [Event], slug: String) throws -> ObjectID {
-        let event = number == 1
-            ? events.first { $0.record.type == .propose }
-            : events.last { $0.record.type == .fork && $0.record.roundInfo?.number == number }
-        guard let commit = event?.record.commit.flatMap(ObjectID.init(hex:)) else {
-            throw QuorumError.refused("the chain of '\(slug)' records no start for round \(number)")
+    private func checkRound(_ ref: String, slug: String, number: Int, old: ObjectID?, new: ObjectID) throws {
+        let proposal = try proposal(slug)
+        guard let round = proposal.round(number), let start = proposal.starts[number] else {
+            throw Refusal(.roundStart, "proposal '\(slug)' has no round \(number)")
         }
-        return commit
-    }
-
-    private func checkRound(slug: String, number: Int, old: ObjectID?, new: ObjectID) throws {
-        let (proposal, events) = try proposal(slug)
-        guard let round = proposal.round(number) else {
-            throw QuorumError.refused("proposal '\(slug)' has no round \(number)")
-        }
-        let start = try start(ofRound: number, events: events, slug: slug)
         if old == nil {
             if number == 1 {
-                guard try git.objectKind(start) == .commit, try git.commit(start).parents.isEmpty else {
-                    throw QuorumError.refused("round 1 of '\(slug)' must begin at the commit its propose event names, \(start.short)")
+                guard git.hasObject(start), try git.objectKind(start) == .commit, try git.commit(start).parents.isEmpty else {
+                    throw Refusal(.roundStart, "round 1 of '\(slug)' must begin at the commit its propose event names, \(start.short)")
                 }
             } else {
                 let previous = Layout.roundBranch(slug, number - 1)
-                guard let head = try value(previous), try git.isAncestor(start, of: head) else {
-                    throw QuorumError.refused("round \(number) of '\(slug)' must begin on round \(number - 1) (at \(start.short), where it was forked)")
+                guard let head = try value(previous), try git.isAncestor(start, of: head) || head == start else {
+                    throw Refusal(.roundStart, "round \(number) of '\(slug)' must begin on round \(number - 1) (at \(start.short), where it was forked)")
                 }
             }
         }
-        if round.closed {
-            let closedAt = try self.start(ofRound: number + 1, events: events, slug: slug)
-            guard new == closedAt else {
-                throw QuorumError.refused("round \(number) of '\(slug)' is closed (forked at \(closedAt.short)); it takes no more changes")
-            }
+        // A round branch never moves past the commit its round was closed at.
+        if let end = proposal.end(ofRound: number), new != end, !(try git.isAncestor(new, of: end)) {
+            throw Refusal(.roundClosed, "round \(number) of '\(slug)' is closed (forked at \(end.short)); it takes no more changes")
         }
         // Every commit the push adds, along first parents, must be a quorum
         // merge or an allowed pair edit.
@@ -342,68 +347,65 @@ final class PushCheck {
         while cursor != floor {
             let commit = try git.commit(cursor)
             guard let parent = commit.parents.first else {
-                throw QuorumError.refused(old == nil
+                throw Refusal(.roundStart, old == nil
                     ? "round \(number) of '\(slug)' must begin at \(start.short), the commit its \(number == 1 ? "propose" : "fork") event names"
                     : "\(new.short) does not continue round \(number) from \(floor.short) along first parents")
             }
             added.append(commit)
             cursor = parent
         }
+        counts.roundCommits += added.count
         for commit in added.reversed() {
             let trailers = Trailers.parse(commit.message)
-            switch commit.parents.count {
-            case 2: try checkQuorumMerge(commit, trailers: trailers, slug: slug, round: round)
-            case 1: try checkPairEdit(commit, trailers: trailers, slug: slug, round: round)
-            default:
-                throw QuorumError.refused("commit \(commit.id.short) has \(commit.parents.count) parents: a round branch takes quorum merges and pair edits only")
+            do {
+                switch commit.parents.count {
+                case 2: try checkQuorumMerge(commit, trailers: trailers, slug: slug, round: round)
+                case 1: try checkPairEdit(commit, trailers: trailers, slug: slug, round: round)
+                default:
+                    throw Refusal(.roundCommit, "it has \(commit.parents.count) parents: a round branch takes quorum merges and pair edits only")
+                }
+            } catch let refusal as Refusal {
+                report(ref, commit.id, refusal, actor: commit.committer.email)
             }
         }
     }
 
     /// A merge commit on a round: valid only if the suggestion it names,
-    /// as its chain stood when this revision was merged, holds the round's
-    /// quorum of independent approvals of exactly this revision (or of one
-    /// with the same patch id) and no open objection; and only if its text
-    /// is exactly that revision's change applied to the round.
+    /// as its chain stood when this revision was merged, met the round's
+    /// quorum of independent approvals of exactly this change with no open
+    /// objection (`Rules.mayMerge`, for the person who merged); and only
+    /// if its text is exactly that revision's change applied to the round.
     private func checkQuorumMerge(_ commit: Commit, trailers: Trailers, slug: String, round: Round) throws {
-        let short = commit.id.short
-        guard let id = trailers.first("Suggestion").flatMap(ObjectID.init(hex:)) else {
-            throw QuorumError.refused("commit \(short) is a merge without a Suggestion: trailer; round branches take merges of approved suggestions only")
+        guard let id = trailers.first(Trailers.suggestion).flatMap(ObjectID.init(hex:)) else {
+            throw Refusal(.roundCommit, "a merge without a Suggestion: trailer; round branches take merges of approved suggestions only")
         }
         let ref = Layout.suggestionMeta(slug, id)
         guard let head = try value(ref) else {
-            throw QuorumError.refused("commit \(short) merges suggestion \(id.short), which the shared repository does not have; push \(ref) with it ('quorum sync' does)")
+            throw Refusal(.missingObject, "it merges suggestion \(id.short), which the shared repository does not have; push \(ref) with it ('quorum sync' does)")
         }
         let parent = commit.parents[0]
         let revision = commit.parents[1]
         let events = stateWhenMerged(try self.events(from: head), mergeCommit: commit.id, revision: revision)
         let suggestion: Suggestion
         do {
-            suggestion = try Suggestion(id: id, slug: slug, head: head, events: events)
+            suggestion = try review.suggestion(slug, id, head: head, events: events, proposal: try proposal(slug), roster: try roster())
         } catch let error as QuorumError {
-            throw QuorumError.refused("commit \(short): suggestion \(id.short) has a malformed chain: \(error.message)")
+            throw Refusal(.chainShape, "suggestion \(id.short) has a malformed chain: \(error.message)")
         }
         guard suggestion.currentRevision.commit == revision else {
-            throw QuorumError.refused("commit \(short) merges \(revision.short), which is not the current revision of suggestion \(id.short)")
+            throw Refusal(.roundCommit, "it merges \(revision.short), which is not the current revision of suggestion \(id.short)")
         }
         guard suggestion.round == round.number else {
-            throw QuorumError.refused("commit \(short) merges suggestion \(id.short) of round \(suggestion.round) into round \(round.number)")
+            throw Refusal(.roundCommit, "it merges suggestion \(id.short) of round \(suggestion.round) into round \(round.number)")
         }
-        if let ended = suggestion.ended {
-            throw QuorumError.refused("commit \(short) merges suggestion \(id.short), which \(ended.by.email) \(ended.kind == .withdraw ? "withdrew" : "rejected")")
-        }
+        if let refusal = Rules.isLive(suggestion) { throw refusal }
         if try git.isAncestor(revision, of: parent) {
-            throw QuorumError.refused("commit \(short) merges suggestion \(id.short) again; it is merged already")
+            throw Refusal(.roundCommit, "it merges suggestion \(id.short) again; it is merged already")
         }
         let roster = try roster()
-        let approvals = suggestion.approvals(in: round, roster: roster)
-        let counting = approvals.filter(\.counts)
-        guard counting.count >= round.quorum else {
-            throw QuorumError.refused(
-                "commit \(short) merges suggestion \(id.short) with \(counting.count) of the \(round.quorum) independent approvals round \(round.number) requires (\(review.describe(approvals)))")
-        }
-        if let objection = suggestion.openObjections.first {
-            throw QuorumError.refused("commit \(short) merges suggestion \(id.short) over \(objection.by.email)'s open objection: \(objection.reason)")
+        if let refusal = Rules.mayMerge(commit.committer.email, suggestion, in: round, roster: roster) { throw refusal }
+        if suggestion.conflictedWith != nil {
+            throw Refusal(.mergeConflicted, "suggestion \(id.short) is conflicted; its author must revise it first")
         }
         // The text must be the approved change and nothing else.
         let base = suggestion.currentRevision.base
@@ -414,21 +416,21 @@ final class PushCheck {
             do {
                 expected = try review.mergedTree(slug: slug, base: base, head: parent, revision: revision, subject: "suggestion \(id.short)")
             } catch let error as QuorumError where error.kind == .refused {
-                throw QuorumError.refused("commit \(short): suggestion \(id.short) does not apply cleanly to the round at \(parent.short)")
+                throw Refusal(.mergeTree, "suggestion \(id.short) does not apply cleanly to the round at \(parent.short)")
             }
         }
         guard commit.tree == expected else {
-            throw QuorumError.refused("commit \(short)'s text is not the approved change: its tree differs from revision \(revision.short) applied to \(parent.short)")
+            throw Refusal(.mergeTree, "its text is not the approved change: its tree differs from revision \(revision.short) applied to \(parent.short)")
         }
         // Its trailers must not claim approvals that do not count.
-        let counted = Set(counting.map { $0.approver.email.lowercased() })
-        for claim in trailers.all("Approved-by") {
+        let counted = Set(suggestion.approvals(in: round, roster: roster).filter(\.counts).map { $0.approver.email.lowercased() })
+        for claim in trailers.all(Trailers.approvedBy) {
             guard let email = emailIn(claim), counted.contains(email) else {
-                throw QuorumError.refused("commit \(short) claims 'Approved-by: \(claim)', which is not a counting approval of suggestion \(id.short)")
+                throw Refusal(.mergeTrailers, "it claims 'Approved-by: \(claim)', which is not a counting approval of suggestion \(id.short)")
             }
         }
-        if let by = trailers.first("Suggested-by"), emailIn(by) != suggestion.author.email.lowercased() {
-            throw QuorumError.refused("commit \(short) says 'Suggested-by: \(by)', but suggestion \(id.short) is by \(suggestion.author.email)")
+        if let by = trailers.first(Trailers.suggestedBy), emailIn(by) != suggestion.author.email.lowercased() {
+            throw Refusal(.mergeTrailers, "it says 'Suggested-by: \(by)', but suggestion \(id.short) is by \(suggestion.author.email)")
         }
     }
 
@@ -441,60 +443,55 @@ final class PushCheck {
     /// round branch, not from the chain.
     private func stateWhenMerged(_ events: [Event], mergeCommit: ObjectID, revision: ObjectID) -> [Event] {
         let recorded = events.firstIndex {
-            $0.record.type == .merge && ($0.record.commit == mergeCommit.hex || $0.record.revision == revision.hex)
+            guard case .merge(let r, let c) = $0.payload else { return false }
+            return c == mergeCommit || r == revision
         }
-        return events[..<(recorded ?? events.endIndex)].filter { $0.record.type != .merge }
+        return events[..<(recorded ?? events.endIndex)].filter {
+            if case .merge = $0.payload { return false }
+            return true
+        }
     }
 
     /// A single-parent commit on a round: allowed only as a pair edit
-    /// (`Pair-edit:` and `Co-authored-by:` trailers) where the round allows
-    /// them, by two people of its audience, touching only the proposal.
+    /// (`Pair-edit:` and `Co-authored-by:` trailers) that `Rules.mayPairEdit`
+    /// allows, touching only the proposal.
     private func checkPairEdit(_ commit: Commit, trailers: Trailers, slug: String, round: Round) throws {
-        let short = commit.id.short
-        guard trailers.first("Pair-edit") != nil else {
+        guard trailers.first(Trailers.pairEdit) != nil else {
             let title = commit.message.split(separator: "\n").first.map(String.init) ?? ""
-            throw QuorumError.refused(
-                "commit \(short) (\"\(title)\") is a direct commit: round branches take merges of approved suggestions ('quorum merge'), or pair edits where the round allows them")
+            throw Refusal(.roundCommit,
+                "\"\(title)\" is a direct commit: round branches take merges of approved suggestions ('quorum merge'), or pair edits where the round allows them")
         }
-        guard round.pairEdits else {
-            throw QuorumError.refused("commit \(short) is a pair edit, but round \(round.number) of '\(slug)' does not allow pair edits")
-        }
-        let author = commit.author.email.lowercased()
-        let pairs = trailers.all("Co-authored-by").compactMap(emailIn)
-        guard !pairs.isEmpty, !pairs.contains(author) else {
-            throw QuorumError.refused("pair edit \(short) must name its second author, someone other than \(author), in a Co-authored-by: trailer")
-        }
-        let roster = try roster()
-        for person in [author] + pairs where !(roster.isLead(person) || roster.isIn(person, groups: round.audience)) {
-            throw QuorumError.refused("pair edit \(short): \(person) is not in the audience of round \(round.number) of '\(slug)'")
+        let partners = trailers.all(Trailers.coAuthoredBy).compactMap(emailIn)
+        if let refusal = Rules.mayPairEdit(author: commit.author.email, partners: partners, in: round, slug: slug, roster: try roster()) {
+            throw refusal
         }
         let parentTree = try git.commit(commit.parents[0]).tree
         let outside = try git.changedPaths(from: parentTree, to: commit.tree).filter { !$0.hasPrefix("Proposals/\(slug)/") }
         guard outside.isEmpty else {
-            throw QuorumError.refused("pair edit \(short) changes files outside Proposals/\(slug)/: \(outside.prefix(5).joined(separator: ", "))")
+            throw Refusal(.roundCommit, "pair edit changes files outside Proposals/\(slug)/: \(outside.prefix(5).joined(separator: ", "))")
         }
     }
 
     // MARK: Version tags
 
-    private func checkVersionTag(slug: String, version: String, tag: ObjectID) throws {
+    private func checkVersionTag(_ ref: String, slug: String, version: String, tag: ObjectID) throws {
+        counts.tags += 1
         guard let info = try git.annotatedTag(tag) else {
-            throw QuorumError.refused("version \(version) of '\(slug)' must be an annotated tag, as 'quorum cut' makes")
+            throw Refusal(.tagShape, "version \(version) of '\(slug)' must be an annotated tag, as 'quorum cut' makes")
         }
-        let (proposal, _) = try proposal(slug)
+        let proposal = try proposal(slug)
         var onRound = false
         for round in proposal.rounds {
-            if let head = try value(round.branch), try git.isAncestor(info.target, of: head) {
+            if let head = try value(round.branch), try git.isAncestor(info.target, of: head) || head == info.target {
                 onRound = true
                 break
             }
         }
         guard onRound else {
-            throw QuorumError.refused("version \(version) tags \(info.target.short), which is on no round of '\(slug)'")
+            throw Refusal(.tagShape, "version \(version) tags \(info.target.short), which is on no round of '\(slug)'")
         }
-        let roster = try roster()
-        guard let tagger = info.tagger, roster.isLead(tagger.email) else {
-            throw QuorumError.refused("version \(version) of '\(slug)' was tagged by \(info.tagger?.email ?? "nobody"), who is not a lead; only leads cut versions")
+        if let refusal = Rules.mayCut(info.tagger?.email ?? "nobody", roster: try roster()) {
+            throw Refusal(.tagNotLead, "version \(version) of '\(slug)': " + refusal.message)
         }
     }
 }

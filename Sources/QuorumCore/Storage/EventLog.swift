@@ -52,9 +52,11 @@ struct EventLog {
             guard record.v == EventRecord.currentVersion else {
                 throw QuorumError(.failure, "event \(commit.id.short) has format version \(record.v); this quorum reads version \(EventRecord.currentVersion)", remedy: "upgrade quorum")
             }
-            return Event(id: commit.id, record: record, actor: commit.author)
+            return try Event(id: commit.id, record: record, actor: commit.author)
         } catch let error as QuorumError {
             throw error
+        } catch let refusal as Refusal {
+            throw QuorumError(.failure, "event \(commit.id.short) is malformed: \(refusal.message)", code: refusal.code)
         } catch {
             throw QuorumError(.failure, "event \(commit.id.short) is malformed: \(error)")
         }

@@ -51,12 +51,18 @@ public struct EventRecord: Codable, Sendable, Equatable {
     public var member: Member?
     public var policy: Policy?
     public var roundInfo: RoundRecord?
-    /// Patch id of a revision's change (suggest, revise, rebase).
+    /// Written by format-1 writers before this version: the patch id of a
+    /// revision's change with all whitespace ignored. A derived value, so
+    /// readers never use it (the verbatim patch id is recomputed from the
+    /// objects); a shared repository refuses a record whose claim is false.
+    /// New records leave it out.
     public var patchId: String?
     /// People who wrote a suggestion together with its author (suggest, revise).
     public var coAuthors: [String]?
     /// The objection event a `resolve` settles.
     public var objection: String?
+    /// A lead's `resolve` of someone else's objection (its reason is `message`).
+    public var override: Bool?
     /// Where a comment points, and the comment it answers.
     public var anchor: CommentAnchor?
     public var reply: String?
@@ -67,9 +73,94 @@ public struct EventRecord: Codable, Sendable, Equatable {
     public init(type: Kind) { self.type = type }
 }
 
-/// One event as read back: its record, who wrote it, and its commit.
+/// One event as read back: its record, what it says (typed), who wrote
+/// it, and its commit.
 public struct Event: Sendable {
     public let id: ObjectID
     public let record: EventRecord
+    public let payload: EventPayload
     public let actor: Signature
+
+    /// An event with its record decoded. Throws `Refusal(.eventMalformed)`
+    /// when the record lacks what its kind needs.
+    public init(id: ObjectID, record: EventRecord, actor: Signature) throws {
+        self.id = id
+        self.record = record
+        self.payload = try EventPayload(record)
+        self.actor = actor
+    }
+}
+
+/// What an event says, one case per kind, with typed ids. Decoded once from
+/// the stored `EventRecord` (whose fields are all optional, so that readers
+/// accept old and new records alike, Gerrit NoteDb's rule); folds and
+/// checks switch over it exhaustively, so that a new kind does not compile
+/// until each of them has decided what it means.
+public enum EventPayload: Sendable {
+    case initialize(policy: Policy?, member: Member?)
+    case member(Member)
+    case propose(slug: String, title: String, documents: [String], commit: ObjectID, round: RoundRecord)
+    /// A lead opens `round` at `commit`, the open round's head, closing it.
+    case fork(round: RoundRecord, commit: ObjectID)
+    case cut(version: String, tag: String, commit: ObjectID, round: Int)
+    case suggest(slug: String, round: Int, title: String, message: String, revision: ObjectID, base: ObjectID, coAuthors: [String])
+    case revise(revision: ObjectID, base: ObjectID, title: String?, message: String?, coAuthors: [String])
+    case rebase(revision: ObjectID, base: ObjectID)
+    /// Carried into `round`, rebased onto `base`; `revision` nil when its
+    /// change did not apply there.
+    case carry(round: Int, base: ObjectID, revision: ObjectID?)
+    case conflict(head: ObjectID)
+    case approve(revision: ObjectID, message: String?)
+    case revoke(message: String?)
+    case object(reason: String)
+    /// `override`: a lead lifts someone else's objection, for `reason`.
+    case resolve(objection: ObjectID, override: Bool, reason: String?)
+    case withdraw(reason: String?)
+    case reject(reason: String?)
+    case merge(revision: ObjectID, commit: ObjectID)
+    case comment(text: String, anchor: CommentAnchor?, reply: ObjectID?)
+
+    /// What a record says; throws `Refusal(.eventMalformed)` naming the
+    /// first field a kind needs and the record lacks.
+    init(_ r: EventRecord) throws {
+        func need<T>(_ value: T?, _ field: String) throws -> T {
+            guard let value else { throw Refusal(.eventMalformed, "a '\(r.type.rawValue)' event needs '\(field)'") }
+            return value
+        }
+        func id(_ hex: String?, _ field: String) throws -> ObjectID {
+            guard let parsed = ObjectID(hex: try need(hex, field)) else {
+                throw Refusal(.eventMalformed, "'\(field)' of a '\(r.type.rawValue)' event is not an object id")
+            }
+            return parsed
+        }
+        switch r.type {
+        case .initialize: self = .initialize(policy: r.policy, member: r.member)
+        case .member: self = .member(try need(r.member, "member"))
+        case .propose:
+            self = .propose(slug: try need(r.slug, "slug"), title: r.title ?? r.slug ?? "", documents: r.documents ?? [],
+                            commit: try id(r.commit, "commit"), round: try need(r.roundInfo, "roundInfo"))
+        case .fork: self = .fork(round: try need(r.roundInfo, "roundInfo"), commit: try id(r.commit, "commit"))
+        case .cut:
+            self = .cut(version: try need(r.version, "version"), tag: try need(r.tag, "tag"), commit: try id(r.commit, "commit"), round: r.round ?? 0)
+        case .suggest:
+            let title = r.title ?? ""
+            self = .suggest(slug: try need(r.slug, "slug"), round: r.round ?? 1, title: title, message: r.message ?? title,
+                            revision: try id(r.revision, "revision"), base: try id(r.base, "base"), coAuthors: r.coAuthors ?? [])
+        case .revise:
+            self = .revise(revision: try id(r.revision, "revision"), base: try id(r.base, "base"), title: r.title, message: r.message, coAuthors: r.coAuthors ?? [])
+        case .rebase: self = .rebase(revision: try id(r.revision, "revision"), base: try id(r.base, "base"))
+        case .carry:
+            self = .carry(round: try need(r.round, "round"), base: try id(r.base, "base"), revision: try r.revision.map { try id($0, "revision") })
+        case .conflict: self = .conflict(head: try id(r.commit, "commit"))
+        case .approve: self = .approve(revision: try id(r.revision, "revision"), message: r.message)
+        case .revoke: self = .revoke(message: r.message)
+        case .object: self = .object(reason: r.message ?? "")
+        case .resolve: self = .resolve(objection: try id(r.objection, "objection"), override: r.override ?? false, reason: r.message)
+        case .withdraw: self = .withdraw(reason: r.message)
+        case .reject: self = .reject(reason: r.message)
+        case .merge: self = .merge(revision: try id(r.revision, "revision"), commit: try id(r.commit, "commit"))
+        case .comment:
+            self = .comment(text: r.message ?? "", anchor: r.anchor, reply: try r.reply.map { try id($0, "reply") })
+        }
+    }
 }

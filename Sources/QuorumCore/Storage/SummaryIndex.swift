@@ -12,7 +12,7 @@ import QuorumGit
 /// Writes go to a temporary file and are renamed into place, so
 /// concurrent readers see the old or the new file, never half of one.
 struct SummaryIndex {
-    static let header = "quorum-summaries 3"
+    static let header = "quorum-summaries 4"
     let repository: ReviewRepository
 
     private var path: String { repository.git.gitDirectory + "quorum/summaries" }
@@ -86,10 +86,12 @@ struct SummaryIndex {
             }
             guard let (slug, id) = Layout.parseSuggestionMeta(chain.ref) else { continue }
             changed = true
-            if roster == nil { roster = try repository.roster() }
-            if proposals[slug] == nil { proposals[slug] = try repository.proposal(slug) }
-            let suggestion = try Suggestion(id: id, slug: slug, head: chain.head, events: repository.log.events(from: chain.head))
-            let summary = repository.summary(of: suggestion, round: proposals[slug]?.round(suggestion.round), roster: roster ?? Roster(events: []))
+            let rosterNow = try roster ?? repository.roster()
+            roster = rosterNow
+            let proposal = try proposals[slug] ?? repository.proposal(slug)
+            proposals[slug] = proposal
+            let suggestion = try repository.suggestion(slug, id, head: chain.head, events: repository.log.events(from: chain.head), proposal: proposal, roster: rosterNow)
+            let summary = repository.summary(of: suggestion, round: proposal.round(suggestion.round), roster: rosterNow)
             fresh.append((chain.head, summary))
             result.append(summary)
         }

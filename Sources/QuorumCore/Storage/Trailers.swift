@@ -1,9 +1,20 @@
 import Foundation
 import QuorumGit
 
-/// Git trailers ("Key: value" lines in a message's last paragraph).
+/// Git trailers ("Key: value" lines in a message's last paragraph), and
+/// the keys Quorum writes, named once for the writers and the readers.
 struct Trailers {
     let pairs: [(String, String)]
+
+    // On round-branch commits (merges and pair edits).
+    static let suggestion = "Suggestion"
+    static let suggestedBy = "Suggested-by"
+    static let approvedBy = "Approved-by"
+    static let coAuthoredBy = "Co-authored-by"
+    static let pairEdit = "Pair-edit"
+    // On event commits (for people reading `git log`; readers use event.json).
+    static let event = "Event"
+    static let format = "Quorum-Format"
 
     static func parse(_ message: String) -> Trailers {
         let paragraphs = message.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n\n")

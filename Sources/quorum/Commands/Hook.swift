@@ -34,8 +34,9 @@ extension Quorum {
                 let rejections = shared.check(updates)
                 guard !rejections.isEmpty else { return }
                 var text = "quorum: push refused: it breaks the review rules\n"
-                for rejection in rejections { text += "  \(rejection.ref): \(rejection.reason)\n" }
-                text += "hint: make changes with quorum ('quorum merge', 'quorum sync'), which keeps the rules\n"
+                for rejection in rejections { text += "  \(rejection)\n" }
+                text += "hint: make changes with quorum ('quorum merge', 'quorum sync'), which keeps the rules; "
+                text += "if quorum itself wrote this, the shared repository's quorum may be older than yours: upgrade it and run 'quorum hooks install' there\n"
                 FileHandle.standardError.write(Data(text.utf8))
                 throw ExitCode(1)
             case .postReceive:

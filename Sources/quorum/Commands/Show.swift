@@ -59,7 +59,9 @@ extension Quorum {
             if !d.objections.isEmpty {
                 print("Objections:")
                 for o in d.objections {
-                    print("  \(Output.short(o.id)) by \(o.by)\(o.open ? " (open, blocks merging)" : " (resolved)"): \(o.reason)")
+                    let state = o.open ? "open, blocks merging"
+                        : o.overrideReason.map { "overridden by \(o.resolvedBy ?? "a lead"): \($0)" } ?? "resolved"
+                    print("  \(Output.short(o.id)) by \(o.by) (\(state)): \(o.reason)")
                 }
             }
             print("")

@@ -338,7 +338,7 @@ final class EndToEndTests: QuorumTestCase {
     func testRefusalsExit1AndChangeNothing() throws {
         try setUpReview()
         let sid = try id(try suggestLine(3, "Status: x"))
-        try assertExit(1, ["approve", sid], as: .ben, stderrMentions: "you wrote suggestion")
+        try assertExit(1, ["approve", sid], as: .ben, stderrMentions: "[approve.self]")
         try assertExit(1, ["merge", sid], as: .ben, stderrMentions: "needs 2 more approvals")
         try runOK(["approve", sid], as: .cai)
         try assertExit(1, ["approve", sid], as: .cai, stderrMentions: "already")

@@ -159,7 +159,7 @@ final class IntegrationTests: QuorumTestCase {
     func testSelfApprovalIsRefused() throws {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: mine"), message: "Mine", as: .ben)
-        try expectRefusal(.refused, mentioning: ["you wrote suggestion"], in: lead, try open(as: .ben).approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["[approve.self]"], in: lead, try open(as: .ben).approve(s.id, message: nil))
         XCTAssertTrue(try lead.suggestion(slug, XCTUnwrap(ObjectID(hex: s.id))).approvalEvents.isEmpty)
     }
 

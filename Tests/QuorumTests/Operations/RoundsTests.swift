@@ -109,14 +109,16 @@ final class RoundsTests: RoundsTestCase {
             (["rebase", s], .ben),
             (["object", s, "-m", "Late objection"], .ana),
             (["resolve", t], .dee),
-            (["withdraw", s], .ben),
             (["reject", s, "-m", "No"], .ana),
         ]
         for (args, person) in writes {
-            try expectExit(1, args, as: person, mentioning: closed)
+            try expectExit(1, args, as: person, mentioning: closed + ["[round.closed]"])
         }
         XCTAssertEqual(try shown(s)["round"] as? Int, 1)
         XCTAssertEqual(try shown(s)["state"] as? String, "approved", "left behind as it was")
+        // Its author can still take it back: a suggestion left in a closed round is not stuck.
+        try runOK(["withdraw", s], as: .ben)
+        XCTAssertEqual(try shown(s)["state"] as? String, "withdrawn")
 
         // New suggestions go to the open round; merging there leaves round 1's branch alone.
         let round1 = try revParse("quorum/career-steps/1")

@@ -19,9 +19,14 @@ final class DomainTests: QuorumTestCase {
 
     private func event(_ record: EventRecord, by person: Person, id: ObjectID? = nil, email: String? = nil) -> Event {
         clock += 60
-        return Event(
-            id: id ?? oid(Int(clock)), record: record,
-            actor: Signature(name: person.name, email: email ?? person.email, time: clock))
+        do {
+            return try Event(
+                id: id ?? oid(Int(clock)), record: record,
+                actor: Signature(name: person.name, email: email ?? person.email, time: clock))
+        } catch {
+            XCTFail("malformed test event: \(error)")
+            preconditionFailure()
+        }
     }
 
     private func member(_ person: Person, groups: [String] = ["working-group"], lead: Bool = false) -> Member {
@@ -42,13 +47,22 @@ final class DomainTests: QuorumTestCase {
         return Roster(events: events + extra)
     }
 
-    /// Round 1 of career-steps, as a propose event opens it.
-    private func round(quorum: Int = 2, approvers: [String] = ["working-group"]) -> Round {
+    /// career-steps as Ana's propose event opens it: round 1 with the policy's settings.
+    private func proposal(roundInfo: RoundRecord? = nil, by person: Person = .ana, roster: Roster? = nil) -> Proposal {
         var record = EventRecord(type: .propose)
         record.slug = "career-steps"
-        record.roundInfo = RoundRecord(number: 1, name: "working-group", audience: ["working-group"], approvers: approvers, quorum: quorum)
-        let propose = event(record, by: .ana)
-        return Proposal(slug: "career-steps", head: propose.id, events: [propose]).openRound!
+        record.commit = oid(0xc0de).hex
+        record.roundInfo = roundInfo ?? RoundRecord(number: 1, name: "working-group", audience: ["working-group"], approvers: ["working-group"], quorum: 2)
+        let propose = event(record, by: person)
+        return Proposal(slug: "career-steps", head: propose.id, events: [propose], roster: roster ?? self.roster())
+    }
+
+    /// Round 1 of career-steps with other settings (as judged, not as folded).
+    private func round(quorum: Int = 2, approvers: [String] = ["working-group"]) -> Round {
+        let open = proposal().openRound!
+        return Round(
+            number: 1, name: open.name, audience: open.audience, approvers: approvers, quorum: quorum, pairEdits: true,
+            branch: open.branch, opened: open.opened, closed: false, closedAt: nil, openedBy: open.openedBy, carrying: [])
     }
 
     private let suggestionID = ObjectID(hex: "5" + String(repeating: "0", count: 39))!
@@ -77,7 +91,23 @@ final class DomainTests: QuorumTestCase {
     /// A suggestion by `author` with these approvals after it.
     private func suggestion(by author: Person = .ben, _ later: [Event]) throws -> Suggestion {
         let events = [suggestEvent(by: author)] + later
-        return try Suggestion(id: suggestionID, slug: "career-steps", head: events.last!.id, events: events)
+        return try fold(events)
+    }
+
+    /// Folds a chain with the default proposal and roster; every revision's
+    /// change counts as the same change when `sameChange`.
+    private func fold(_ events: [Event], sameChange: Bool = false) throws -> Suggestion {
+        try Suggestion(
+            id: suggestionID, slug: "career-steps", head: events.last?.id ?? suggestionID, events: events,
+            proposal: proposal(), roster: roster()) { sameChange ? self.oid(0x5a5a) : $0.commit }
+    }
+
+    private func reviseEvent(to commit: ObjectID, by person: Person = .ben) -> Event {
+        var record = EventRecord(type: .revise)
+        record.revision = commit.hex
+        record.base = base.hex
+        record.message = "Say who reviews the draft, better"
+        return event(record, by: person)
     }
 
     // MARK: Suggestions
@@ -114,14 +144,12 @@ final class DomainTests: QuorumTestCase {
         XCTAssertEqual(two.state(in: round(quorum: 3), roster: roster()), .open)
     }
 
-    func testTheAuthorsOwnApprovalDoesNotCount() throws {
+    func testTheAuthorsOwnApprovalIsAViolationAndCountsForNothing() throws {
         let s = try suggestion(by: .ben, [approveEvent(by: .ben), approveEvent(by: .cai)])
         let approvals = s.approvals(in: round(), roster: roster())
-        XCTAssertEqual(approvals.count, 2)
-        let own = try XCTUnwrap(approvals.first { $0.approver.email == Person.ben.email })
-        XCTAssertFalse(own.counts)
-        XCTAssertEqual(own.notCounted, "author")
-        XCTAssertEqual(approvals.filter(\.counts).count, 1)
+        XCTAssertEqual(approvals.map(\.approver.email), [Person.cai.email])
+        XCTAssertEqual(s.violations.map(\.refusal.code), [.approveSelf])
+        XCTAssertEqual(s.violations.first?.actor.email, Person.ben.email)
         XCTAssertEqual(s.state(in: round(), roster: roster()), .open)
     }
 
@@ -129,41 +157,49 @@ final class DomainTests: QuorumTestCase {
         let s = try suggestion(by: .ben, [approveEvent(by: .ben, email: "BEN@Example.COM"), approveEvent(by: .cai)])
         let approvals = s.approvals(in: round(), roster: roster())
         XCTAssertEqual(approvals.filter(\.counts).map(\.approver.email), [Person.cai.email])
+        XCTAssertEqual(s.violations.map(\.refusal.code), [.approveSelf])
         XCTAssertEqual(s.state(in: round(), roster: roster()), .open)
     }
 
-    func testAnApprovalOfAnOlderRevisionIsStale() throws {
-        let older = oid(0xdead)
-        let s = try suggestion([approveEvent(by: .cai, of: older), approveEvent(by: .dee)])
+    func testAnApprovalOfSomethingThatIsNoRevisionIsAViolation() throws {
+        let s = try suggestion([approveEvent(by: .cai, of: oid(0xdead)), approveEvent(by: .dee)])
+        XCTAssertEqual(s.violations.map(\.refusal.code), [.chainShape])
+        XCTAssertEqual(s.approvals(in: round(), roster: roster()).map(\.approver.email), [Person.dee.email])
+    }
+
+    func testAnApprovalOfAnOlderRevisionIsStaleUnlessTheChangeIsTheSame() throws {
+        let newer = oid(0xbeef)
+        let events = [suggestEvent(), approveEvent(by: .cai), reviseEvent(to: newer), approveEvent(by: .dee, of: newer)]
+        let s = try fold(events)
+        XCTAssertTrue(s.violations.isEmpty, "\(s.violations.map(\.refusal))")
         let approvals = s.approvals(in: round(), roster: roster())
         let stale = try XCTUnwrap(approvals.first { $0.approver.email == Person.cai.email })
         XCTAssertFalse(stale.counts)
-        XCTAssertEqual(stale.revision, older)
+        XCTAssertEqual(stale.revision, revision)
         XCTAssertTrue(stale.notCounted?.hasPrefix("stale") ?? false, String(describing: stale.notCounted))
         XCTAssertEqual(approvals.filter(\.counts).count, 1)
         XCTAssertEqual(s.state(in: round(), roster: roster()), .open)
+        // The same change byte for byte (a pure rebase) keeps the approval.
+        XCTAssertEqual(try fold(events, sameChange: true).state(in: round(), roster: roster()), .approved)
     }
 
     func testAPersonsLatestApprovalIsTheOneJudged() throws {
         // Cai approved an older text, then the current one: it counts once.
-        let s = try suggestion([approveEvent(by: .cai, of: oid(0xdead)), approveEvent(by: .cai), approveEvent(by: .dee)])
+        let newer = oid(0xbeef)
+        let s = try fold([suggestEvent(), approveEvent(by: .cai), reviseEvent(to: newer), approveEvent(by: .cai, of: newer), approveEvent(by: .dee, of: newer)])
         let approvals = s.approvals(in: round(), roster: roster())
         XCTAssertEqual(approvals.count, 2)
         XCTAssertTrue(approvals.allSatisfy(\.counts))
         XCTAssertEqual(s.state(in: round(), roster: roster()), .approved)
     }
 
-    func testANonApproversApprovalDoesNotCount() throws {
+    func testANonApproversApprovalIsAViolation() throws {
         // Eve is on the roster but only in 'observers'; Fay is not on it at all.
         let s = try suggestion([approveEvent(by: .eve), approveEvent(by: .fay), approveEvent(by: .cai)])
+        XCTAssertEqual(s.violations.map(\.refusal.code), [.approveNotApprover, .approveNotApprover])
+        XCTAssertEqual(s.violations.map(\.actor.email), [Person.eve.email, Person.fay.email])
         let approvals = s.approvals(in: round(), roster: roster())
-        XCTAssertEqual(approvals.count, 3)
-        for person in [Person.eve, .fay] {
-            let approval = try XCTUnwrap(approvals.first { $0.approver.email == person.email })
-            XCTAssertFalse(approval.counts, person.email)
-            XCTAssertEqual(approval.notCounted, "not an approver of round 1")
-        }
-        XCTAssertEqual(approvals.filter(\.counts).count, 1)
+        XCTAssertEqual(approvals.map(\.approver.email), [Person.cai.email])
         XCTAssertEqual(s.state(in: round(), roster: roster()), .open)
     }
 
@@ -211,16 +247,18 @@ final class DomainTests: QuorumTestCase {
 
     func testAChainThatDoesNotStartWithItsSuggestEventIsRefused() throws {
         let approval = approveEvent(by: .cai)
-        assertQuorumError(.failure, try Suggestion(id: suggestionID, slug: "career-steps", head: approval.id, events: [approval]))
-        assertQuorumError(.failure, try Suggestion(id: suggestionID, slug: "career-steps", head: suggestionID, events: []))
+        assertQuorumError(.failure, try fold([approval]))
+        assertQuorumError(.failure, try fold([]))
         // The id must be the first event's commit.
         let first = suggestEvent()
-        assertQuorumError(.failure, try Suggestion(id: oid(1), slug: "career-steps", head: first.id, events: [first]))
+        assertQuorumError(.failure, try Suggestion(
+            id: oid(1), slug: "career-steps", head: first.id, events: [first], proposal: proposal(), roster: roster()) { $0.commit })
         // A suggest event without its revision is malformed.
         var record = first.record
         record.revision = nil
-        let broken = Event(id: suggestionID, record: record, actor: first.actor)
-        assertQuorumError(.failure, try Suggestion(id: suggestionID, slug: "career-steps", head: suggestionID, events: [broken]))
+        XCTAssertThrowsError(try Event(id: suggestionID, record: record, actor: first.actor)) { error in
+            XCTAssertEqual((error as? Refusal)?.code, .eventMalformed)
+        }
     }
 
     // MARK: Rosters
@@ -261,6 +299,7 @@ final class DomainTests: QuorumTestCase {
     func testEventsOfOtherChainsAreIgnoredByTheRoster() {
         let r = roster(extra: [suggestEvent(), approveEvent(by: .cai)])
         XCTAssertEqual(r.members.count, 5)
+        XCTAssertEqual(r.violations.map(\.refusal.code), [.chainShape, .chainShape])
     }
 
     // MARK: Proposals and records
@@ -271,8 +310,10 @@ final class DomainTests: QuorumTestCase {
         record.title = "Engineering Career Steps"
         record.documents = ["framework.md"]
         record.roundInfo = RoundRecord(number: 1, name: "working-group", audience: ["working-group"], approvers: ["working-group"], quorum: 2)
+        record.commit = oid(0xc0de).hex
         let propose = event(record, by: .ana)
-        let proposal = Proposal(slug: "career-steps", head: propose.id, events: [propose])
+        let proposal = Proposal(slug: "career-steps", head: propose.id, events: [propose], roster: roster())
+        XCTAssertTrue(proposal.violations.isEmpty)
         XCTAssertEqual(proposal.title, "Engineering Career Steps")
         XCTAssertEqual(proposal.author?.email, Person.ana.email)
         XCTAssertEqual(proposal.documents, ["framework.md"])

@@ -325,7 +325,7 @@ extension QuorumTestCase {
         let before = try refSnapshot(review).filter { !allowing.contains($0.key) }
         let error = assertQuorumError(kind, try body(), file: file, line: line)
         for phrase in phrases {
-            XCTAssertTrue(error?.message.contains(phrase) ?? false, "«\(phrase)» not in: \(flat(error?.message))", file: file, line: line)
+            XCTAssertTrue(error?.description.contains(phrase) ?? false, "«\(phrase)» not in: \(flat(error?.description))", file: file, line: line)
         }
         XCTAssertEqual(try refSnapshot(review).filter { !allowing.contains($0.key) }, before, "refs changed after a refusal", file: file, line: line)
         return error

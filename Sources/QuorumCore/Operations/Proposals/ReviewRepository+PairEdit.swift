@@ -26,15 +26,9 @@ extension ReviewRepository {
         let roster = try roster()
         let proposal = try proposal(slug)
         guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
-        guard round.pairEdits else {
-            throw QuorumError.refused(
-                "round \(round.number) (\(round.name)) of '\(slug)' does not allow pair edits\(round.number > 1 ? " (by default only the first round does)" : "")",
-                remedy: "make a suggestion instead: 'quorum suggest \(slug) -m ... --pair \(email) --file ...'")
-        }
+        if !round.pairEdits { try enforce(Rules.mayPairEdit(author: actor.email, partners: [email], in: round, slug: slug, roster: roster)) }
         let pair = try checkCoAuthors([email], actor: actor, roster: roster)[0]
-        for person in [actor.email, pair] where !(roster.isIn(person, groups: round.audience) || roster.isLead(person)) {
-            throw QuorumError.refused("\(person) is not in round \(round.number)'s audience (\(round.audience.joined(separator: ", "))); both people of a pair edit must be")
-        }
+        try enforce(Rules.mayPairEdit(author: actor.email, partners: [pair], in: round, slug: slug, roster: roster))
         let head = try roundHead(round)
         let base = given ?? head
         if base != head, !(try git.isAncestor(base, of: head)) {

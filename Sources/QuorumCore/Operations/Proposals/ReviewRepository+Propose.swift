@@ -19,10 +19,7 @@ extension ReviewRepository {
         try Validation.checkSlug(slug)
         let actor = try identity()
         let roster = try roster()
-        let group = roster.policy.defaultGroup
-        guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: [group]) else {
-            throw QuorumError.refused("\(actor.email) may not propose: only members of '\(group)' and leads may", remedy: "ask a lead to run 'quorum member add \(actor.email) --name ... --group \(group)'")
-        }
+        try enforce(Rules.mayPropose(actor.email, roster: roster))
         let metaRef = Layout.proposalMeta(slug)
         if try git.referenceTarget(metaRef) != nil {
             throw QuorumError.refused("proposal '\(slug)' exists already", remedy: "suggest changes to it with 'quorum suggest \(slug)'")
@@ -31,10 +28,10 @@ extension ReviewRepository {
         let finalTitle = try title.map(Validation.checkMessage) ?? slug
         let tree = try git.updateTree(nil, updates.map(\.update))
         let names = updates.map(\.name).sorted()
-        let round = RoundRecord(number: 1, name: group, audience: [group], approvers: [group], quorum: roster.policy.quorum)
+        let round = Rules.firstRound(roster: roster)
         let commit = try git.createCommit(
             tree: tree, parents: [], author: actor, committer: actor,
-            message: "Propose \(slug): \(finalTitle)\n\nProposal: \(slug)\nRound: 1 \(group)\n")
+            message: "Propose \(slug): \(finalTitle)\n\nProposal: \(slug)\nRound: 1 \(round.name)\n")
         let branch = Layout.roundBranch(slug, 1)
         do {
             try git.updateReference(branch, to: commit, expected: nil, message: "quorum: propose")

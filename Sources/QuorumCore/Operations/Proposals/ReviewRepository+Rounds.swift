@@ -55,13 +55,15 @@ extension ReviewRepository {
         try Validation.checkSlug(name, what: "round name")
         guard !audience.isEmpty else { throw QuorumError.usage("give the new round's audience with --audience GROUP") }
         for group in audience + (approvers ?? []) { try Validation.checkSlug(group, what: "group name") }
-        if let quorum, !(1...20).contains(quorum) { throw QuorumError.usage("--quorum must be between 1 and 20") }
+        if let quorum, !Rules.quorumRange.contains(quorum) {
+            throw QuorumError.usage("--quorum must be between \(Rules.quorumRange.lowerBound) and \(Rules.quorumRange.upperBound)")
+        }
         let actor = try identity()
         let roster = try roster()
-        guard roster.isLead(actor.email) else {
-            throw QuorumError.refused("only leads may fork a round; \(actor.email) is not a lead")
-        }
         var proposal = try proposal(slug)
+        if !roster.isLead(actor.email) {
+            try enforce(Rules.mayFork(actor.email, opening: Rules.firstRound(roster: roster), proposal: proposal, roster: roster))
+        }
         guard let current = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round to fork") }
         var warnings: [String] = []
         let earlier = Set(proposal.rounds.flatMap(\.audience))
@@ -96,6 +98,7 @@ extension ReviewRepository {
         let info = RoundRecord(
             number: number, name: name, audience: Array(Set(audience)).sorted(), approvers: finalApprovers,
             quorum: quorum ?? roster.policy.quorum, pairEdits: pairEdits, carry: chosen.isEmpty ? nil : chosen.map(\.id))
+        try enforce(Rules.mayFork(actor.email, opening: info, proposal: proposal, roster: roster))
         let branch = Layout.roundBranch(slug, number)
         if let existing = try git.referenceTarget(branch) {
             guard existing == head else {
@@ -147,7 +150,7 @@ extension ReviewRepository {
     public func resumeFork(slug: String) throws -> ForkResult {
         let actor = try identity()
         let roster = try roster()
-        guard roster.isLead(actor.email) else { throw QuorumError.refused("only a lead may fork a proposal") }
+        try enforce(Rules.mayCarry(actor.email, roster: roster))
         let proposal = try proposal(slug)
         guard let round = proposal.openRound, round.number > 1 else {
             throw QuorumError.refused("'\(slug)' has no forked round open; there is no fork to finish")
@@ -183,16 +186,14 @@ extension ReviewRepository {
             var conflicted = false
             if suggestion.conflictedWith == nil, current.base == head {
                 record.revision = current.commit.hex
-                record.patchId = current.patchID?.hex
             } else {
                 do {
                     guard suggestion.conflictedWith == nil else { throw QuorumError.refused("conflicted") }
                     let tree = try mergedTree(slug: slug, base: current.base, head: head, revision: current.commit, subject: "suggestion \(id.short)")
                     let original = try git.commit(current.commit)
                     let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message)
-                    try pin(Layout.revisionPin(slug, id, suggestion.revisions.count + 1), to: commit)
+                    try pinRevision(slug: slug, id: id, number: suggestion.revisions.count + 1, to: commit)
                     record.revision = commit.hex
-                    record.patchId = try git.patchID(from: git.commit(head).tree, to: tree).hex
                 } catch let refusal as QuorumError where refusal.kind == .refused {
                     conflicted = true
                 }

@@ -86,7 +86,7 @@ extension ReviewRepository {
         let noteText = try notes.map(Validation.checkMessage)
         let actor = try identity()
         let roster = try roster()
-        guard roster.isLead(actor.email) else { throw QuorumError.refused("only leads may cut a version; \(actor.email) is not a lead") }
+        try enforce(Rules.mayCut(actor.email, roster: roster))
         let proposal = try proposal(slug)
         guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
         let tagRef = Layout.versionTag(slug, version)

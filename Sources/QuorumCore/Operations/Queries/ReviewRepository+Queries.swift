@@ -78,6 +78,8 @@ public struct ObjectionReport: Codable, Sendable {
     public let reason: String
     public let open: Bool
     public let resolvedBy: String?
+    /// A lead's reason for lifting it in the objector's place.
+    public let overrideReason: String?
 }
 
 /// A proposal as `show SLUG` reports it: its status and comment threads.
@@ -190,7 +192,7 @@ extension ReviewRepository {
                 RevisionReport(number: $0.number, commit: $0.commit.hex, base: $0.base.hex, kind: $0.kind.rawValue, by: $0.by.email, date: $0.by.time)
             },
             objections: suggestion.objections.map {
-                ObjectionReport(id: $0.id.hex, by: $0.by.email, reason: $0.reason, open: $0.isOpen, resolvedBy: $0.resolved?.email)
+                ObjectionReport(id: $0.id.hex, by: $0.by.email, reason: $0.reason, open: $0.isOpen, resolvedBy: $0.resolved?.email, overrideReason: $0.overrideReason)
             },
             comments: try commentThreads(suggestion.comments, slug: slug, current: revision.commit),
             endedBy: suggestion.ended?.by.email, endReason: suggestion.ended?.reason,

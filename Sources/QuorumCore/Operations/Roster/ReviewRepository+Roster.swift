@@ -15,9 +15,7 @@ extension ReviewRepository {
         return try retryingLostRaces {
             guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository") }
             let roster = Roster(events: chain.events)
-            guard roster.isLead(actor.email) else {
-                throw QuorumError.refused("only leads may change the roster; \(actor.email) is not a lead", remedy: "ask a lead (see 'quorum member list')")
-            }
+            if !roster.isLead(actor.email) { try enforce(Rules.mayChangeRoster(actor.email, to: Member(email: email, name: name ?? email, groups: [], lead: false), roster: roster)) }
             let existing = roster.member(email)
             let finalGroups = groups.isEmpty ? (existing?.groups ?? [roster.policy.defaultGroup]) : Array(Set(groups)).sorted()
             guard let finalName = name ?? existing?.name else {
@@ -28,9 +26,7 @@ extension ReviewRepository {
             if existing == member {
                 throw QuorumError.refused("\(email) is already on the roster exactly so; nothing to change")
             }
-            if existing?.lead == true, !finalLead, roster.members.filter(\.lead).count == 1 {
-                throw QuorumError.refused("\(email) is the last lead; the roster would have nobody to manage it", remedy: "make someone else a lead first")
-            }
+            try enforce(Rules.mayChangeRoster(actor.email, to: member, roster: roster))
             var record = EventRecord(type: .member)
             record.member = member
             let verb = existing == nil ? "Add" : "Update"

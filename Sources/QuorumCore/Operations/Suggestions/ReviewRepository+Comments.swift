@@ -49,8 +49,8 @@ extension ReviewRepository {
             } else {
                 let (s, id) = try resolve(target)
                 slug = s
-                let suggestion = try suggestion(s, id)
                 let proposal = try proposal(s)
+                let suggestion = try suggestion(s, id, proposal: proposal, roster: roster)
                 guard let r = proposal.round(suggestion.round) else { throw QuorumError(.failure, "suggestion \(id.short) names a missing round") }
                 round = r
                 anchorCommit = suggestion.currentRevision.commit
@@ -59,9 +59,7 @@ extension ReviewRepository {
                 existing = suggestion.comments
                 trailers.append(("Suggestion", id.hex))
             }
-            guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: round.audience + round.approvers) else {
-                throw QuorumError.refused("\(actor.email) is not in round \(round.number)'s audience (\(round.audience.joined(separator: ", "))), so may not comment")
-            }
+            try enforce(Rules.mayComment(actor.email, in: round, roster: roster))
             var record = EventRecord(type: .comment)
             record.message = body
             if let reply {

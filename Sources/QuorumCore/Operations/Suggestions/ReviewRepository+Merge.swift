@@ -49,20 +49,8 @@ extension ReviewRepository {
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
             let (roster, _, suggestion, round) = try loadLive(slug, id, action: "merge")
-            guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: round.audience + round.approvers) else {
-                throw QuorumError.refused("\(actor.email) may not merge in round \(round.number): not in its audience or approvers")
-            }
-            let approvals = suggestion.approvals(in: round, roster: roster)
-            let counting = approvals.filter(\.counts)
-            guard counting.count >= round.quorum else {
-                throw QuorumError.refused(
-                    "suggestion \(id.short) needs \(round.quorum - counting.count) more approval\(round.quorum - counting.count == 1 ? "" : "s") (\(round.quorum) required; \(describe(approvals)))",
-                    remedy: "ask approvers of round \(round.number) (\(round.approvers.joined(separator: ", "))) to run 'quorum approve \(id.short)'")
-            }
-            if !suggestion.openObjections.isEmpty {
-                let list = suggestion.openObjections.map { "\($0.by.email) (\($0.id.short)): \($0.reason)" }.joined(separator: "; ")
-                throw QuorumError.refused("suggestion \(id.short) has open objections: \(list)", remedy: "each is lifted by the person who raised it, with 'quorum resolve \(id.short) OBJECTION'")
-            }
+            try enforce(Rules.mayMerge(actor.email, suggestion, in: round, roster: roster))
+            let counting = suggestion.approvals(in: round, roster: roster).filter(\.counts)
             let revision = suggestion.currentRevision
             let head = try roundHead(round)
             let mergeCommit: ObjectID
@@ -103,16 +91,6 @@ extension ReviewRepository {
                 id: event.hex, suggestion: id.hex, commit: mergeCommit.hex, branch: round.branch,
                 approvedBy: counting.map(\.approver.email), threeWay: threeWay)
         }
-    }
-
-    /// "has: a@x, b@y; c@z approved an older revision"
-    func describe(_ approvals: [Approval]) -> String {
-        let counting = approvals.filter(\.counts).map(\.approver.email)
-        var parts = ["has: " + (counting.isEmpty ? "none" : counting.joined(separator: ", "))]
-        for approval in approvals where !approval.counts {
-            parts.append("\(approval.approver.email) does not count (\(approval.notCounted ?? ""))")
-        }
-        return parts.joined(separator: "; ")
     }
 
     func mergeMessage(_ suggestion: Suggestion, approvals: [Approval], roster: Roster) -> String {

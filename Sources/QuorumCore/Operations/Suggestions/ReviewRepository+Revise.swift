@@ -27,9 +27,7 @@ extension ReviewRepository {
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
             let (roster, proposal, suggestion, round) = try loadLive(slug, id, action: "revise")
-            guard suggestion.authors.contains(actor.email.lowercased()) else {
-                throw QuorumError.refused("only the author (\(suggestion.author.email)) or a co-author may revise \(id.short)", remedy: "suggest your own change with 'quorum suggest \(slug)', or comment on this one")
-            }
+            try enforce(Rules.mayRevise(actor.email, suggestion))
             let current = suggestion.currentRevision
             let base: ObjectID
             let startTree: ObjectID
@@ -69,9 +67,7 @@ extension ReviewRepository {
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
             let (roster, _, suggestion, round) = try loadLive(slug, id, action: "rebase")
-            guard suggestion.authors.contains(actor.email.lowercased()) || roster.isLead(actor.email) else {
-                throw QuorumError.refused("only the author, a co-author or a lead may rebase \(id.short)")
-            }
+            try enforce(Rules.mayRebase(actor.email, suggestion, roster: roster))
             let head = try roundHead(round)
             let current = suggestion.currentRevision
             if current.base == head {
@@ -99,11 +95,10 @@ extension ReviewRepository {
         baseTree: ObjectID, tree: ObjectID, title: String?, message: String?, actor: Signature
     ) throws -> RevisionResult {
         let number = suggestion.revisions.count + 1
-        try pin(Layout.revisionPin(suggestion.slug, suggestion.id, number), to: commit)
+        try pinRevision(slug: suggestion.slug, id: suggestion.id, number: number, to: commit)
         var record = EventRecord(type: kind)
         record.revision = commit.hex
         record.base = base.hex
-        record.patchId = try git.patchID(from: baseTree, to: tree).hex
         record.title = title
         record.message = message
         let event = try append(
@@ -132,19 +127,19 @@ extension ReviewRepository {
     }
 
     /// Loads what every write on a suggestion needs, refusing when the
-    /// suggestion is over (merged, withdrawn, rejected) or its round closed.
-    func loadLive(_ slug: String, _ id: ObjectID, action: String) throws -> (Roster, Proposal, Suggestion, Round) {
+    /// suggestion is over (merged, withdrawn, rejected) or, unless
+    /// `closedRoundToo`, its round is closed.
+    func loadLive(_ slug: String, _ id: ObjectID, action: String, closedRoundToo: Bool = false) throws -> (Roster, Proposal, Suggestion, Round) {
         let roster = try roster()
         let proposal = try proposal(slug)
-        let suggestion = try suggestion(slug, id)
-        if let merged = suggestion.mergedAs {
-            throw QuorumError.refused("cannot \(action) \(id.short): it is merged already (as \(merged.short))")
+        let suggestion = try suggestion(slug, id, proposal: proposal, roster: roster)
+        if let refusal = Rules.isLive(suggestion) {
+            throw QuorumError(Refusal(refusal.code, "cannot \(action) \(id.short): " + refusal.message, remedy: refusal.remedy))
         }
-        if let ended = suggestion.ended {
-            let how = ended.kind == .withdraw ? "withdrawn" : "rejected"
-            throw QuorumError.refused("cannot \(action) \(id.short): it was \(how) by \(ended.by.email)\(ended.reason.map { " (\($0))" } ?? "")")
+        guard let round = proposal.round(suggestion.round) else {
+            throw QuorumError(.failure, "suggestion \(id.short) names round \(suggestion.round), which '\(slug)' does not have")
         }
-        let round = try writableRound(of: suggestion, in: proposal)
+        if !closedRoundToo { try enforce(Rules.roundIsOpen(round, in: proposal)) }
         return (roster, proposal, suggestion, round)
     }
 

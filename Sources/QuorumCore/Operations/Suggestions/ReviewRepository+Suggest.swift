@@ -33,11 +33,7 @@ extension ReviewRepository {
         guard let round = proposal.openRound else {
             throw QuorumError.refused("proposal '\(slug)' has no open round")
         }
-        guard roster.isLead(actor.email) || roster.isIn(actor.email, groups: round.audience) else {
-            throw QuorumError.refused(
-                "\(actor.email) is not in the audience of round \(round.number) (\(round.audience.joined(separator: ", ")))",
-                remedy: "ask a lead to add you to one of those groups")
-        }
+        try enforce(Rules.maySuggest(actor.email, in: round, roster: roster))
         let roundHead = try roundHead(round)
         let head = base ?? roundHead
         if head != roundHead, !(try git.isAncestor(head, of: roundHead)) {
@@ -64,7 +60,6 @@ extension ReviewRepository {
         record.revision = revision.hex
         record.base = head.hex
         record.documents = updates.map(\.name).sorted()
-        record.patchId = try git.patchID(from: headTree, to: tree).hex
         record.coAuthors = pairs.isEmpty ? nil : pairs
         let first = try log.write(
             record, summary: "Suggest: \(title)",
@@ -72,7 +67,7 @@ extension ReviewRepository {
             actor: actor, parent: nil)
         // Pin the revision before the chain exists: a crash in between leaves
         // only an unused pin, never a suggestion whose text can be collected.
-        try pin(Layout.revisionPin(slug, first, 1), to: revision)
+        try pinRevision(slug: slug, id: first, number: 1, to: revision)
         do {
             try git.updateReference(Layout.suggestionMeta(slug, first), to: first, expected: nil, message: "quorum: suggest")
         } catch let error as GitError where error.isLostRace {

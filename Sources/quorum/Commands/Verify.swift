@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Check the whole review history against the rules, offline.",
+            discussion: """
+                Replays every event chain from its first event and checks each event \
+                against the rules as of the events before it; checks every commit on \
+                every round branch (a merge of exactly an approved change, or an \
+                allowed pair edit), every revision pin and every version tag. It is \
+                what a shared repository's pre-receive hook checks, applied to all \
+                of history at once, and needs no hook and no network: a team on a host \
+                without custom hooks, or a newcomer with a fresh clone, can check that \
+                the process was kept.
+
+                Prints what it checked and each violation with the rule's code, the \
+                event or commit, and the person it names. Exit status 1 when any.
+
+                Examples:
+                  quorum verify
+                  quorum verify career-steps --json
+                """)
+
+        @Argument(help: "Check one proposal (and the roster) only.")
+        var slug: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let report = try options.open().verify(slug: slug)
+            if options.json {
+                try Output.json(report)
+            } else {
+                let c = report.checked
+                print("Checked \(c.chains) event chains (\(c.events) commits), \(c.roundCommits) round-branch commits, \(c.tags) version tags\(slug.map { " of '\($0)'" } ?? "").")
+                if report.clean {
+                    print("No violations: every event and change keeps the review rules.")
+                } else {
+                    print("\(report.violations.count) violation\(report.violations.count == 1 ? "" : "s"):")
+                    for violation in report.violations { print("  \(violation)") }
+                }
+            }
+            if !report.clean { throw ExitCode(1) }
+        }
+    }
+}
