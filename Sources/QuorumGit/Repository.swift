@@ -663,7 +663,9 @@ public final class Repository {
     /// exactly when the same lines are removed and added, byte for byte
     /// (whitespace and line endings count), in the same files with the same
     /// modes — wherever in the file and on whatever base. It equates what
-    /// `git patch-id --verbatim` equates, though the ids differ: this one
+    /// `git patch-id --verbatim` equates for a diff without context lines
+    /// (`git diff -U0`: git's default diff would also compare the three
+    /// unchanged lines around each change), though the ids differ: this one
     /// hashes, for each changed file in path order, its paths and modes,
     /// then each removed or added line with its `-` or `+` (and git's
     /// end-of-file newline markers), with no context and no line numbers;
