@@ -19,7 +19,16 @@ extension Quorum {
 
                 If a fork is interrupted while carrying suggestions, 'quorum fork SLUG \
                 --resume' carries the ones it had not reached yet ('quorum rounds' \
-                says when that is needed).
+                says when that is needed). 'quorum fork SLUG --resume --carry ID…' \
+                carries open suggestions left in a closed round into the open one: \
+                one made offline while the round was being forked, say, or one left \
+                behind on purpose.
+
+                Examples:
+                  quorum fork career-steps --name managers --audience working-group --audience managers
+                  quorum fork career-steps --name everyone --audience everyone --quorum 3 --carry none
+                  quorum fork career-steps --resume
+                  quorum fork career-steps --resume --carry 3f2a1c
                 """)
 
         @Argument(help: "The proposal.")
@@ -53,8 +62,11 @@ extension Quorum {
 
         func validate() throws {
             if resume {
-                if name != nil || !audience.isEmpty || !approvers.isEmpty || quorum != nil || carry != ["all"] || strict || pairEdits != nil {
-                    throw ValidationError("--resume takes only the proposal: it finishes the fork already recorded")
+                if name != nil || !audience.isEmpty || !approvers.isEmpty || quorum != nil || strict || pairEdits != nil {
+                    throw ValidationError("--resume takes only the proposal, and --carry ID… for suggestions left in a closed round")
+                }
+                if carry != ["all"] && (carry.contains("all") || carry.contains("none")) {
+                    throw ValidationError("with --resume, --carry takes the ids of suggestions left in a closed round")
                 }
                 return
             }
@@ -70,7 +82,7 @@ extension Quorum {
             let choice: CarryChoice = carry == ["all"] ? .all : carry == ["none"] ? .none : .some(carry)
             let repo = try options.open()
             let result = resume
-                ? try repo.resumeFork(slug: slug)
+                ? try repo.resumeFork(slug: slug, alsoCarrying: carry == ["all"] ? [] : carry)
                 : try repo.fork(
                     slug: slug, name: name ?? "", audience: audience, approvers: approvers.isEmpty ? nil : approvers,
                     quorum: quorum, carry: choice, strict: strict, pairEdits: pairEdits)

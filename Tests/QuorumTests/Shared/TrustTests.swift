@@ -178,13 +178,19 @@ final class TrustTests: SharedRepositoryTestCase {
         for who in [Teammate.cai, .dee] { try quorumOK(["approve", s], as: who, in: ana) }
         try quorumOK(["merge", s], in: ana)
         let left = try XCTUnwrap(try suggestLine(60, "Left behind in round 1.", as: .cai, in: ana)["id"] as? String)
+        let stranded = try XCTUnwrap(try suggestLine(90, "Carried later.", as: .dee, in: ana)["id"] as? String)
         try quorumOK(["fork", slug, "--name", "managers", "--audience", "working-group", "--carry", "none"], in: ana)
         try quorumOK(["cut", slug, "v1"], in: ana)
         try gitOK(["remote", "add", "origin", bare.path], in: ana)
         let synced = try quorum(["sync", "--json"], in: ana)
         XCTAssertEqual(synced.status, 0, synced.errors + synced.text)
         XCTAssertEqual(try quorumRefs(bare), try quorumRefs(ana))
-        // The suggestion left in closed round 1 can still be withdrawn, and that syncs.
+        // Suggestions left in closed round 1: a lead carries one, its author withdraws the other.
+        let notLead = try quorum(["fork", slug, "--resume", "--carry", stranded], as: .ben, in: ana)
+        XCTAssertEqual(notLead.status, 1, notLead.errors)
+        XCTAssertTrue(notLead.errors.contains("[carry.not-lead]"), notLead.errors)
+        try quorumOK(["fork", slug, "--resume", "--carry", stranded], in: ana)
+        XCTAssertEqual(try quorumOK(["show", stranded, "--json"], in: ana).object?["round"] as? Int, 2)
         try quorumOK(["withdraw", left], as: .cai, in: ana)
         XCTAssertEqual(try quorum(["sync"], in: ana).status, 0)
         XCTAssertEqual(try quorumRefs(bare), try quorumRefs(ana))

@@ -147,7 +147,10 @@ extension ReviewRepository {
     /// (leads only): carries into the open round each suggestion its fork
     /// set out to carry that is still open in the round before. Carrying
     /// twice is impossible: the ones already carried are skipped.
-    public func resumeFork(slug: String) throws -> ForkResult {
+    /// `alsoCarrying` names open suggestions left in closed rounds (made
+    /// offline while the round was forked, or left behind) to carry too;
+    /// a usage error for one that is not such a suggestion.
+    public func resumeFork(slug: String, alsoCarrying prefixes: [String] = []) throws -> ForkResult {
         let actor = try identity()
         let roster = try roster()
         try enforce(Rules.mayCarry(actor.email, roster: roster))
@@ -155,9 +158,21 @@ extension ReviewRepository {
         guard let round = proposal.openRound, round.number > 1 else {
             throw QuorumError.refused("'\(slug)' has no forked round open; there is no fork to finish")
         }
-        let pending = notYetCarried(into: round, among: try list(slug: slug)).compactMap(ObjectID.init(hex:))
+        let summaries = try list(slug: slug)
+        var pending = prefixes.isEmpty ? notYetCarried(into: round, among: summaries).compactMap(ObjectID.init(hex:)) : []
+        for prefix in prefixes {
+            let (s, id) = try resolve(prefix)
+            guard s == slug, let summary = summaries.first(where: { $0.id == id.hex }), summary.round < round.number, !summary.state.isFinal else {
+                throw QuorumError.usage(
+                    "suggestion \(prefix) is not an open suggestion of a closed round of '\(slug)'",
+                    remedy: "'quorum list --proposal \(slug)' shows each suggestion's round and state")
+            }
+            if !pending.contains(id) { pending.append(id) }
+        }
         guard !pending.isEmpty else {
-            throw QuorumError.refused("the fork that opened round \(round.number) of '\(slug)' carried everything it set out to; nothing to finish")
+            throw QuorumError.refused(
+                "the fork that opened round \(round.number) of '\(slug)' carried everything it set out to; nothing to finish",
+                remedy: "to carry a suggestion left in a closed round, name it: 'quorum fork \(slug) --resume --carry ID'")
         }
         let head = try roundHead(round)
         let carried = try pending.map { try carryForward(slug: slug, id: $0, to: round, head: head, actor: actor, roster: roster) }
