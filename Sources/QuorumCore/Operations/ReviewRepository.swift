@@ -161,12 +161,19 @@ public final class ReviewRepository {
         return try suggestion(slug, id, head: chain.head, events: chain.events, proposal: proposal, roster: roster)
     }
 
-    /// Folds a suggestion's events, recomputing revisions' verbatim patch
-    /// ids from their commits where an approval of an earlier one needs it.
-    func suggestion(_ slug: String, _ id: ObjectID, head: ObjectID, events: [Event], proposal: Proposal, roster: Roster) throws -> Suggestion {
-        try Suggestion(id: id, slug: slug, head: head, events: events, proposal: proposal, roster: roster) { revision in
-            try? git.verbatimPatchID(from: git.commit(revision.base).tree, to: git.commit(revision.commit).tree)
-        }
+    /// Folds a suggestion's events, with what only the objects can tell
+    /// (patch ids, whether a merge is on its round) recomputed from them,
+    /// against the round branches here, or those `facts` knows.
+    func suggestion(
+        _ slug: String, _ id: ObjectID, head: ObjectID, events: [Event], proposal: Proposal, roster: Roster,
+        facts: DerivedFacts? = nil, admitting: Set<ObjectID> = []
+    ) throws -> Suggestion {
+        try Suggestion(id: id, slug: slug, head: head, events: events, proposal: proposal, roster: roster, facts: facts ?? localFacts(), admitting: admitting)
+    }
+
+    /// Derived facts about this repository's objects and round branches.
+    func localFacts() -> ObjectFacts {
+        ObjectFacts(git: git) { [git] in try? git.referenceTarget($0) }
     }
 
     /// The head commit of a round's draft line.

@@ -71,11 +71,14 @@ public struct Proposal: Sendable {
     public private(set) var violations: [Violation] = []
     public let metaHead: ObjectID
 
-    init(slug: String, head: ObjectID, events: [Event], roster: Roster) {
+    /// Events in `admitting` (new to a shared repository) are judged with
+    /// the roster as it is; the others, history, with `Roster.historical`.
+    init(slug: String, head: ObjectID, events: [Event], roster current: Roster, admitting: Set<ObjectID> = []) {
         self.slug = slug
         self.metaHead = head
-        let roster = roster.historical
+        let history = current.historical
         for (index, event) in events.enumerated() {
+            let roster = admitting.contains(event.id) ? current : history
             let actor = event.actor.email
             func refuse(_ refusal: Refusal) { violations.append(Violation(event: event, refusal: refusal)) }
             switch event.payload {

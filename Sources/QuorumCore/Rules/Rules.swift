@@ -181,6 +181,16 @@ public enum Rules {
             ? Refusal(.revokeNothing, "\(actor) has no approval on \(suggestion.id.short) to revoke") : nil
     }
 
+    /// Only someone who approved a suggestion ever revokes an approval of
+    /// it (whether one still stands is `mayRevoke`'s question).
+    public static func mayRecordRevoke(_ actor: String, _ suggestion: Suggestion) -> Refusal? {
+        let key = actor.lowercased()
+        guard suggestion.approvalEvents.contains(where: { $0.actor.email.lowercased() == key && $0.revision != nil }) else {
+            return Refusal(.revokeNeverApproved, "\(actor) never approved suggestion \(suggestion.id.short); only an approval's giver revokes it")
+        }
+        return nil
+    }
+
     /// The round's audience and approvers, and leads, may object.
     public static func mayObject(_ actor: String, in round: Round, roster: Roster) -> Refusal? {
         guard roster.isLead(actor) || roster.isIn(actor, groups: round.audience + round.approvers) else {

@@ -89,13 +89,17 @@ public struct Suggestion: Sendable {
     /// (the same verbatim patch id): their approvals carry over.
     private var sameChange: Set<ObjectID> = []
 
-    /// Folds `events` (the chain, oldest first). `changeID` gives a
-    /// revision's verbatim patch id (nil when it cannot be computed); it is
-    /// asked only for revisions that an approval names and that are not
-    /// the current one. Throws when the chain does not begin with this
-    /// suggestion's suggest event.
+    /// Folds `events` (the chain, oldest first). `facts` gives what only
+    /// the objects can tell: a revision's verbatim patch id (asked only for
+    /// revisions an approval names that are not the current one), and
+    /// whether a merge event's commit is on its round (a merge counts only
+    /// then: one the shared repository refused, or a forged one, is
+    /// history and counts for nothing). Events in `admitting` (new to a
+    /// shared repository) are judged with the roster as it is; the others,
+    /// history, with `Roster.historical`. Throws when the chain does not
+    /// begin with this suggestion's suggest event.
     init(id: ObjectID, slug: String, head: ObjectID, events: [Event], proposal: Proposal, roster: Roster,
-         changeID: (Revision) -> ObjectID?) throws {
+         facts: DerivedFacts, admitting: Set<ObjectID> = []) throws {
         guard let first = events.first, first.id == id,
               case .suggest(_, let number, let title, let message, _, _, _) = first.payload else {
             throw QuorumError(.failure, "suggestion \(id.short) has a malformed event chain", code: .chainShape)
@@ -108,21 +112,19 @@ public struct Suggestion: Sendable {
         self.title = title
         self.message = message
         eventCount = events.count
-        let judge = roster.historical
+        let history = roster.historical
         for (index, event) in events.enumerated() {
-            apply(event, first: index == 0, proposal: proposal, roster: judge)
+            apply(event, first: index == 0, proposal: proposal, roster: admitting.contains(event.id) ? roster : history, facts: facts)
         }
         guard !revisions.isEmpty else { throw QuorumError(.failure, "suggestion \(id.short) has no revision", code: .chainShape) }
         let current = currentRevision
         let named = Set(approvalEvents.compactMap(\.revision)).subtracting([current.commit])
-        if !named.isEmpty, let mine = changeID(current) {
-            for revision in revisions where named.contains(revision.commit) && changeID(revision) == mine {
-                sameChange.insert(revision.commit)
-            }
+        for revision in revisions where named.contains(revision.commit) && facts.isSameChange(revision, as: current) {
+            sameChange.insert(revision.commit)
         }
     }
 
-    private mutating func apply(_ event: Event, first: Bool, proposal: Proposal, roster: Roster) {
+    private mutating func apply(_ event: Event, first: Bool, proposal: Proposal, roster: Roster, facts: DerivedFacts) {
         let actor = event.actor.email
         func refuse(_ refusal: Refusal?) -> Bool {
             guard let refusal else { return false }
@@ -165,6 +167,11 @@ public struct Suggestion: Sendable {
             }
         case .conflict(let head):
             if refuse(Rules.mayRecordConflict(actor, in: round, roster: roster)) || refuse(Rules.isLive(self)) { return }
+            // Whether it conflicts is a fact of the objects, not of the record.
+            guard let current = revisions.last, facts.conflicts(current, with: head) else {
+                _ = refuse(Refusal(.eventDerived, "event \(event.id.short) says suggestion \(id.short) conflicts with \(head.short), but its current revision applies there cleanly"))
+                return
+            }
             conflictedWith = head
         case .approve(let revision, let note):
             // Only who may approve is judged here: an approval of a revision
@@ -176,7 +183,7 @@ public struct Suggestion: Sendable {
             }
             approvalEvents.append((event.actor, revision, note))
         case .revoke(let note):
-            if refuse(Rules.isLive(self)) { return }
+            if refuse(Rules.mayRecordRevoke(actor, self)) || refuse(Rules.isLive(self)) { return }
             approvalEvents.append((event.actor, nil, note))
         case .object(let reason):
             if refuse(Rules.mayObject(actor, in: round, roster: roster)) { return }
@@ -201,6 +208,7 @@ public struct Suggestion: Sendable {
             // A merge made again on a moved shared round records its new
             // commit with a second merge event.
             if refuse(Rules.mayRecordMerge(actor, in: round, roster: roster)) || (ended != nil && refuse(Rules.isLive(self))) { return }
+            guard facts.isOnRound(commit, slug: slug, round: self.round) else { return }
             mergedAs = commit
             mergedBy = event.actor
         case .suggest, .initialize, .member, .propose, .fork, .cut:

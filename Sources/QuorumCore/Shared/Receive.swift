@@ -80,12 +80,20 @@ final class PushCheck {
     private var rosterCache: Roster?
     private var proposalCache: [String: Proposal] = [:]
     private var findings: [PushRejection] = []
+    /// Facts about objects, with round branches as they are after the push.
+    private lazy var facts = ObjectFacts(git: git) { [unowned self] ref in (try? self.value(ref)) ?? nil }
     /// What was checked, for `quorum verify`'s report.
     private(set) var counts = VerifyCounts()
 
+    /// Whether new events are being admitted (a push: judged with the roster
+    /// as it is) or history is being checked (`verify`: with the roster as
+    /// it ever was, see `Roster.historical`).
+    private let admission: Bool
+
     /// `current` gives a reference's value before the push (nil: absent).
-    init(review: ReviewRepository, updates: [PushedRef], current: @escaping (String) throws -> ObjectID?) {
+    init(review: ReviewRepository, updates: [PushedRef], admission: Bool = true, current: @escaping (String) throws -> ObjectID?) {
         self.review = review
+        self.admission = admission
         self.updates = updates
         self.current = current
         var pushed: [String: ObjectID?] = [:]
@@ -228,6 +236,10 @@ final class PushCheck {
             if commit.parents.count > 1 {
                 if try git.blobID(in: commit.tree, at: EventLog.fileName) != nil {
                     report(ref, id, Refusal(.chainShape, "it joins two histories and also carries an event; a reconciling merge carries none"))
+                } else if commit.parents.count != 2 || (try? review.union(ref, kind: kind, local: commit.parents[0], remote: commit.parents[1])) != id {
+                    // Its parents' order decides the order of events: it must
+                    // be exactly the merge sync makes of them, nobody's choice.
+                    report(ref, id, Refusal(.chainShape, "it joins two histories but is not the merge 'quorum sync' makes of them (parents in sync's order, its author, time and message); reconcile with 'quorum sync'"))
                 }
                 continue
             }
@@ -254,26 +266,30 @@ final class PushCheck {
             }
             violations = Roster(events: events).violations
         case .proposalMeta(let slug):
-            violations = Proposal(slug: slug, head: new, events: events, roster: try roster()).violations
+            violations = Proposal(slug: slug, head: new, events: events, roster: try roster(), admitting: admission ? freshSet : []).violations
         case .proposalComments(let slug):
             let proposal = try proposal(slug)
-            let roster = try roster().historical
+            let current = try roster()
+            let history = current.historical
             violations = events.compactMap { event in
                 guard case .comment = event.payload else {
                     return Violation(event: event, refusal: Refusal(.chainShape, "a proposal's comment chain holds comments only; \(event.id.short) is '\(event.record.type.rawValue)'"))
                 }
                 guard let round = proposal.openRound ?? proposal.rounds.last else { return nil }
+                let roster = admission && freshSet.contains(event.id) ? current : history
                 return Rules.mayComment(event.actor.email, in: round, roster: roster).map { Violation(event: event, refusal: $0) }
             }
         case .suggestionMeta(let slug, let id):
             let suggestion: Suggestion
             do {
-                suggestion = try review.suggestion(slug, id, head: new, events: events, proposal: try proposal(slug), roster: try roster())
+                suggestion = try review.suggestion(
+                    slug, id, head: new, events: events, proposal: try proposal(slug), roster: try roster(), facts: facts,
+                    admitting: admission ? freshSet : [])
             } catch let error as QuorumError {
                 throw Refusal(.chainShape, "suggestion \(id.short): \(error.message); a suggestion's chain begins with the suggest event whose id is its own")
             }
             violations = suggestion.violations
-            for event in events where freshSet.contains(event.id) { try checkObjects(ref, event) }
+            for event in events where freshSet.contains(event.id) { try checkObjects(ref, event, slug: slug) }
         default:
             violations = []
         }
@@ -286,7 +302,7 @@ final class PushCheck {
     /// a commit whose one parent is the base it names; a patch id a record
     /// claims is the change's (as format 1 computed it, whitespace
     /// ignored); a merge event's commit merges the revision it names.
-    private func checkObjects(_ ref: String, _ event: Event) throws {
+    private func checkObjects(_ ref: String, _ event: Event, slug: String) throws {
         func derived(_ message: String) { report(ref, event.id, Refusal(.eventDerived, message), actor: event.actor.email) }
         let revision: ObjectID
         let base: ObjectID
@@ -297,9 +313,18 @@ final class PushCheck {
             guard let r else { return }
             (revision, base) = (r, b)
         case .merge(let r, let commit):
-            guard git.hasObject(commit), try git.objectKind(commit) == .commit else { return }  // the round branch may come later
+            guard git.hasObject(commit), try git.objectKind(commit) == .commit else {
+                derived("its commit \(commit.short) is not in the repository: a merge event goes with its round commit, in one push")
+                return
+            }
             let parents = try git.commit(commit).parents
             if parents.count != 2 || parents[1] != r { derived("its commit \(commit.short) is not a merge of revision \(r.short)") }
+            // Admitting it: its commit is on a round of the proposal after
+            // this push. (In history, one that is not counts for nothing.)
+            let proposal = try proposal(slug)
+            if admission, !proposal.rounds.contains(where: { facts.isOnRound(commit, slug: slug, round: $0.number) }) {
+                derived("its commit \(commit.short) is on no round of '\(slug)': a merge event goes with its round commit, in one push, and both are refused together")
+            }
             return
         case .initialize, .member, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve, .withdraw, .reject, .comment:
             return
@@ -307,6 +332,10 @@ final class PushCheck {
         guard git.hasObject(revision), try git.objectKind(revision) == .commit, try git.commit(revision).parents == [base] else {
             derived("its revision \(revision.short) must be a commit whose one parent is the base it names, \(base.short)")
             return
+        }
+        let outside = try git.changedPaths(from: git.commit(base).tree, to: git.commit(revision).tree).filter { !$0.hasPrefix("Proposals/\(slug)/") }
+        if !outside.isEmpty {
+            report(ref, event.id, Refusal(.revisionOutside, "its revision \(revision.short) changes files outside Proposals/\(slug)/: \(outside.prefix(5).joined(separator: ", "))"), actor: event.actor.email)
         }
         if let claimed = event.record.patchId {
             let actual = try git.patchID(from: git.commit(base).tree, to: git.commit(revision).tree)
@@ -385,10 +414,26 @@ final class PushCheck {
         }
         let parent = commit.parents[0]
         let revision = commit.parents[1]
-        let events = stateWhenMerged(try self.events(from: head), mergeCommit: commit.id, revision: revision)
+        // What the shared repository already holds counts, whatever the
+        // chain order: a merge arriving after an objection, a revision or a
+        // withdrawal reached it was made on a state that no longer holds.
+        let known = try current(ref).map { Set(try self.events(from: $0).map(\.id)) } ?? []
+        let all = try self.events(from: head)
+        let events: [Event]
+        if let seen = trailers.first(Trailers.suggestionHead).flatMap(ObjectID.init(hex:)),
+           git.hasObject(seen), try seen == head || git.isAncestor(seen, of: head) {
+            // Judged by what its maker saw, and what the shared repository had.
+            let counted = known.union(try self.events(from: seen).map(\.id))
+            events = all.filter { event in
+                if case .merge = event.payload { return false }
+                return counted.contains(event.id)
+            }
+        } else {
+            events = stateWhenMerged(all, mergeCommit: commit.id, revision: revision, known: known)
+        }
         let suggestion: Suggestion
         do {
-            suggestion = try review.suggestion(slug, id, head: head, events: events, proposal: try proposal(slug), roster: try roster())
+            suggestion = try review.suggestion(slug, id, head: head, events: events, proposal: try proposal(slug), roster: try roster(), facts: facts)
         } catch let error as QuorumError {
             throw Refusal(.chainShape, "suggestion \(id.short) has a malformed chain: \(error.message)")
         }
@@ -438,18 +483,19 @@ final class PushCheck {
     /// those before the first merge event recording this commit or this
     /// revision (a merge made and recorded elsewhere, then pushed, or made
     /// again on a moved round by `sync`); otherwise — a merge pushed before
-    /// its event is written, as `quorum merge` does — all of them. Merge
-    /// events are left out: whether it is merged already is read from the
-    /// round branch, not from the chain.
-    private func stateWhenMerged(_ events: [Event], mergeCommit: ObjectID, revision: ObjectID) -> [Event] {
+    /// its event is written, as `quorum merge` does — all of them. Events
+    /// in `known` (already on the shared repository) count wherever they
+    /// stand. Merge events are left out: whether it is merged already is
+    /// read from the round branch, not from the chain.
+    private func stateWhenMerged(_ events: [Event], mergeCommit: ObjectID, revision: ObjectID, known: Set<ObjectID>) -> [Event] {
         let recorded = events.firstIndex {
             guard case .merge(let r, let c) = $0.payload else { return false }
             return c == mergeCommit || r == revision
-        }
-        return events[..<(recorded ?? events.endIndex)].filter {
-            if case .merge = $0.payload { return false }
-            return true
-        }
+        } ?? events.endIndex
+        return events.enumerated().filter { index, event in
+            if case .merge = event.payload { return false }
+            return index < recorded || known.contains(event.id)
+        }.map(\.element)
     }
 
     /// A single-parent commit on a round: allowed only as a pair edit

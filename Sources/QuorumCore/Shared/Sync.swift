@@ -44,6 +44,13 @@ public struct SyncReport: Codable, Sendable {
     public var sent: [String] = []
     /// References left as they were, with the reason.
     public var problems: [SyncProblem] = []
+    /// Merges made here that the shared repository refused (the suggestion
+    /// was revised, objected to or withdrawn meanwhile): taken off the
+    /// round here, so that this clone agrees with the others again. Their
+    /// merge events stay in the history and count for nothing; the
+    /// suggestions are as the shared history makes them (approved again,
+    /// or stale), and can be merged again when they qualify.
+    public var undone: [SyncProblem] = []
     /// Fetches it took (more than one when someone else pushed meanwhile).
     public var attempts = 0
 
@@ -283,6 +290,18 @@ extension ReviewRepository {
             problems += rejections.map { SyncProblem(ref: $0.ref, reason: $0.reason) }
             pushes.removeAll { refused.contains($0.name) }
         }
+        let undone = try undoRefusedMerges(&problems, local: local, remote: remote, into: &report)
+        if !undone.isEmpty {
+            // Their merge events never leave this clone: take them out of
+            // the part of each chain not yet shared, and push next pass.
+            for (slug, id) in undone {
+                let chain = Layout.suggestionMeta(slug, id)
+                try dropUnsharedDeadMerges(slug: slug, id: id, shared: remote[chain])
+                problems.removeAll { $0.ref == chain }
+            }
+            report.problems = problems
+            return true
+        }
         try peer.send(pushes, from: git)
         for name in pushes.map(\.name) where !report.sent.contains(name) { report.sent.append(name) }
         report.problems = problems
@@ -293,9 +312,89 @@ extension ReviewRepository {
             if !report.replayed.contains(replay.ref) { report.replayed.append(replay.ref) }
             for merge in replay.merges {
                 try recordReplayedMerge(slug: replay.slug, id: merge.id, revision: merge.revision, commit: merge.commit)
+                // The merge event of the commit made here is dead now: only
+                // the one of the commit made again goes to the shared repository.
+                try dropUnsharedDeadMerges(slug: replay.slug, id: merge.id, shared: remote[Layout.suggestionMeta(replay.slug, merge.id)])
             }
         }
         return replays.contains { !$0.merges.isEmpty }
+    }
+
+    /// Takes off this clone's rounds the merges the shared repository would
+    /// refuse, when a round's commits not on the shared line are all quorum
+    /// merges (nothing is lost: each suggestion keeps its revisions, and
+    /// can be merged again). A round with anything else on it (a pair edit)
+    /// stays a problem, for its author to sort out. Leaves in `problems`
+    /// the ones not undone; returns the suggestions whose merges it undid.
+    private func undoRefusedMerges(_ problems: inout [SyncProblem], local: [String: ObjectID], remote: [String: ObjectID], into report: inout SyncReport) throws -> [(slug: String, id: ObjectID)] {
+        var left: [SyncProblem] = []
+        var undone: [(slug: String, id: ObjectID)] = []
+        for problem in problems {
+            guard case .round(let slug, _) = SharedRef(problem.ref), let mine = local[problem.ref], let theirs = remote[problem.ref],
+                  let ids = try localMerges(from: mine, notIn: theirs) else {
+                left.append(problem)
+                continue
+            }
+            try git.updateReference(problem.ref, to: theirs, expected: mine, message: "quorum: sync (merge refused upstream)")
+            SummaryIndex(repository: self).invalidate()
+            let names = ids.map(\.short).joined(separator: ", ")
+            report.undone.append(SyncProblem(ref: problem.ref, reason: "the merge of \(names) was taken off this round: the shared repository refuses it (\(problem.reason))"))
+            undone += ids.map { (slug, $0) }
+        }
+        problems = left
+        return undone
+    }
+
+    /// Rebuilds the part of a suggestion's chain that the shared repository
+    /// does not have (everything after `shared`, its head there), leaving
+    /// out merge events whose commit is on no round of the proposal here: a
+    /// merge the shared repository refused, or one sync made again on the
+    /// shared round. A shared repository with hooks refuses a merge event
+    /// without its round commit, so they never leave this clone. The events
+    /// kept are the same commits while they sit on the shared head, and new
+    /// commits with the same content (tree, author, message) after a dropped
+    /// one.
+    func dropUnsharedDeadMerges(slug: String, id: ObjectID, shared: ObjectID?) throws {
+        let ref = Layout.suggestionMeta(slug, id)
+        guard let head = try git.referenceTarget(ref) else { return }
+        let known = Set(try shared.map { try log.events(from: $0).map(\.id) } ?? [])
+        let proposal = try proposal(slug)
+        let facts = localFacts()
+        let unshared = try log.events(from: head).filter { !known.contains($0.id) }
+        let dead = Set(unshared.filter { event in
+            guard case .merge(_, let commit) = event.payload else { return false }
+            return !proposal.rounds.contains { facts.isOnRound(commit, slug: slug, round: $0.number) }
+        }.map(\.id))
+        guard !dead.isEmpty else { return }
+        var cursor = shared
+        for event in unshared where !dead.contains(event.id) {
+            let commit = try git.commit(event.id)
+            if commit.parents == (cursor.map { [$0] } ?? []) {
+                cursor = event.id
+                continue
+            }
+            cursor = try git.createCommit(
+                tree: commit.tree, parents: cursor.map { [$0] } ?? [], author: commit.author, committer: commit.committer, message: commit.message)
+        }
+        guard let rebuilt = cursor, rebuilt != head else { return }
+        try git.updateReference(ref, to: rebuilt, expected: head, message: "quorum: sync (merge events refused upstream left out)")
+    }
+
+    /// The suggestions merged by the first-parent commits from `head` down
+    /// to the shared line at `shared`, when every one of them is a quorum
+    /// merge; nil when any is something else.
+    private func localMerges(from head: ObjectID, notIn shared: ObjectID) throws -> [ObjectID]? {
+        guard try git.mergeBase(head, shared) != nil else { return nil }
+        var ids: [ObjectID] = []
+        var cursor = head
+        while cursor != shared, !(try git.isAncestor(cursor, of: shared)) {
+            let commit = try git.commit(cursor)
+            guard commit.parents.count == 2,
+                  let id = Trailers.parse(commit.message).first(Trailers.suggestion).flatMap(ObjectID.init(hex:)) else { return nil }
+            ids.append(id)
+            cursor = commit.parents[0]
+        }
+        return ids.isEmpty ? nil : ids.reversed()
     }
 
     /// Joins two event chains that grew apart: a merge commit with no event

@@ -68,7 +68,7 @@ extension ReviewRepository {
         }
         .sorted { $0.name < $1.name }
         .map { PushedRef(name: $0.name, old: nil, new: $0.target) }
-        let check = PushCheck(review: self, updates: updates) { _ in nil }
+        let check = PushCheck(review: self, updates: updates, admission: false) { _ in nil }
         let violations = check.run()
         return VerifyReport(slug: slug, checked: check.counts, violations: violations)
     }

@@ -57,6 +57,12 @@ struct SummaryIndex {
         return (counts, scanned.proposals)
     }
 
+    /// Forgets the cache (when a round branch moved back, which the keys
+    /// do not see: only sync does that, undoing a merge refused upstream).
+    func invalidate() {
+        unlink(path)
+    }
+
     func summaries() throws -> [SuggestionSummary] {
         try summariesAndProposals().summaries
     }
@@ -76,6 +82,7 @@ struct SummaryIndex {
         var changed = cached.count != chains.count
         var roster: Roster?
         var proposals: [String: Proposal] = [:]
+        let facts = repository.localFacts()
         var result: [SuggestionSummary] = []
         result.reserveCapacity(chains.count)
         for chain in chains {
@@ -90,7 +97,7 @@ struct SummaryIndex {
             roster = rosterNow
             let proposal = try proposals[slug] ?? repository.proposal(slug)
             proposals[slug] = proposal
-            let suggestion = try repository.suggestion(slug, id, head: chain.head, events: repository.log.events(from: chain.head), proposal: proposal, roster: rosterNow)
+            let suggestion = try repository.suggestion(slug, id, head: chain.head, events: repository.log.events(from: chain.head), proposal: proposal, roster: rosterNow, facts: facts)
             let summary = repository.summary(of: suggestion, round: proposal.round(suggestion.round), roster: rosterNow)
             fresh.append((chain.head, summary))
             result.append(summary)

@@ -8,6 +8,8 @@ struct Trailers {
 
     // On round-branch commits (merges and pair edits).
     static let suggestion = "Suggestion"
+    /// The suggestion's chain head a merge was judged against.
+    static let suggestionHead = "Suggestion-Head"
     static let suggestedBy = "Suggested-by"
     static let approvedBy = "Approved-by"
     static let coAuthoredBy = "Co-authored-by"

@@ -32,7 +32,7 @@ extension Quorum {
                 if !report.problems.isEmpty { throw ExitCode(1) }
                 return
             }
-            if report.upToDate && report.problems.isEmpty {
+            if report.upToDate && report.problems.isEmpty && report.undone.isEmpty {
                 print("Up to date with \(report.remote) (\(report.url))")
                 return
             }
@@ -41,6 +41,7 @@ extension Quorum {
             for ref in report.reconciled { print("  joined events recorded apart on \(ref)") }
             for ref in report.replayed { print("  made local merges again on the shared \(ref.replacingOccurrences(of: "refs/heads/", with: ""))") }
             if !report.sent.isEmpty { print("  sent \(count(report.sent.count, "ref"))") }
+            for undone in report.undone { print("  \(undone.ref.replacingOccurrences(of: "refs/heads/", with: "")): \(undone.reason)") }
             guard !report.problems.isEmpty else { return }
             throw QuorumError(
                 .refused,

@@ -99,7 +99,17 @@ final class DomainTests: QuorumTestCase {
     private func fold(_ events: [Event], sameChange: Bool = false) throws -> Suggestion {
         try Suggestion(
             id: suggestionID, slug: "career-steps", head: events.last?.id ?? suggestionID, events: events,
-            proposal: proposal(), roster: roster()) { sameChange ? self.oid(0x5a5a) : $0.commit }
+            proposal: proposal(), roster: roster(), facts: Facts(sameChange: sameChange))
+    }
+
+    /// Facts as a test states them: every merge is on its round; changes
+    /// are all the same, or each its own.
+    private struct Facts: DerivedFacts {
+        var sameChange = false
+        var merged = true
+        func isSameChange(_ earlier: Revision, as current: Revision) -> Bool { sameChange || earlier.commit == current.commit }
+        func isOnRound(_ commit: ObjectID, slug: String, round: Int) -> Bool { merged }
+        func conflicts(_ revision: Revision, with head: ObjectID) -> Bool { true }
     }
 
     private func reviseEvent(to commit: ObjectID, by person: Person = .ben) -> Event {
@@ -243,6 +253,15 @@ final class DomainTests: QuorumTestCase {
         XCTAssertEqual(s.state(in: round(), roster: roster()), .merged)
         // Merged stays merged even if the approvals no longer add up.
         XCTAssertEqual(s.state(in: round(quorum: 5), roster: roster()), .merged)
+        // A merge event whose commit is not on the round (refused upstream,
+        // or made up) is history: it counts for nothing, and is no violation.
+        let events = [suggestEvent(), approveEvent(by: .cai), approveEvent(by: .dee), event(merge, by: .ben)]
+        let unmerged = try Suggestion(
+            id: suggestionID, slug: "career-steps", head: events[3].id, events: events,
+            proposal: proposal(), roster: roster(), facts: Facts(merged: false))
+        XCTAssertNil(unmerged.mergedAs)
+        XCTAssertTrue(unmerged.violations.isEmpty)
+        XCTAssertEqual(unmerged.state(in: round(), roster: roster()), .approved)
     }
 
     func testAChainThatDoesNotStartWithItsSuggestEventIsRefused() throws {
@@ -252,7 +271,7 @@ final class DomainTests: QuorumTestCase {
         // The id must be the first event's commit.
         let first = suggestEvent()
         assertQuorumError(.failure, try Suggestion(
-            id: oid(1), slug: "career-steps", head: first.id, events: [first], proposal: proposal(), roster: roster()) { $0.commit })
+            id: oid(1), slug: "career-steps", head: first.id, events: [first], proposal: proposal(), roster: roster(), facts: Facts()))
         // A suggest event without its revision is malformed.
         var record = first.record
         record.revision = nil

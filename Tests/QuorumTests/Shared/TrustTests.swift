@@ -127,6 +127,25 @@ final class TrustTests: SharedRepositoryTestCase {
         XCTAssertEqual(try verify(ana).status, 0)
     }
 
+    func testTheSameLinesChangedElsewhereAreAnotherChange() throws {
+        // Two sections end with the same line; approvals of a change to the
+        // first do not carry to the same change made to the second.
+        let ana = try makeSharedReview()
+        let section = "Raises are\ndecided by\nthe team lead\nand are capped at 5%.\nThey are reviewed\nevery year.\n"
+        let doc = "# Salary\n\n## Engineers\n" + section + "\n## Managers\n" + section
+        let base = try write(doc)
+        try quorumOK(["propose", "pay", "--file", "pay.md=\(base)"], in: ana)
+        let engineers = try write(doc.replacingOccurrences(of: "## Engineers\nRaises are\ndecided by\nthe team lead\nand are capped at 5%.", with: "## Engineers\nRaises are\ndecided by\nthe team lead\nand are capped at 15%."))
+        let managers = try write(doc.replacingOccurrences(of: "## Managers\nRaises are\ndecided by\nthe team lead\nand are capped at 5%.", with: "## Managers\nRaises are\ndecided by\nthe team lead\nand are capped at 15%."))
+        let s = try XCTUnwrap(try quorumOK(["suggest", "pay", "-m", "Engineers 15%", "--file", "pay.md=\(engineers)", "--json"], as: .ben, in: ana).object?["id"] as? String)
+        for who in [Teammate.cai, .dee] { try quorumOK(["approve", s], as: who, in: ana) }
+        let moved = try XCTUnwrap(try quorumOK(["revise", s, "-m", "Managers 15%", "--file", "pay.md=\(managers)", "--json"], as: .ben, in: ana).object)
+        XCTAssertEqual(moved["approvalsKept"] as? [String], [])
+        let merge = try quorum(["merge", "--local", s], as: .ben, in: ana)
+        XCTAssertEqual(merge.status, 1, merge.errors)
+        XCTAssertTrue(merge.errors.contains("[merge.quorum]"), merge.errors)
+    }
+
     // MARK: 3. Someone else's objection
 
     func testOnlyTheObjectorOrALeadsRecordedOverrideLiftsAnObjection() throws {
@@ -195,6 +214,52 @@ final class TrustTests: SharedRepositoryTestCase {
         XCTAssertEqual(try quorum(["sync"], in: ana).status, 0)
         XCTAssertEqual(try quorumRefs(bare), try quorumRefs(ana))
         XCTAssertEqual(try verify(ana).status, 0)
+    }
+
+    // MARK: 6. An offline merge racing an offline revise or objection
+
+    func testAMergeRefusedUpstreamIsUndoneHereAndTheClonesConverge() throws {
+        try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let cai = try makeClone("cai", as: .cai)
+        // Whoever reaches the shared repository first wins the race; either
+        // way every clone ends with the same history and the same text.
+        for (line, race, mergeFirst) in [(5, "revise", false), (60, "object", false), (90, "revise", true), (120, "object", true)] {
+            let label = "\(race), merge \(mergeFirst ? "first" : "second")"
+            let id = try XCTUnwrap(try suggestLine(line, "Raced \(line).", as: .ben, in: ben)["id"] as? String)
+            for who in [Teammate.cai, .dee] { try quorumOK(["approve", id], as: who, in: ben) }
+            try quorumOK(["sync"], as: .ben, in: ben)
+            try quorumOK(["sync"], as: .cai, in: cai)
+            // Cai merges offline; Ben revises (or Dee objects) in Ben's clone.
+            try quorumOK(["merge", "--local", id], as: .cai, in: cai)
+            if race == "revise" {
+                let text = try write(framework(replacing: line, with: "Raced \(line), second thoughts."))
+                try quorumOK(["revise", id, "-m", "Second thoughts", "--file", "framework.md=\(text)"], as: .ben, in: ben)
+            } else {
+                try quorumOK(["object", id, "-m", "Wait"], as: .dee, in: ben)
+            }
+            if mergeFirst {
+                try quorumOK(["sync"], as: .cai, in: cai)
+                try quorumOK(["sync"], as: .ben, in: ben)
+                try quorumOK(["sync"], as: .cai, in: cai)
+            } else {
+                try quorumOK(["sync"], as: .ben, in: ben)
+                let synced = try quorum(["sync", "--json"], as: .cai, in: cai)
+                XCTAssertEqual(synced.status, 0, synced.errors + synced.text)
+                let undone = try XCTUnwrap(synced.object?["undone"] as? [[String: Any]], synced.text)
+                XCTAssertEqual(undone.count, 1, label + ": " + synced.text)
+                try quorumOK(["sync"], as: .ben, in: ben)
+            }
+            XCTAssertEqual(try quorumRefs(cai), try quorumRefs(bare), label)
+            XCTAssertEqual(try quorumRefs(ben), try quorumRefs(bare), label)
+            let state = { (clone: URL) in try self.quorumOK(["show", id, "--json"], as: .cai, in: clone).object?["state"] as? String }
+            let expected = mergeFirst ? "merged" : race == "revise" ? "open" : "approved"
+            XCTAssertEqual(try state(cai), expected, label)
+            XCTAssertEqual(try state(ben), expected, label)
+            let text = try gitOK(["show", "refs/heads/quorum/\(slug)/1:Proposals/\(slug)/framework.md"], in: bare)
+            XCTAssertEqual(text.contains("Raced \(line)."), mergeFirst, label)
+            XCTAssertEqual(try verify(cai).status, 0, label)
+        }
     }
 
     // MARK: 7. A stray revision pin

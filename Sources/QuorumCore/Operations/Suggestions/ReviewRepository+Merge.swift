@@ -93,10 +93,15 @@ extension ReviewRepository {
         }
     }
 
+    /// The merge commit's message: the suggestion's, then trailers naming
+    /// it, its author, co-authors and counting approvers, and the head of
+    /// its event chain the merge was judged against (`Suggestion-Head:`, so
+    /// that `verify` judges the merge by what its maker saw).
     func mergeMessage(_ suggestion: Suggestion, approvals: [Approval], roster: Roster) -> String {
         var text = suggestion.message + "\n\n"
-        text += "Suggestion: \(suggestion.id.hex)\n"
-        text += "Suggested-by: \(suggestion.author.formatted)\n"
+        text += "\(Trailers.suggestion): \(suggestion.id.hex)\n"
+        text += "\(Trailers.suggestionHead): \(suggestion.metaHead.hex)\n"
+        text += "\(Trailers.suggestedBy): \(suggestion.author.formatted)\n"
         for email in suggestion.coAuthors {
             text += "Co-authored-by: \(roster.member(email)?.formatted ?? "<\(email)>")\n"
         }
