@@ -237,6 +237,11 @@ final class Bench {
         try time("status", size: size, as: Workload.ana) { _ in ["status"] }
         try time("status SLUG", size: size, as: Workload.ana) { _ in ["status", Workload.slug] }
         try time("list", size: size, as: Workload.ana) { _ in ["list"] }
+        // The whole history replayed against the rules (it must be clean:
+        // the workload is honest), once: it is the slow, thorough check.
+        try time("verify", size: size, as: Workload.ana, runs: 1, stdout: output, check: { text in
+            guard text.contains("No violations") else { throw BenchError("verify found violations in the honest workload: \(text.prefix(2000))") }
+        }) { _ in ["verify"] }
 
         try time("suggest", size: size, as: Workload.bob) { index in
             ["suggest", Workload.slug, "-m", "Bench suggestion \(size)-\(index)", "--file", "\(Workload.document)=\(texts[index])"]

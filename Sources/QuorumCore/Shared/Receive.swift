@@ -539,6 +539,37 @@ final class PushCheck {
         if let refusal = Rules.mayCut(info.tagger?.email ?? "nobody", roster: try roster()) {
             throw Refusal(.tagNotLead, "version \(version) of '\(slug)': " + refusal.message)
         }
+        try checkChangelog(slug: slug, version: version, target: info.target, message: info.message)
+    }
+
+    /// A version's changelog names exactly the suggestions merged on its
+    /// round's first-parent line since the previous version (the nearest
+    /// other version of the proposal in its history), as `cut` writes it:
+    /// recomputed from the round branch, never taken from the message.
+    private func checkChangelog(slug: String, version: String, target: ObjectID, message: String) throws {
+        var earlier: [ObjectID] = []
+        for ref in try git.references(matching: "refs/tags/rfc/\(slug)/*").map(\.name) + updates.map(\.name) {
+            guard case .versionTag(let s, let other) = SharedRef(ref), s == slug, other != version,
+                  let tag = try value(ref), let commit = try git.annotatedTag(tag)?.target,
+                  commit != target, try git.isAncestor(commit, of: target), !earlier.contains(commit) else { continue }
+            earlier.append(commit)
+        }
+        var previous: ObjectID?
+        for candidate in earlier where try earlier.allSatisfy({ try $0 == candidate || git.isAncestor($0, of: candidate) }) {
+            previous = candidate
+        }
+        let merged = Set(try review.changes(from: previous, to: target).compactMap { $0.suggestion.map { String($0.prefix(8)) } })
+        var named: Set<String> = []
+        for line in message.split(separator: "\n") where line.hasPrefix("- ") {
+            guard let open = line.range(of: "(suggestion ", options: .backwards), let close = line[open.upperBound...].firstIndex(of: ")") else { continue }
+            named.insert(String(line[open.upperBound..<close]))
+        }
+        guard named == merged else {
+            let missing = merged.subtracting(named).sorted(), extra = named.subtracting(merged).sorted()
+            throw Refusal(.tagChangelog,
+                "version \(version) of '\(slug)': its changelog does not list exactly the suggestions merged since \(previous.map { "the previous version at \($0.short)" } ?? "the proposal was opened")"
+                + (missing.isEmpty ? "" : "; missing: \(missing.joined(separator: ", "))") + (extra.isEmpty ? "" : "; not merged there: \(extra.joined(separator: ", "))"))
+        }
     }
 }
 

@@ -11,6 +11,9 @@ public struct VerifyCounts: Codable, Sendable, Equatable {
     public var roundCommits = 0
     /// Version tags.
     public var tags = 0
+    /// References whose history up to an earlier clean run was taken from
+    /// the verify cache (only what was added since is checked again).
+    public var cachedRefs = 0
 }
 
 /// What `quorum verify` found.
@@ -52,8 +55,13 @@ extension ReviewRepository {
     /// round branch, every revision pin and every version tag: exactly what
     /// a shared repository's pre-receive hook checks, as if all of it were
     /// pushed at once to an empty repository. Needs no hook and no network.
-    /// Throws a usage error for an unknown slug.
-    public func verify(slug: String? = nil) throws -> VerifyReport {
+    ///
+    /// Unless `fresh`, a reference found clean before, under the same
+    /// roster and proposal heads, is checked only for what was added to it
+    /// since (`.git/quorum/verified`): chains and round branches only grow,
+    /// so what was clean stays clean. Throws a usage error for an unknown
+    /// slug.
+    public func verify(slug: String? = nil, fresh: Bool = false) throws -> VerifyReport {
         if let slug { _ = try proposal(slug) }
         var refs: [(name: String, target: ObjectID)] = []
         for prefix in SharedRef.namespaces { refs += try git.references(matching: prefix + "*") }
@@ -67,9 +75,65 @@ extension ReviewRepository {
             }
         }
         .sorted { $0.name < $1.name }
-        .map { PushedRef(name: $0.name, old: nil, new: $0.target) }
-        let check = PushCheck(review: self, updates: updates, admission: false) { _ in nil }
+        let cache = VerifyCache(repository: self)
+        let context = try cache.context()
+        let clean = fresh ? [:] : cache.load(context: context)
+        let pushed = updates.map { PushedRef(name: $0.name, old: clean[$0.name], new: $0.target) }
+        let check = PushCheck(review: self, updates: pushed, admission: false) { _ in nil }
         let violations = check.run()
-        return VerifyReport(slug: slug, checked: check.counts, violations: violations)
+        var counts = check.counts
+        counts.cachedRefs = pushed.filter { $0.old != nil }.count
+        let faulty = Set(violations.map(\.ref))
+        var now = clean
+        for update in updates where !faulty.contains(update.name) { now[update.name] = update.target }
+        cache.save(now, context: context)
+        return VerifyReport(slug: slug, checked: counts, violations: violations)
+    }
+}
+
+/// The references `verify` found clean, at which commit, under which roster
+/// and proposal heads: `<git dir>/quorum/verified`. Derived data only; a
+/// change to the roster or any proposal chain (which can change how every
+/// event is judged) starts over; deleting it is always safe.
+struct VerifyCache {
+    static let header = "quorum-verified 1"
+    let repository: ReviewRepository
+
+    private var path: String { repository.git.gitDirectory + "quorum/verified" }
+
+    /// The roster's and every proposal chain's head, as one line.
+    func context() throws -> String {
+        var parts = [try repository.git.referenceTarget(Layout.roster).map { "roster=\($0.hex)" } ?? ""]
+        for ref in try repository.git.references(matching: Layout.allProposalMetas, slashes: 4) {
+            parts.append("\(ref.name)=\(ref.target.hex)")
+        }
+        return parts.sorted().joined(separator: " ")
+    }
+
+    func load(context: String) -> [String: ObjectID] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        guard lines.popFirst().map(String.init) == Self.header + " " + context else { return [:] }
+        var clean: [String: ObjectID] = [:]
+        for line in lines {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let id = ObjectID(hex: String(fields[1])) else { continue }
+            clean[String(fields[0])] = id
+        }
+        return clean
+    }
+
+    /// Written to a temporary file and renamed, so a reader never sees half.
+    func save(_ clean: [String: ObjectID], context: String) {
+        var text = Self.header + " " + context + "\n"
+        for (ref, id) in clean.sorted(by: { $0.key < $1.key }) { text += "\(ref) \(id.hex)\n" }
+        let temporary = path + ".\(getpid()).tmp"
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        } catch {
+            unlink(temporary)  // a cache that cannot be written only costs time next run
+        }
     }
 }

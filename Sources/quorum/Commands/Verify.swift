@@ -18,7 +18,9 @@ extension Quorum {
                 the process was kept.
 
                 Prints what it checked and each violation with the rule's code, the \
-                event or commit, and the person it names. Exit status 1 when any.
+                event or commit, and the person it names. Exit status 1 when any. \
+                What an earlier run found clean is not checked again (history only \
+                grows), unless the roster or a proposal changed since, or --fresh.
 
                 Examples:
                   quorum verify
@@ -28,15 +30,19 @@ extension Quorum {
         @Argument(help: "Check one proposal (and the roster) only.")
         var slug: String?
 
+        @Flag(help: "Check everything again, ignoring what earlier runs found clean.")
+        var fresh = false
+
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            let report = try options.open().verify(slug: slug)
+            let report = try options.open().verify(slug: slug, fresh: fresh)
             if options.json {
                 try Output.json(report)
             } else {
                 let c = report.checked
-                print("Checked \(c.chains) event chains (\(c.events) commits), \(c.roundCommits) round-branch commits, \(c.tags) version tags\(slug.map { " of '\($0)'" } ?? "").")
+                print("Checked \(c.chains) event chains (\(c.events) commits), \(c.roundCommits) round-branch commits, \(c.tags) version tags\(slug.map { " of '\($0)'" } ?? "")"
+                      + (c.cachedRefs > 0 ? "; \(c.cachedRefs) refs found clean before were checked only for what is new" : "") + ".")
                 if report.clean {
                     print("No violations: every event and change keeps the review rules.")
                 } else {

@@ -198,6 +198,15 @@ final class ForgedPushTests: SharedRepositoryTestCase {
         try assertCaught([tag("v1")], from: ana, code: "tag.shape")
     }
 
+    func testVersionTagWhoseChangelogLeavesOutAMerge() throws {
+        // Ana (a lead) tags v1 with plain git, her changelog leaving out the suggestion merged since the start.
+        let ana = try makeSharedReview()
+        let s = try suggest(in: ana, approvedBy: [.cai, .dee])
+        try quorumOK(["merge", s.id], in: ana)
+        try gitOK(["tag", "-a", "-m", "Engineering Career Steps v1\n\nChanges since the proposal was opened:\n  (none)\n", "rfc/\(slug)/v1", roundBranch], in: ana)
+        try assertCaught([tag("v1")], from: ana, code: "tag.changelog")
+    }
+
     // MARK: Every kind of a suggestion's event, by someone the rule does not allow
 
     func testSuggestBySomeoneOutsideTheAudience() throws {

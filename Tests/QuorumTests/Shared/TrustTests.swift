@@ -262,6 +262,29 @@ final class TrustTests: SharedRepositoryTestCase {
         }
     }
 
+    // MARK: verify's cache
+
+    func testVerifyChecksOnlyWhatIsNewSinceACleanRunAndStillCatchesIt() throws {
+        try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let id = try XCTUnwrap(try suggestLine(5, "First.", as: .ben, in: ben)["id"] as? String)
+        try quorumOK(["approve", id], as: .cai, in: ben)
+        let first = try XCTUnwrap(try quorumOK(["verify", "--json"], in: ben).object?["checked"] as? [String: Any])
+        XCTAssertEqual(first["cachedRefs"] as? Int, 0)
+        XCTAssertGreaterThan(first["events"] as? Int ?? 0, 0)
+        let second = try XCTUnwrap(try quorumOK(["verify", "--json"], in: ben).object?["checked"] as? [String: Any])
+        XCTAssertGreaterThan(second["cachedRefs"] as? Int ?? 0, 0)
+        XCTAssertEqual(second["events"] as? Int, 0, "nothing new to check")
+        // A forged event added since is caught by the incremental run, and by a fresh one.
+        let forged = try eventCommit(#"{"revision":"\#(try gitOK(["rev-parse", pin(id, 1)], in: ben))","type":"approve","v":1}"#,
+                                     summary: "Approve", parent: try gitOK(["rev-parse", chain(id)], in: ben), as: .ben, in: ben)
+        try gitOK(["update-ref", chain(id), forged], in: ben)
+        XCTAssertEqual(try verify(ben).codes, ["approve.self"])
+        let fresh = try quorum(["verify", "--fresh", "--json"], in: ben)
+        XCTAssertEqual(fresh.status, 1)
+        XCTAssertEqual((fresh.object?["checked"] as? [String: Any])?["cachedRefs"] as? Int, 0)
+    }
+
     // MARK: 7. A stray revision pin
 
     func testAStrayRevisionPinIsRefusedAndDoesNotBlockRevise() throws {
