@@ -642,6 +642,18 @@ public final class Repository {
     /// the `patchId` that format-1 records claim; approvals carry over by
     /// `verbatimPatchID`.
     public func patchID(from old: ObjectID, to new: ObjectID) throws -> ObjectID {
+        try withTreeDiff(from: old, to: new, contextLines: nil) { diff in
+            var options = git_diff_patchid_options()
+            try check("git_diff_patchid_options_init", git_diff_patchid_options_init(&options, UInt32(GIT_DIFF_PATCHID_OPTIONS_VERSION)))
+            var oid = git_oid()
+            try check("git_diff_patchid", git_diff_patchid(&oid, diff, &options))
+            return ObjectID(oid)
+        }
+    }
+
+    /// Runs `body` with the diff between two trees (libgit2's default
+    /// options, or `contextLines` of context and no merged hunks), freed after.
+    private func withTreeDiff<T>(from old: ObjectID, to new: ObjectID, contextLines: UInt32?, _ body: (OpaquePointer?) throws -> T) throws -> T {
         let trees = try [old, new].map { id -> OpaquePointer? in
             var raw = id.raw
             var tree: OpaquePointer?
@@ -649,14 +661,16 @@ public final class Repository {
             return tree
         }
         defer { trees.forEach { git_tree_free($0) } }
+        var options = git_diff_options()
+        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
+        if let contextLines {
+            options.context_lines = contextLines
+            options.interhunk_lines = 0
+        }
         var diff: OpaquePointer?
-        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, trees[0], trees[1], nil))
+        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, trees[0], trees[1], &options))
         defer { git_diff_free(diff) }
-        var options = git_diff_patchid_options()
-        try check("git_diff_patchid_options_init", git_diff_patchid_options_init(&options, UInt32(GIT_DIFF_PATCHID_OPTIONS_VERSION)))
-        var oid = git_oid()
-        try check("git_diff_patchid", git_diff_patchid(&oid, diff, &options))
-        return ObjectID(oid)
+        return try body(diff)
     }
 
     /// The verbatim patch id of the change from one tree to another: equal
@@ -671,20 +685,10 @@ public final class Repository {
     /// end-of-file newline markers), with no context and no line numbers;
     /// a binary file counts by its blob ids.
     public func verbatimPatchID(from old: ObjectID, to new: ObjectID) throws -> ObjectID {
-        let trees = try [old, new].map { id -> OpaquePointer? in
-            var raw = id.raw
-            var tree: OpaquePointer?
-            try check("git_tree_lookup", git_tree_lookup(&tree, handle, &raw))
-            return tree
-        }
-        defer { trees.forEach { git_tree_free($0) } }
-        var options = git_diff_options()
-        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
-        options.context_lines = 0
-        options.interhunk_lines = 0
-        var diff: OpaquePointer?
-        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, trees[0], trees[1], &options))
-        defer { git_diff_free(diff) }
+        try withTreeDiff(from: old, to: new, contextLines: 0) { diff in try verbatimPatchID(of: diff) }
+    }
+
+    private func verbatimPatchID(of diff: OpaquePointer?) throws -> ObjectID {
         var text = Data()
         func add(_ string: String) { text.append(contentsOf: Array(string.utf8)) }
         for index in 0..<git_diff_num_deltas(diff) {

@@ -19,6 +19,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case forkNotLead = "fork.not-lead"
         case forkNumber = "fork.number"
         case cutNotLead = "cut.not-lead"
+        case cutExists = "cut.exists"
+        case cutPending = "cut.pending"
         // A suggestion's chain.
         case suggestNotAudience = "suggest.not-audience"
         case reviseNotAuthor = "revise.not-author"
@@ -36,6 +38,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case resolveOverrideNotLead = "resolve.override-not-lead"
         case resolveOverrideReason = "resolve.override-reason"
         case resolveUnknown = "resolve.unknown"
+        case resolveNothing = "resolve.nothing"
         case withdrawNotAuthor = "withdraw.not-author"
         case rejectNotApprover = "reject.not-approver"
         case commentNotAudience = "comment.not-audience"
@@ -94,7 +97,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var scope: Scope {
         switch code {
-        case .suggestionOver, .roundClosed, .approveTwice, .approveConflicted, .approveNotCurrent, .revokeNothing, .mergeConflicted:
+        case .suggestionOver, .roundClosed, .approveTwice, .approveConflicted, .approveNotCurrent, .revokeNothing, .mergeConflicted,
+             .resolveNothing, .cutExists, .cutPending:
             return .state
         default:
             return .permission

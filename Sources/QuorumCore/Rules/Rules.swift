@@ -93,11 +93,13 @@ public enum Rules {
     }
 
     /// A round takes new suggestions, approvals and merges while it is open.
-    public static func roundIsOpen(_ round: Round, in proposal: Proposal) -> Refusal? {
+    /// `suggestion` names the one the action was on, for the remedy.
+    public static func roundIsOpen(_ round: Round, in proposal: Proposal, suggestion: ObjectID? = nil) -> Refusal? {
         guard round.closed else { return nil }
         let open = proposal.openRound.map { "round \($0.number) (\($0.name))" } ?? "none"
+        let id = suggestion.map(\.short) ?? "ID"
         return Refusal(.roundClosed, "round \(round.number) of '\(proposal.slug)' is closed; the open round is \(open)",
-                       remedy: "a lead can carry its open suggestions into the open round ('quorum fork \(proposal.slug) --resume'); their authors can withdraw them")
+                       remedy: "a lead can carry it into the open round ('quorum fork \(proposal.slug) --resume --carry \(id)'); its author can withdraw it, an approver or lead reject it")
     }
 
     // MARK: Suggestions

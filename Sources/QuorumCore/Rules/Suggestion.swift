@@ -85,6 +85,8 @@ public struct Suggestion: Sendable {
     public private(set) var eventCount = 0
     /// Events the rules refused, in chain order.
     public private(set) var violations: [Violation] = []
+    /// Which of `revisions` was merged (its index), once merged.
+    private var mergedRevision: Int?
     /// Earlier revisions whose change is byte for byte the current one's
     /// (the same verbatim patch id): their approvals carry over.
     private var sameChange: Set<ObjectID> = []
@@ -204,13 +206,16 @@ public struct Suggestion: Sendable {
         case .reject(let reason):
             if refuse(Rules.mayReject(actor, in: round, roster: roster)) || refuse(Rules.isLive(self)) { return }
             ended = (.reject, event.actor, reason)
-        case .merge(_, let commit):
+        case .merge(let revision, let commit):
             // A merge made again on a moved shared round records its new
             // commit with a second merge event.
             if refuse(Rules.mayRecordMerge(actor, in: round, roster: roster)) || (ended != nil && refuse(Rules.isLive(self))) { return }
             guard facts.isOnRound(commit, slug: slug, round: self.round) else { return }
             mergedAs = commit
             mergedBy = event.actor
+            // A revision written elsewhere while it was being merged, and
+            // ordered before the merge, is not what went in.
+            mergedRevision = revisions.firstIndex { $0.commit == revision }
         case .suggest, .initialize, .member, .propose, .fork, .cut:
             _ = refuse(Refusal(.chainShape, "event \(event.id.short) ('\(event.record.type.rawValue)') does not belong on a suggestion's chain"))
         }
@@ -225,7 +230,8 @@ public struct Suggestion: Sendable {
         for email in emails where !coAuthors.contains(where: { $0.lowercased() == email.lowercased() }) { coAuthors.append(email) }
     }
 
-    public var currentRevision: Revision { revisions[revisions.count - 1] }
+    /// The revision that counts: the one merged, once merged; else the latest.
+    public var currentRevision: Revision { revisions[mergedRevision ?? (revisions.count - 1)] }
 
     /// Emails (lower-cased) of the people who wrote it; they cannot approve it.
     public var authors: Set<String> {

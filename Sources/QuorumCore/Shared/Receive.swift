@@ -45,6 +45,8 @@ public struct PushRejection: Codable, Sendable, CustomStringConvertible {
     public let reason: String
     /// Who the event or commit says wrote it.
     public let actor: String?
+    /// What to do about it, when the rule says.
+    public let hint: String?
 
     init(ref: String, object: ObjectID? = nil, refusal: Refusal, actor: String? = nil) {
         self.ref = ref
@@ -52,10 +54,12 @@ public struct PushRejection: Codable, Sendable, CustomStringConvertible {
         self.code = refusal.code.rawValue
         self.reason = refusal.message
         self.actor = actor
+        self.hint = refusal.remedy
     }
 
     public var description: String {
         "\(ref): [\(code)] " + (object.map { "\(String($0.prefix(8))): " } ?? "") + reason + (actor.map { " (by \($0))" } ?? "")
+            + (hint.map { "; hint: \($0)" } ?? "")
     }
 }
 
@@ -113,7 +117,7 @@ final class PushCheck {
             } catch let refusal as Refusal {
                 findings.append(PushRejection(ref: update.name, refusal: refusal))
             } catch let error as QuorumError {
-                findings.append(PushRejection(ref: update.name, refusal: Refusal(error.code ?? .eventMalformed, error.message)))
+                findings.append(PushRejection(ref: update.name, refusal: Refusal(error.code ?? .eventMalformed, error.message, remedy: error.remedy)))
             } catch {
                 findings.append(PushRejection(ref: update.name, refusal: Refusal(.missingObject, "could not be checked: \(error)")))
             }
@@ -247,7 +251,7 @@ final class PushCheck {
             do {
                 _ = try review.log.decode(commit)
             } catch let error as QuorumError {
-                throw Refusal(.eventMalformed, "malformed event \(id.short): \(error.message)")
+                throw Refusal(.eventMalformed, "malformed event \(id.short): \(error.message)", remedy: error.remedy)
             }
         }
         var isComments = false

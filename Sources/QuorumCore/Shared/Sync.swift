@@ -287,7 +287,7 @@ extension ReviewRepository {
             let rejections = check.run()
             if rejections.isEmpty { break }
             let refused = Set(rejections.map(\.ref))
-            problems += rejections.map { SyncProblem(ref: $0.ref, reason: $0.reason) }
+            problems += rejections.map { SyncProblem(ref: $0.ref, reason: String($0.description.dropFirst($0.ref.count + 2))) }
             pushes.removeAll { refused.contains($0.name) }
         }
         let undone = try undoRefusedMerges(&problems, local: local, remote: remote, into: &report)

@@ -58,7 +58,15 @@ struct EventLog {
         } catch let refusal as Refusal {
             throw QuorumError(.failure, "event \(commit.id.short) is malformed: \(refusal.message)", code: refusal.code)
         } catch {
-            throw QuorumError(.failure, "event \(commit.id.short) is malformed: \(error)")
+            // A kind this quorum does not know was written by a newer one.
+            struct Kind: Decodable { let type: String }
+            if let kind = try? JSONDecoder().decode(Kind.self, from: data), EventRecord.Kind(rawValue: kind.type) == nil {
+                throw QuorumError(
+                    .failure, "event \(commit.id.short) is of a kind this quorum does not know, '\(kind.type)'",
+                    remedy: "a newer quorum wrote it: upgrade this one (on a shared repository, the quorum its hooks run, then 'quorum hooks install' there again)",
+                    code: .eventMalformed)
+            }
+            throw QuorumError(.failure, "event \(commit.id.short) is malformed: \(error)", code: .eventMalformed)
         }
     }
 

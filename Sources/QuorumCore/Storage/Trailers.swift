@@ -14,6 +14,8 @@ struct Trailers {
     static let approvedBy = "Approved-by"
     static let coAuthoredBy = "Co-authored-by"
     static let pairEdit = "Pair-edit"
+    /// An objection a lead lifted for the objector: "<objector> overridden by <lead>: <reason>".
+    static let objectionOverridden = "Objection-overridden"
     // On event commits (for people reading `git log`; readers use event.json).
     static let event = "Event"
     static let format = "Quorum-Format"

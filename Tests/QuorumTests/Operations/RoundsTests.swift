@@ -109,7 +109,6 @@ final class RoundsTests: RoundsTestCase {
             (["rebase", s], .ben),
             (["object", s, "-m", "Late objection"], .ana),
             (["resolve", t], .dee),
-            (["reject", s, "-m", "No"], .ana),
         ]
         for (args, person) in writes {
             try expectExit(1, args, as: person, mentioning: closed + ["[round.closed]"])
@@ -119,6 +118,9 @@ final class RoundsTests: RoundsTestCase {
         // Its author can still take it back: a suggestion left in a closed round is not stuck.
         try runOK(["withdraw", s], as: .ben)
         XCTAssertEqual(try shown(s)["state"] as? String, "withdrawn")
+        // And a lead (or an approver) can reject one, to clear it away.
+        try runOK(["reject", t, "-m", "Left behind"], as: .ana)
+        XCTAssertEqual(try shown(t)["state"] as? String, "rejected")
 
         // New suggestions go to the open round; merging there leaves round 1's branch alone.
         let round1 = try revParse("quorum/career-steps/1")

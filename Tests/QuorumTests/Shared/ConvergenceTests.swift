@@ -139,6 +139,15 @@ final class ConvergenceTests: SharedRepositoryTestCase {
         return problems + ["operations:"] + log + ["kept: \(place.path)"]
     }
 
+    /// The clone's current text with one random paragraph rewritten, in a file; its path.
+    private func edited(_ dice: inout Dice, in clone: URL, as note: String, to file: URL) throws -> String {
+        var lines = try quorum(["cat", "pol"], in: clone).text.components(separatedBy: "\n")
+        let line = dice.below(12)
+        lines[line] = "Paragraph \(line + 1), \(note)."
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        return file.path
+    }
+
     /// One random operation; nil when there was nothing to do it on.
     private func operate(_ dice: inout Dice, step: Int, in clone: URL, as who: Teammate, place: URL, log: inout [String]) throws -> ToolOutcome? {
         let listed = try quorum(["list", "--json"], in: clone)
@@ -151,13 +160,8 @@ final class ConvergenceTests: SharedRepositoryTestCase {
         }
         switch dice.below(9) {
         case 0, 1:
-            let current = try quorum(["cat", "pol"], in: clone).text
-            var lines = current.components(separatedBy: "\n")
-            let line = dice.below(12)
-            lines[line] = "Paragraph \(line + 1), edited at step \(step) by \(who.name)."
-            let file = place.appendingPathComponent("edit-\(step).md")
-            try Data(lines.joined(separator: "\n").utf8).write(to: file)
-            return try run(["suggest", "pol", "-m", "Step \(step)", "--file", "doc.md=\(file.path)"])
+            let file = try edited(&dice, in: clone, as: "edited at step \(step) by \(who.name)", to: place.appendingPathComponent("edit-\(step).md"))
+            return try run(["suggest", "pol", "-m", "Step \(step)", "--file", "doc.md=\(file)"])
         case 2, 3:
             guard let id else { return nil }
             return try run(["approve", id])
@@ -177,13 +181,8 @@ final class ConvergenceTests: SharedRepositoryTestCase {
         case 7:
             guard let summary = dice.pick(live), let id = summary["id"] as? String,
                   let author = people.first(where: { $0.email == summary["author"] as? String }) else { return nil }
-            let current = try quorum(["cat", "pol"], in: clone).text
-            var lines = current.components(separatedBy: "\n")
-            let line = dice.below(12)
-            lines[line] = "Paragraph \(line + 1), revised at step \(step)."
-            let file = place.appendingPathComponent("revise-\(step).md")
-            try Data(lines.joined(separator: "\n").utf8).write(to: file)
-            return try run(["revise", id, "-m", "Revised at step \(step)", "--file", "doc.md=\(file.path)"], as: author)
+            let file = try edited(&dice, in: clone, as: "revised at step \(step)", to: place.appendingPathComponent("revise-\(step).md"))
+            return try run(["revise", id, "-m", "Revised at step \(step)", "--file", "doc.md=\(file)"], as: author)
         default:
             if dice.below(2) == 0, let id { return try run(["merge", "--local", id]) }
             return try run(["sync"])

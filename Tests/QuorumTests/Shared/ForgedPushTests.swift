@@ -297,6 +297,17 @@ final class ForgedPushTests: SharedRepositoryTestCase {
         try assertCaught([chain(id), pin(id, 1)], from: ben, code: "revision.outside")
     }
 
+    func testAnEventOfAKindThisQuorumDoesNotKnow() throws {
+        // An event of a kind a newer quorum might write: refused, saying to upgrade the shared repository's quorum.
+        try makeSharedReview()
+        let s = try suggest(in: try makeClone("ben", as: .ben))
+        let cai = try makeClone("cai", as: .cai)
+        try append(#"{"question":"Lunch?","type":"poll","v":1}"#, to: chain(s.id), as: .cai, in: cai)
+        let pushed = try git(["push", "origin", "\(chain(s.id)):\(chain(s.id))"], in: cai)
+        XCTAssertNotEqual(pushed.status, 0)
+        XCTAssertTrue(pushed.errors.contains("[event.malformed]") && pushed.errors.contains("'poll'") && pushed.errors.contains("upgrade"), pushed.errors)
+    }
+
     func testApprovalByTheAuthor() throws {
         // Ben appends an approve event to his own suggestion.
         try makeSharedReview()

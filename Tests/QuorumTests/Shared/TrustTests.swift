@@ -181,6 +181,10 @@ final class TrustTests: SharedRepositoryTestCase {
         XCTAssertTrue(shown.contains("overridden by ana@example.com: Dee left; finance agreed in writing"), shown)
         try quorumOK(["merge", id], in: ana)
         XCTAssertEqual(try verify(ana).status, 0)
+        // The version's changelog says so too.
+        try quorumOK(["cut", slug, "v1"], in: ana)
+        let changelog = try gitOK(["tag", "-l", "--format=%(contents)", "rfc/\(slug)/v1"], in: ana)
+        XCTAssertTrue(changelog.contains("objection by dee@example.com overridden by ana@example.com: Dee left; finance agreed in writing"), changelog)
     }
 
     // MARK: 5. Publishing after a fork

@@ -77,6 +77,7 @@ extension ExportedDocument {
             var line = "- **\(change.title)** — by \(plain(change.author))"
             if !change.coAuthors.isEmpty { line += " with \(change.coAuthors.map(plain).joined(separator: ", "))" }
             line += change.approvers.isEmpty ? " (pair edit)" : "; approved by \(change.approvers.map(plain).joined(separator: ", "))"
+            for override in change.overriddenObjections { line += "; objection by \(override)" }
             return line
         }.joined(separator: "\n") + "\n"
     }

@@ -165,7 +165,7 @@ extension ReviewRepository {
             guard s == slug, let summary = summaries.first(where: { $0.id == id.hex }), summary.round < round.number, !summary.state.isFinal else {
                 throw QuorumError.usage(
                     "suggestion \(prefix) is not an open suggestion of a closed round of '\(slug)'",
-                    remedy: "'quorum list --proposal \(slug)' shows each suggestion's round and state")
+                    remedy: "'quorum show ID' tells a suggestion's round and state; 'quorum rounds \(slug)' how many are open in each round")
             }
             if !pending.contains(id) { pending.append(id) }
         }

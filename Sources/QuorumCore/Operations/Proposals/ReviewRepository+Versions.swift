@@ -37,6 +37,8 @@ public struct ChangeEntry: Codable, Sendable {
     public let author: String
     public let approvers: [String]
     public let coAuthors: [String]
+    /// Objections a lead lifted for the objector: "objector by lead: reason".
+    public var overriddenObjections: [String] = []
 }
 
 /// What `cut` made.
@@ -91,13 +93,13 @@ extension ReviewRepository {
         guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
         let tagRef = Layout.versionTag(slug, version)
         if try git.referenceTarget(tagRef) != nil {
-            throw QuorumError.refused("version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1")
+            throw QuorumError(Refusal(.cutExists, "version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1"))
         }
         let pending = try list(slug: slug, state: .approved).filter { $0.round == round.number }
         if !pending.isEmpty && !force {
-            throw QuorumError.refused(
+            throw QuorumError(Refusal(.cutPending,
                 "round \(round.number) has approved suggestions not merged yet: " + pending.map { "\(String($0.id.prefix(8))) \($0.title)" }.joined(separator: "; "),
-                remedy: "merge them first, or cut anyway with --force")
+                remedy: "merge them first, or cut anyway with --force"))
         }
         let head = try roundHead(round)
         let previous = try versions(slug: slug).last
@@ -112,6 +114,7 @@ extension ReviewRepository {
             message += "- \(change.title)" + (change.suggestion.map { " (suggestion \($0.prefix(8)))" } ?? "") + "\n"
             message += "  by \(change.author)" + (change.coAuthors.isEmpty ? "" : " with \(change.coAuthors.joined(separator: ", "))")
             message += change.approvers.isEmpty ? " (pair edit)\n" : "; approved by \(change.approvers.joined(separator: ", "))\n"
+            for override in change.overriddenObjections { message += "  objection by \(override)\n" }
         }
         message += "\nCredits:\n" + credits.map { "  \($0)\n" }.joined()
         let tagID: ObjectID
@@ -198,7 +201,8 @@ extension ReviewRepository {
                 entries.append(ChangeEntry(
                     commit: id.hex, title: title, suggestion: suggestion,
                     author: trailers.first("Suggested-by") ?? commit.author.formatted,
-                    approvers: trailers.all("Approved-by"), coAuthors: trailers.all("Co-authored-by")))
+                    approvers: trailers.all("Approved-by"), coAuthors: trailers.all("Co-authored-by"),
+                    overriddenObjections: trailers.all(Trailers.objectionOverridden)))
             } else if trailers.first("Pair-edit") != nil {
                 entries.append(ChangeEntry(
                     commit: id.hex, title: title, suggestion: nil, author: commit.author.formatted,

@@ -34,7 +34,9 @@ extension ReviewRepository {
         }
         return try decide(idPrefix, action: "resolve an objection on") { actor, roster, suggestion, _ in
             let open = suggestion.openObjections
-            guard !open.isEmpty else { throw QuorumError.refused("suggestion \(suggestion.id.short) has no open objections") }
+            guard !open.isEmpty else {
+                throw QuorumError(Refusal(.resolveNothing, "suggestion \(suggestion.id.short) has no open objections", remedy: "'quorum show \(suggestion.id.short)' lists its objections and who lifted them"))
+            }
             let target: Objection
             if let objectionPrefix {
                 let matches = open.filter { $0.id.hex.hasPrefix(objectionPrefix.lowercased()) }
@@ -78,10 +80,11 @@ extension ReviewRepository {
         }
     }
 
-    /// An approver of the round or a lead turns a suggestion down.
+    /// An approver of the round or a lead turns a suggestion down — also
+    /// one left in a round that has closed since.
     public func reject(_ idPrefix: String, reason: String) throws -> DecisionResult {
         let text = try Validation.checkMessage(reason)
-        return try decide(idPrefix, action: "reject") { actor, roster, suggestion, round in
+        return try decide(idPrefix, action: "reject", closedRoundToo: true) { actor, roster, suggestion, round in
             try enforce(Rules.mayReject(actor.email, in: round, roster: roster))
             var record = EventRecord(type: .reject)
             record.message = text

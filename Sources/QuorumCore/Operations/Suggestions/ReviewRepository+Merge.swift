@@ -108,6 +108,11 @@ extension ReviewRepository {
         for approval in approvals.sorted(by: { $0.approver.email < $1.approver.email }) {
             text += "Approved-by: \(approval.approver.formatted)\n"
         }
+        for objection in suggestion.objections {
+            guard let reason = objection.overrideReason, let lead = objection.resolved else { continue }
+            let line = reason.split(separator: "\n").first.map(String.init) ?? ""
+            text += "\(Trailers.objectionOverridden): \(objection.by.email) overridden by \(lead.email): \(line)\n"
+        }
         return text
     }
 

@@ -139,7 +139,7 @@ extension ReviewRepository {
         guard let round = proposal.round(suggestion.round) else {
             throw QuorumError(.failure, "suggestion \(id.short) names round \(suggestion.round), which '\(slug)' does not have")
         }
-        if !closedRoundToo { try enforce(Rules.roundIsOpen(round, in: proposal)) }
+        if !closedRoundToo { try enforce(Rules.roundIsOpen(round, in: proposal, suggestion: id)) }
         return (roster, proposal, suggestion, round)
     }
 
