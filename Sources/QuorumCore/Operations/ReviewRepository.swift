@@ -54,7 +54,7 @@ public final class ReviewRepository {
         var record = EventRecord(type: .initialize)
         record.policy = .standard
         record.member = lead
-        try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [("Member", lead.email)], actor: actor, parent: nil)
+        try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [(Trailers.member, lead.email)], actor: actor, parent: nil)
         return (repo, lead)
     }
 

@@ -57,6 +57,70 @@ public struct SyncReport: Codable, Sendable {
     public var upToDate: Bool { received.isEmpty && reconciled.isEmpty && replayed.isEmpty && sent.isEmpty }
 }
 
+/// What sync does with one reference: a pure decision from its kind and
+/// how its value here relates to the shared repository's; `syncOnce`
+/// gathers the relation and carries the step out.
+enum SyncPlan {
+    /// How this clone's value of a reference relates to the shared one's.
+    enum Relation: Equatable {
+        case same
+        case onlyMine
+        case onlyTheirs
+        case mineContainsTheirs
+        case theirsContainsMine
+        /// Different, and (as far as asked) neither contains the other.
+        case diverged
+
+        /// What the values alone tell; ancestry is for the caller to ask.
+        static func of(mine: ObjectID?, theirs: ObjectID?) -> Relation {
+            switch (mine, theirs) {
+            case (nil, nil): return .same
+            case (_, nil): return .onlyMine
+            case (nil, _): return .onlyTheirs
+            case let (m?, t?): return m == t ? .same : .diverged
+            }
+        }
+    }
+
+    enum Step: Equatable {
+        case nothing
+        /// Send ours, compare-and-swap against theirs.
+        case push
+        /// Take theirs here.
+        case receive
+        /// A version cut differently on both sides: theirs stands, reported.
+        case keepShared
+        /// Two revisions pinned under one number: theirs stands, ours moves to a spare number.
+        case repin
+        /// A round branch whose local merges the shared one lacks: make them again on it.
+        case replay
+        /// An event chain that grew apart: join both sides' events.
+        case reconcile
+    }
+
+    static func step(for kind: SharedRef, _ relation: Relation) -> Step {
+        switch kind {
+        case .foreign, .unknown:
+            return .nothing  // not a shape Quorum writes: left alone on both sides
+        case .roster, .proposalMeta, .proposalComments, .suggestionMeta, .round, .versionTag, .revisionPin:
+            break
+        }
+        switch relation {
+        case .same: return .nothing
+        case .onlyMine, .mineContainsTheirs: return .push
+        case .onlyTheirs, .theirsContainsMine: return .receive
+        case .diverged:
+            switch kind {
+            case .versionTag: return .keepShared
+            case .revisionPin: return .repin
+            case .round: return .replay
+            case .roster, .proposalMeta, .proposalComments, .suggestionMeta: return .reconcile
+            case .foreign, .unknown: return .nothing
+            }
+        }
+    }
+}
+
 /// The other side of a sync: a repository on this machine, opened
 /// directly, or a remote reached through libgit2's network transports.
 struct SharedRemote {
@@ -210,44 +274,34 @@ extension ReviewRepository {
             if !report.received.contains(name) { report.received.append(name) }
             local[name] = new
         }
-        /// Round branches and event chains only grow: when one side holds
-        /// the other, the longer one wins, pushed or received.
-        func fastForward(_ name: String, mine: ObjectID, theirs: ObjectID) throws -> Bool {
-            if try git.isAncestor(theirs, of: mine) {
-                pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine))
-                return true
-            }
-            if try git.isAncestor(mine, of: theirs) {
-                try receive(name, from: mine, to: theirs)
-                return true
-            }
-            return false
-        }
         for name in Set(local.keys).union(remote.keys).sorted() {
             let kind = SharedRef(name)
             let mine = local[name]
             let theirs = remote[name]
-            if mine == theirs { continue }
-            switch kind {
-            case .foreign, .unknown:
-                continue  // not a shape Quorum writes: left alone on both sides
-            default:
-                break
+            // How the two values relate, asked of the history only where the
+            // plan depends on it (round branches and event chains).
+            var relation = SyncPlan.Relation.of(mine: mine, theirs: theirs)
+            if relation == .diverged, kind.isEventChain || kind.isRound, let mine, let theirs {
+                if try git.isAncestor(theirs, of: mine) {
+                    relation = .mineContainsTheirs
+                } else if try git.isAncestor(mine, of: theirs) {
+                    relation = .theirsContainsMine
+                }
             }
-            guard let theirs else {
-                if let mine { pushes.append(ReferenceUpdate(name: name, expected: nil, target: mine)) }
+            switch SyncPlan.step(for: kind, relation) {
+            case .nothing:
                 continue
-            }
-            guard let mine else {
-                try receive(name, from: nil, to: theirs)
-                continue
-            }
-            switch kind {
-            case .versionTag(let slug, let version):
+            case .push:
+                if let mine { pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine)) }
+            case .receive:
+                if let theirs { try receive(name, from: mine, to: theirs) }
+            case .keepShared:
+                guard case .versionTag(let slug, let version) = kind, let mine, let theirs else { continue }
                 problems.append(SyncProblem(ref: name, reason: "version \(version) of '\(slug)' was cut differently here (\(mine.short)) and there (\(theirs.short)); the shared one stands — delete yours with 'git update-ref -d \(name)'"))
-            case .revisionPin(let slug, let id, _):
+            case .repin:
                 // Two revisions made apart under the same number: the shared
                 // pin stands, ours moves to a number nobody uses.
+                guard case .revisionPin(let slug, let id, _) = kind, let mine, let theirs else { continue }
                 let numbers = Set(local.keys).union(remote.keys).compactMap { ref -> Int? in
                     if case .revisionPin(let s, let i, let n) = SharedRef(ref), s == slug, i == id { return n }
                     return nil
@@ -257,8 +311,8 @@ extension ReviewRepository {
                 local[spare] = mine
                 pushes.append(ReferenceUpdate(name: spare, expected: nil, target: mine))
                 try receive(name, from: mine, to: theirs)
-            case .round(let slug, _):
-                if try fastForward(name, mine: mine, theirs: theirs) { continue }
+            case .replay:
+                guard case .round(let slug, _) = kind, let mine, let theirs else { continue }
                 do {
                     let (tip, merges) = try replay(name, slug: slug, local: mine, onto: theirs)
                     pushes.append(ReferenceUpdate(name: name, expected: theirs, target: tip))
@@ -266,8 +320,8 @@ extension ReviewRepository {
                 } catch let error as QuorumError where error.kind != .failure {
                     problems.append(SyncProblem(ref: name, reason: error.message))
                 }
-            default:  // event chains
-                if try fastForward(name, mine: mine, theirs: theirs) { continue }
+            case .reconcile:
+                guard let mine, let theirs else { continue }
                 do {
                     let joined = try union(name, kind: kind, local: mine, remote: theirs)
                     try git.updateReference(name, to: joined, expected: mine, message: "quorum: sync")
@@ -453,7 +507,7 @@ extension ReviewRepository {
         var merges: [(id: ObjectID, revision: ObjectID, commit: ObjectID)] = []
         for commit in own.reversed() {
             let trailers = Trailers.parse(commit.message)
-            if commit.parents.count == 2, let id = trailers.first("Suggestion").flatMap(ObjectID.init(hex:)) {
+            if commit.parents.count == 2, let id = trailers.first(Trailers.suggestion).flatMap(ObjectID.init(hex:)) {
                 let revision = commit.parents[1]
                 if try git.isAncestor(revision, of: tip) { continue }
                 let revisionCommit = try git.commit(revision)
@@ -465,7 +519,7 @@ extension ReviewRepository {
                     : try mergedTree(slug: slug, base: base, head: tip, revision: revision, subject: "suggestion \(id.short), merged here but not there,")
                 tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: commit.message)
                 merges.append((id, revision, tip))
-            } else if commit.parents.count == 1, trailers.first("Pair-edit") != nil {
+            } else if commit.parents.count == 1, trailers.first(Trailers.pairEdit) != nil {
                 let tree = try mergedTree(slug: slug, base: commit.parents[0], head: tip, revision: commit.id, subject: "pair edit \(commit.id.short), made here but not there,")
                 tip = try git.createCommit(tree: tree, parents: [tip], author: commit.author, committer: commit.committer, message: commit.message)
             } else {
@@ -487,7 +541,7 @@ extension ReviewRepository {
             record.commit = commit.hex
             try append(
                 record, to: Layout.suggestionMeta(slug, id), summary: "Merge: \(suggestion.title) (made again on the shared round)",
-                trailers: [("Suggestion", id.hex), ("Revision", revision.hex), ("Commit", commit.hex)],
+                trailers: [(Trailers.suggestion, id.hex), (Trailers.revision, revision.hex), (Trailers.commit, commit.hex)],
                 actor: actor, parent: suggestion.metaHead)
         }
     }

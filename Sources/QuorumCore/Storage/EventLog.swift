@@ -78,9 +78,9 @@ struct EventLog {
         let tree = try repo.updateTree(nil, [.upsert(path: EventLog.fileName, blob: blob)])
         var message = summary + "\n\n"
         if let body = record.message, !body.isEmpty, record.type != .suggest { message += body + "\n\n" }
-        message += "Event: \(record.type.rawValue)\n"
+        message += "\(Trailers.event): \(record.type.rawValue)\n"
         for (key, value) in trailers { message += "\(key): \(value)\n" }
-        message += "Quorum-Format: \(record.v)\n"
+        message += "\(Trailers.format): \(record.v)\n"
         return try repo.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: actor, committer: actor, message: message)
     }
 }

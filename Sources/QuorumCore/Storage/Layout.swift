@@ -1,23 +1,23 @@
 import Foundation
 import QuorumGit
 
-/// Where Quorum keeps things: ref names and tree paths in one place.
+/// Where Quorum keeps things: ref names and tree paths in one place. Ref
+/// names are built by `SharedRef.name` and parsed by `SharedRef(_:)`, one
+/// type both ways; these are the names spelled for callers.
 public enum Layout {
-    public static let roster = "refs/quorum/roster"
+    public static let roster = SharedRef.roster.name
     static let proposalsPrefix = "refs/quorum/proposals/"
 
-    public static func proposalMeta(_ slug: String) -> String { "\(proposalsPrefix)\(slug)/meta" }
+    public static func proposalMeta(_ slug: String) -> String { SharedRef.proposalMeta(slug: slug).name }
     /// Comments on a proposal as a whole live on their own chain, so that
     /// a busy discussion never invalidates the summaries of its suggestions.
-    public static func proposalComments(_ slug: String) -> String { "\(proposalsPrefix)\(slug)/comments" }
-    public static func suggestionMeta(_ slug: String, _ id: ObjectID) -> String {
-        "\(proposalsPrefix)\(slug)/suggestions/\(id.hex)/meta"
-    }
+    public static func proposalComments(_ slug: String) -> String { SharedRef.proposalComments(slug: slug).name }
+    public static func suggestionMeta(_ slug: String, _ id: ObjectID) -> String { SharedRef.suggestionMeta(slug: slug, id: id).name }
     public static func revisionPin(_ slug: String, _ id: ObjectID, _ number: Int) -> String {
-        "\(proposalsPrefix)\(slug)/suggestions/\(id.hex)/revs/\(number)"
+        SharedRef.revisionPin(slug: slug, id: id, number: number).name
     }
-    public static func roundBranch(_ slug: String, _ number: Int) -> String { "refs/heads/quorum/\(slug)/\(number)" }
-    public static func versionTag(_ slug: String, _ version: String) -> String { "refs/tags/rfc/\(slug)/\(version)" }
+    public static func roundBranch(_ slug: String, _ number: Int) -> String { SharedRef.round(slug: slug, number: number).name }
+    public static func versionTag(_ slug: String, _ version: String) -> String { SharedRef.versionTag(slug: slug, version: version).name }
     public static func documentPath(_ slug: String, _ document: String) -> String { "Proposals/\(slug)/\(document)" }
 
     static let allProposalMetas = "\(proposalsPrefix)*/meta"
@@ -40,8 +40,9 @@ public enum Layout {
     }
 }
 
-/// The references a shared repository holds, told apart by name.
-enum SharedRef: Equatable {
+/// The references Quorum writes, told apart by name: `init(_:)` parses a
+/// name, `name` builds one, and the two agree.
+public enum SharedRef: Equatable, Sendable {
     case roster
     case proposalMeta(slug: String)
     case proposalComments(slug: String)
@@ -57,7 +58,21 @@ enum SharedRef: Equatable {
     /// Where Quorum's references live: review data, round branches, version tags.
     static let namespaces = ["refs/quorum/", "refs/heads/quorum/", "refs/tags/rfc/"]
 
-    init(_ name: String) {
+    /// The full ref name ("" for `unknown` and `foreign`, which have none of their own).
+    public var name: String {
+        switch self {
+        case .roster: return "refs/quorum/roster"
+        case .proposalMeta(let slug): return "refs/quorum/proposals/\(slug)/meta"
+        case .proposalComments(let slug): return "refs/quorum/proposals/\(slug)/comments"
+        case .suggestionMeta(let slug, let id): return "refs/quorum/proposals/\(slug)/suggestions/\(id.hex)/meta"
+        case .revisionPin(let slug, let id, let number): return "refs/quorum/proposals/\(slug)/suggestions/\(id.hex)/revs/\(number)"
+        case .round(let slug, let number): return "refs/heads/quorum/\(slug)/\(number)"
+        case .versionTag(let slug, let version): return "refs/tags/rfc/\(slug)/\(version)"
+        case .unknown, .foreign: return ""
+        }
+    }
+
+    public init(_ name: String) {
         self = SharedRef.parse(name) ?? (SharedRef.namespaces.contains { name.hasPrefix($0) } ? .unknown : .foreign)
     }
 
@@ -97,6 +112,12 @@ enum SharedRef: Equatable {
     }
 
     private static func isSlug(_ text: String) -> Bool { (try? Validation.checkSlug(text)) != nil }
+
+    /// Whether the reference is a round branch.
+    var isRound: Bool {
+        if case .round = self { return true }
+        return false
+    }
 
     /// Whether the reference is an append-only event chain.
     var isEventChain: Bool {

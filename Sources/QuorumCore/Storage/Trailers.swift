@@ -19,6 +19,13 @@ struct Trailers {
     // On event commits (for people reading `git log`; readers use event.json).
     static let event = "Event"
     static let format = "Quorum-Format"
+    static let proposal = "Proposal"
+    static let round = "Round"
+    static let revision = "Revision"
+    static let base = "Base"
+    static let commit = "Commit"
+    static let member = "Member"
+    static let objection = "Objection"
 
     static func parse(_ message: String) -> Trailers {
         let paragraphs = message.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n\n")

@@ -81,8 +81,8 @@ extension ReviewRepository {
             guard given.contains(where: { before[$0.0] != after[$0.0] }) else { continue }
             let subject = commit.message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? commit.id.short
             let trailers = Trailers.parse(commit.message)
-            let from = trailers.first("Suggestion").map { "suggestion \(String($0.prefix(8)))" } ?? "commit \(commit.id.short)"
-            let by = trailers.first("Suggested-by").map { " by \($0)" } ?? " by \(commit.author.email)"
+            let from = trailers.first(Trailers.suggestion).map { "suggestion \(String($0.prefix(8)))" } ?? "commit \(commit.id.short)"
+            let by = trailers.first(Trailers.suggestedBy).map { " by \($0)" } ?? " by \(commit.author.email)"
             undone.append("\(subject) (\(from)\(by))")
         }
         let names = given.map { $0.0 }.joined(separator: ", ")

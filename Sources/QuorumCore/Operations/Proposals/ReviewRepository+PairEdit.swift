@@ -40,7 +40,7 @@ extension ReviewRepository {
         let editTree = try git.updateTree(baseTree, updates.map(\.update))
         guard editTree != baseTree else { throw QuorumError.refused("the text given is the same as the current text; nothing to commit") }
         if given == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
-        let message = text + "\n" + coAuthorTrailers([pair], roster: roster) + "Pair-edit: round \(round.number)\n"
+        let message = text + "\n" + coAuthorTrailers([pair], roster: roster) + "\(Trailers.pairEdit): round \(round.number)\n"
         var threeWay = false
         let commit: ObjectID = try retryingLostRaces {
             let head = try roundHead(round)

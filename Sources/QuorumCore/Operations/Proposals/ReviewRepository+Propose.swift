@@ -46,7 +46,7 @@ extension ReviewRepository {
         record.roundInfo = round
         let event: ObjectID
         do {
-            event = try append(record, to: metaRef, summary: "Propose \(slug): \(finalTitle)", trailers: [("Proposal", slug), ("Round", "1")], actor: actor, parent: nil)
+            event = try append(record, to: metaRef, summary: "Propose \(slug): \(finalTitle)", trailers: [(Trailers.proposal, slug), (Trailers.round, "1")], actor: actor, parent: nil)
         } catch let error as GitError where error.isLostRace {
             throw QuorumError.refused("proposal '\(slug)' was created by someone else just now")
         }

@@ -124,7 +124,7 @@ extension ReviewRepository {
             return try append(
                 record, to: Layout.proposalMeta(slug),
                 summary: "Fork \(slug) round \(number) (\(name)) for \(info.audience.joined(separator: ", "))",
-                trailers: [("Proposal", slug), ("Round", "\(number) \(name)"), ("Closes-Round", String(current.number)), ("Commit", head.hex)],
+                trailers: [(Trailers.proposal, slug), (Trailers.round, "\(number) \(name)"), ("Closes-Round", String(current.number)), (Trailers.commit, head.hex)],
                 actor: actor, parent: fresh.metaHead)
         }
         proposal = try self.proposal(slug)
@@ -215,7 +215,7 @@ extension ReviewRepository {
             }
             try append(
                 record, to: Layout.suggestionMeta(slug, id), summary: "Carry into round \(round.number): \(suggestion.title)",
-                trailers: [("Suggestion", id.hex), ("Round", String(round.number))] + (record.revision.map { [("Revision", $0)] } ?? []),
+                trailers: [(Trailers.suggestion, id.hex), (Trailers.round, String(round.number))] + (record.revision.map { [(Trailers.revision, $0)] } ?? []),
                 actor: actor, parent: suggestion.metaHead)
             let after = try self.suggestion(slug, id)
             return CarriedSuggestion(

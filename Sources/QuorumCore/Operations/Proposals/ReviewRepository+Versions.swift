@@ -134,7 +134,7 @@ extension ReviewRepository {
             let fresh = try self.proposal(slug)
             _ = try append(
                 record, to: Layout.proposalMeta(slug), summary: "Cut \(slug) \(version)",
-                trailers: [("Proposal", slug), ("Version", version), ("Commit", head.hex)], actor: actor, parent: fresh.metaHead)
+                trailers: [(Trailers.proposal, slug), ("Version", version), (Trailers.commit, head.hex)], actor: actor, parent: fresh.metaHead)
         }
         return CutResult(
             id: tagID.hex, slug: slug, version: version, tag: tagRef, commit: head.hex, round: round.number,
@@ -197,16 +197,16 @@ extension ReviewRepository {
             let commit = try git.commit(id)
             let trailers = Trailers.parse(commit.message)
             let title = String(commit.message.split(separator: "\n", maxSplits: 1).first ?? "")
-            if let suggestion = trailers.first("Suggestion") {
+            if let suggestion = trailers.first(Trailers.suggestion) {
                 entries.append(ChangeEntry(
                     commit: id.hex, title: title, suggestion: suggestion,
-                    author: trailers.first("Suggested-by") ?? commit.author.formatted,
-                    approvers: trailers.all("Approved-by"), coAuthors: trailers.all("Co-authored-by"),
+                    author: trailers.first(Trailers.suggestedBy) ?? commit.author.formatted,
+                    approvers: trailers.all(Trailers.approvedBy), coAuthors: trailers.all(Trailers.coAuthoredBy),
                     overriddenObjections: trailers.all(Trailers.objectionOverridden)))
-            } else if trailers.first("Pair-edit") != nil {
+            } else if trailers.first(Trailers.pairEdit) != nil {
                 entries.append(ChangeEntry(
                     commit: id.hex, title: title, suggestion: nil, author: commit.author.formatted,
-                    approvers: [], coAuthors: trailers.all("Co-authored-by")))
+                    approvers: [], coAuthors: trailers.all(Trailers.coAuthoredBy)))
             }
             if let start, try git.isAncestor(id, of: start) { break }
             cursor = commit.parents.first

@@ -227,8 +227,8 @@ extension ReviewRepository {
             entries.append(LogEntry(
                 commit: id.hex, date: commit.committer.time,
                 title: String(commit.message.split(separator: "\n", maxSplits: 1).first ?? ""),
-                suggestion: trailers.first("Suggestion"), suggestedBy: trailers.first("Suggested-by"),
-                approvedBy: trailers.all("Approved-by")))
+                suggestion: trailers.first(Trailers.suggestion), suggestedBy: trailers.first(Trailers.suggestedBy),
+                approvedBy: trailers.all(Trailers.approvedBy)))
             cursor = commit.parents.first
         }
         return entries

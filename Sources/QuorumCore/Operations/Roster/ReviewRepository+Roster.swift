@@ -30,7 +30,7 @@ extension ReviewRepository {
             var record = EventRecord(type: .member)
             record.member = member
             let verb = existing == nil ? "Add" : "Update"
-            let event = try append(record, to: Layout.roster, summary: "\(verb) member \(member.formatted)", trailers: [("Member", member.email)], actor: actor, parent: chain.head)
+            let event = try append(record, to: Layout.roster, summary: "\(verb) member \(member.formatted)", trailers: [(Trailers.member, member.email)], actor: actor, parent: chain.head)
             return (member, existing == nil, event)
         }
     }

@@ -29,7 +29,7 @@ extension ReviewRepository {
             record.message = note
             let event = try append(
                 record, to: Layout.suggestionMeta(slug, id), summary: "Approve: \(suggestion.title)",
-                trailers: [("Suggestion", id.hex), ("Revision", revision.hex)], actor: actor, parent: suggestion.metaHead)
+                trailers: [(Trailers.suggestion, id.hex), (Trailers.revision, revision.hex)], actor: actor, parent: suggestion.metaHead)
             let after = try self.suggestion(slug, id, proposal: proposal, roster: roster)
             let counting = after.approvals(in: round, roster: roster).filter(\.counts).count
             return ApproveResult(

@@ -45,7 +45,7 @@ extension ReviewRepository {
                 let chain = try log.read(ref)
                 parent = chain?.head
                 existing = chain?.events.filter { $0.record.type == .comment }.map(Comment.init(event:)) ?? []
-                trailers.append(("Proposal", slug))
+                trailers.append((Trailers.proposal, slug))
             } else {
                 let (s, id) = try resolve(target)
                 slug = s
@@ -57,7 +57,7 @@ extension ReviewRepository {
                 ref = Layout.suggestionMeta(s, id)
                 parent = suggestion.metaHead
                 existing = suggestion.comments
-                trailers.append(("Suggestion", id.hex))
+                trailers.append((Trailers.suggestion, id.hex))
             }
             try enforce(Rules.mayComment(actor.email, in: round, roster: roster))
             var record = EventRecord(type: .comment)

@@ -115,8 +115,8 @@ extension ReviewRepository {
         return try retryingLostRaces {
             let (roster, proposal, suggestion, round) = try loadLive(slug, id, action: action, closedRoundToo: closedRoundToo)
             let (record, summary) = try make(actor, roster, suggestion, round)
-            var trailers = [("Suggestion", id.hex)]
-            if let objection = record.objection { trailers.append(("Objection", objection)) }
+            var trailers = [(Trailers.suggestion, id.hex)]
+            if let objection = record.objection { trailers.append((Trailers.objection, objection)) }
             let event = try append(record, to: Layout.suggestionMeta(slug, id), summary: summary, trailers: trailers, actor: actor, parent: suggestion.metaHead)
             let after = try self.suggestion(slug, id, proposal: proposal, roster: roster)
             return DecisionResult(

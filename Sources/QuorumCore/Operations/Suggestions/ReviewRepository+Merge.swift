@@ -85,7 +85,7 @@ extension ReviewRepository {
             record.commit = mergeCommit.hex
             let event = try append(
                 record, to: Layout.suggestionMeta(slug, id), summary: "Merge: \(suggestion.title)",
-                trailers: [("Suggestion", id.hex), ("Revision", revision.commit.hex), ("Commit", mergeCommit.hex)],
+                trailers: [(Trailers.suggestion, id.hex), (Trailers.revision, revision.commit.hex), (Trailers.commit, mergeCommit.hex)],
                 actor: actor, parent: suggestion.metaHead)
             return MergeResult(
                 id: event.hex, suggestion: id.hex, commit: mergeCommit.hex, branch: round.branch,
@@ -103,10 +103,10 @@ extension ReviewRepository {
         text += "\(Trailers.suggestionHead): \(suggestion.metaHead.hex)\n"
         text += "\(Trailers.suggestedBy): \(suggestion.author.formatted)\n"
         for email in suggestion.coAuthors {
-            text += "Co-authored-by: \(roster.member(email)?.formatted ?? "<\(email)>")\n"
+            text += "\(Trailers.coAuthoredBy): \(roster.member(email)?.formatted ?? "<\(email)>")\n"
         }
         for approval in approvals.sorted(by: { $0.approver.email < $1.approver.email }) {
-            text += "Approved-by: \(approval.approver.formatted)\n"
+            text += "\(Trailers.approvedBy): \(approval.approver.formatted)\n"
         }
         for objection in suggestion.objections {
             guard let reason = objection.overrideReason, let lead = objection.resolved else { continue }

@@ -104,7 +104,7 @@ extension ReviewRepository {
         let event = try append(
             record, to: Layout.suggestionMeta(suggestion.slug, suggestion.id),
             summary: "\(kind == .rebase ? "Rebase" : "Revise") to revision \(number): \(title ?? suggestion.title)",
-            trailers: [("Suggestion", suggestion.id.hex), ("Revision", commit.hex), ("Base", base.hex)],
+            trailers: [(Trailers.suggestion, suggestion.id.hex), (Trailers.revision, commit.hex), (Trailers.base, base.hex)],
             actor: actor, parent: suggestion.metaHead)
         let after = try self.suggestion(suggestion.slug, suggestion.id)
         let approvals = after.approvals(in: round, roster: roster)
@@ -123,7 +123,7 @@ extension ReviewRepository {
         record.revision = suggestion.currentRevision.commit.hex
         try append(
             record, to: Layout.suggestionMeta(suggestion.slug, suggestion.id), summary: "Conflict: \(suggestion.title)",
-            trailers: [("Suggestion", suggestion.id.hex), ("Round-Head", head.hex)], actor: actor, parent: suggestion.metaHead)
+            trailers: [(Trailers.suggestion, suggestion.id.hex), ("Round-Head", head.hex)], actor: actor, parent: suggestion.metaHead)
     }
 
     /// Loads what every write on a suggestion needs, refusing when the
@@ -152,7 +152,7 @@ extension ReviewRepository {
         }
         guard !people.isEmpty else { return "" }
         return "\n" + people.map { email in
-            "Co-authored-by: \(roster.member(email)?.formatted ?? "<\(email)>")"
+            "\(Trailers.coAuthoredBy): \(roster.member(email)?.formatted ?? "<\(email)>")"
         }.joined(separator: "\n") + "\n"
     }
 }

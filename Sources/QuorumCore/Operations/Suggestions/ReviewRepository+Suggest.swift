@@ -63,7 +63,7 @@ extension ReviewRepository {
         record.coAuthors = pairs.isEmpty ? nil : pairs
         let first = try log.write(
             record, summary: "Suggest: \(title)",
-            trailers: [("Proposal", slug), ("Round", String(round.number)), ("Revision", revision.hex)],
+            trailers: [(Trailers.proposal, slug), (Trailers.round, String(round.number)), (Trailers.revision, revision.hex)],
             actor: actor, parent: nil)
         // Pin the revision before the chain exists: a crash in between leaves
         // only an unused pin, never a suggestion whose text can be collected.

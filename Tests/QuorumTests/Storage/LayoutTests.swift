@@ -1,0 +1,29 @@
+import Foundation
+import XCTest
+
+@testable import QuorumCore
+import QuorumGit
+
+/// Ref names are built and parsed by one type, and the two agree.
+final class LayoutTests: XCTestCase {
+    func testEveryRefNameParsesBackToWhatBuiltIt() throws {
+        let id = try XCTUnwrap(ObjectID(hex: String(repeating: "ab", count: 20)))
+        let refs: [SharedRef] = [
+            .roster, .proposalMeta(slug: "career-steps"), .proposalComments(slug: "career-steps"),
+            .suggestionMeta(slug: "career-steps", id: id), .revisionPin(slug: "career-steps", id: id, number: 3),
+            .round(slug: "career-steps", number: 2), .versionTag(slug: "career-steps", version: "v1.2"),
+        ]
+        for ref in refs {
+            XCTAssertEqual(SharedRef(ref.name), ref, ref.name)
+            XCTAssertTrue(SharedRef.namespaces.contains { ref.name.hasPrefix($0) }, ref.name)
+        }
+        XCTAssertEqual(Layout.suggestionMeta("career-steps", id), refs[3].name)
+        XCTAssertEqual(Layout.parseSuggestionMeta(refs[3].name)?.id, id)
+        XCTAssertEqual(Layout.parseProposalMeta(refs[1].name), "career-steps")
+        // Names Quorum does not write, inside and outside its namespaces.
+        XCTAssertEqual(SharedRef("refs/quorum/proposals/career-steps/suggestions/\(id.hex)/revs/01"), .unknown)
+        XCTAssertEqual(SharedRef("refs/heads/quorum/Career/1"), .unknown)
+        XCTAssertEqual(SharedRef("refs/tags/rfc/career-steps/r2"), .unknown)
+        XCTAssertEqual(SharedRef("refs/heads/main"), .foreign)
+    }
+}
