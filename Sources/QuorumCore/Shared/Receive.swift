@@ -551,17 +551,24 @@ final class PushCheck {
     /// other version of the proposal in its history), as `cut` writes it:
     /// recomputed from the round branch, never taken from the message.
     private func checkChangelog(slug: String, version: String, target: ObjectID, message: String) throws {
-        var earlier: [ObjectID] = []
-        for ref in try git.references(matching: "refs/tags/rfc/\(slug)/*").map(\.name) + updates.map(\.name) {
+        // Versions cut on the same commit are ordered by their cut events.
+        let order = Dictionary(try proposal(slug).versions.enumerated().map { ($0.element.version, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let mine = order[version] ?? Int.max
+        var earlier: [(commit: ObjectID, rank: Int)] = []
+        for ref in Set(try git.references(matching: "refs/tags/rfc/\(slug)/*").map(\.name) + updates.map(\.name)) {
             guard case .versionTag(let s, let other) = SharedRef(ref), s == slug, other != version,
-                  let tag = try value(ref), let commit = try git.annotatedTag(tag)?.target,
-                  commit != target, try git.isAncestor(commit, of: target), !earlier.contains(commit) else { continue }
-            earlier.append(commit)
+                  let tag = try value(ref), let commit = try git.annotatedTag(tag)?.target else { continue }
+            let rank = order[other] ?? Int.max
+            guard try commit == target ? rank < mine : git.isAncestor(commit, of: target) else { continue }
+            earlier.append((commit, rank))
         }
+        // The nearest: every other earlier version is in its history.
         var previous: ObjectID?
-        for candidate in earlier where try earlier.allSatisfy({ try $0 == candidate || git.isAncestor($0, of: candidate) }) {
-            previous = candidate
+        var best: (commit: ObjectID, rank: Int)?
+        for candidate in earlier where try earlier.allSatisfy({ try $0.commit == candidate.commit || git.isAncestor($0.commit, of: candidate.commit) }) {
+            if best == nil || candidate.rank >= (best?.rank ?? 0) { best = candidate }
         }
+        previous = best?.commit
         let merged = Set(try review.changes(from: previous, to: target).compactMap { $0.suggestion.map { String($0.prefix(8)) } })
         var named: Set<String> = []
         for line in message.split(separator: "\n") where line.hasPrefix("- ") {

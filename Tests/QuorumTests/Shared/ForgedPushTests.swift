@@ -27,11 +27,7 @@ final class ForgedPushTests: SharedRepositoryTestCase {
         _ refs: [String], from directory: URL, code: String, also: [String] = [], inHistory: Bool = true,
         file: StaticString = #filePath, line: UInt = #line
     ) throws {
-        let before = try serverRefs()
-        let pushed = try git(["push", "origin"] + refs.map { "\($0):\($0)" }, in: directory)
-        XCTAssertNotEqual(pushed.status, 0, "the push went in: \(pushed.errors)", file: file, line: line)
-        XCTAssertTrue(pushed.errors.contains("[\(code)]"), "«[\(code)]» not in: \(pushed.errors)", file: file, line: line)
-        XCTAssertEqual(try serverRefs(), before, "the server changed", file: file, line: line)
+        try assertPushRefused(refs.map { "\($0):\($0)" }, from: directory, code: code, file: file, line: line)
         let verified = try quorum(["verify", "--json"], in: directory)
         let object = try XCTUnwrap(verified.object, verified.text + verified.errors, file: file, line: line)
         let codes = (object["violations"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }

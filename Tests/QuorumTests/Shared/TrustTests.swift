@@ -9,15 +9,6 @@ final class TrustTests: SharedRepositoryTestCase {
     private func chain(_ id: String) -> String { "refs/quorum/proposals/\(slug)/suggestions/\(id)/meta" }
     private func pin(_ id: String, _ n: Int) -> String { "refs/quorum/proposals/\(slug)/suggestions/\(id)/revs/\(n)" }
 
-    /// A plain `git push`; expects the hook to refuse it naming `code`, and the server unchanged.
-    private func assertPushRefused(_ refspecs: [String], from directory: URL, code: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let before = try serverRefs()
-        let pushed = try git(["push", "origin"] + refspecs, in: directory)
-        XCTAssertNotEqual(pushed.status, 0, "the push went in", file: file, line: line)
-        XCTAssertTrue(pushed.errors.contains("[\(code)]"), "«[\(code)]» not in: \(pushed.errors)", file: file, line: line)
-        XCTAssertEqual(try serverRefs(), before, "the server changed", file: file, line: line)
-    }
-
     /// `quorum verify --json` in `directory`: its exit status and the codes it reports.
     private func verify(_ directory: URL, file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, codes: [String]) {
         let outcome = try quorum(["verify", "--json"], in: directory)

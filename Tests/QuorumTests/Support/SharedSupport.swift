@@ -239,6 +239,16 @@ class SharedRepositoryTestCase: XCTestCase {
         XCTAssertFalse((fsck.text + fsck.errors).lowercased().contains("error"), fsck.text + fsck.errors, file: file, line: line)
     }
 
+    /// A plain `git push` from `directory`; asserts the shared repository's
+    /// hook refuses it naming the rule's `code`, and the server is unchanged.
+    func assertPushRefused(_ refspecs: [String], from directory: URL, code: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = try serverRefs()
+        let pushed = try git(["push", "origin"] + refspecs, in: directory)
+        XCTAssertNotEqual(pushed.status, 0, "the push went in: \(pushed.errors)", file: file, line: line)
+        XCTAssertTrue(pushed.errors.contains("[\(code)]"), "«[\(code)]» not in: \(pushed.errors)", file: file, line: line)
+        XCTAssertEqual(try serverRefs(), before, "the server changed", file: file, line: line)
+    }
+
     /// Writes a commit with the git CLI (as `who`), with the given tree,
     /// parents and message.
     func commitTree(_ tree: String, parents: [String], message: String, as who: Teammate, in directory: URL, file: StaticString = #filePath, line: UInt = #line) throws -> String {

@@ -132,7 +132,21 @@ class QuorumTestCase: XCTestCase {
         _ = TestEnvironment.emptyHome
     }
 
+    /// Set by a test that writes events or commits the rules refuse (with
+    /// plain git), so that the history it leaves is not expected to verify.
+    var historyBreaksTheRules = false
+
     override func tearDownWithError() throws {
+        // Every history a test leaves, written through quorum, keeps the
+        // rules: `quorum verify` must find it clean.
+        if madeDirectory != nil, !historyBreaksTheRules, (testRun?.failureCount ?? 0) == 0,
+           FileManager.default.fileExists(atPath: repo.appendingPathComponent(".git/refs").path)
+            || FileManager.default.fileExists(atPath: repo.appendingPathComponent(".git/packed-refs").path),
+           FileManager.default.isExecutableFile(atPath: TestEnvironment.binary),
+           (try? git(["rev-parse", "--verify", "-q", "refs/quorum/roster"]))?.status == 0 {
+            let verified = try run(["verify", "--fresh"], as: .ana)
+            XCTAssertEqual(verified.status, 0, "quorum verify of the test's repository: \(verified.stdout)\(verified.stderr)")
+        }
         if let made = madeDirectory {
             if (testRun?.failureCount ?? 0) + (testRun?.unexpectedExceptionCount ?? 0) == 0 {
                 try? FileManager.default.removeItem(at: made)
