@@ -151,7 +151,7 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try lead.list().first?.approvals, 1)
         XCTAssertEqual(try lead.list().first?.state, .open)
         XCTAssertEqual(try lead.show(s.id, diff: false).state, .open)
-        try expectRefusal(.refused, mentioning: ["needs 1 more approval"], in: lead, try open(as: .ben).merge(s.id))
+        try expectRefusal(.refused, mentioning: ["[merge.quorum]", "needs 1 more approval"], in: lead, try open(as: .ben).merge(s.id))
     }
 
     // MARK: Refusals
@@ -167,23 +167,23 @@ final class IntegrationTests: QuorumTestCase {
         let lead = try careerSteps()
         try lead.addMember(email: Person.eve.email, name: Person.eve.name, groups: ["observers"], lead: nil)
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
-        try expectRefusal(.refused, mentioning: ["eve@example.com is not an approver"], in: lead, try open(as: .eve).approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["[approve.not-approver]"], in: lead, try open(as: .eve).approve(s.id, message: nil))
         // Someone not on the roster at all.
-        try expectRefusal(.refused, mentioning: ["fay@example.com is not an approver"], in: lead, try open(as: .fay).approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["[approve.not-approver]"], in: lead, try open(as: .fay).approve(s.id, message: nil))
     }
 
     func testApprovingTwiceIsRefused() throws {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
         _ = try open(as: .cai).approve(s.id, message: nil)
-        try expectRefusal(.refused, mentioning: ["already"], in: lead, try open(as: .cai).approve(s.id, message: "again"))
+        try expectRefusal(.refused, mentioning: ["[approve.twice]"], in: lead, try open(as: .cai).approve(s.id, message: "again"))
         XCTAssertEqual(try lead.show(s.id, diff: false).approvals.count, 1)
     }
 
     func testMergeWithOneApprovalIsRefusedAndSaysWhoAndHowManyMore() throws {
         let lead = try careerSteps()
         let s = try suggest(edited(3, "Status: x"), message: "X", as: .ben)
-        try expectRefusal(.refused, mentioning: ["needs 2 more approvals", "has: none"], in: lead, try open(as: .ben).merge(s.id))
+        try expectRefusal(.refused, mentioning: ["[merge.quorum]", "needs 2 more approvals"], in: lead, try open(as: .ben).merge(s.id))
         _ = try open(as: .cai).approve(s.id, message: nil)
         let error = try expectRefusal(
             .refused, mentioning: ["needs 1 more approval ", "2 required", "cai@example.com"], in: lead, try open(as: .ben).merge(s.id))
@@ -195,9 +195,9 @@ final class IntegrationTests: QuorumTestCase {
         let lead = try careerSteps()
         let s = try approvedSuggestion(edited(3, "Status: x"), message: "X")
         _ = try open(as: .ben).merge(s.id)
-        try expectRefusal(.refused, mentioning: ["merged already"], in: lead, try open(as: .ben).merge(s.id))
-        try expectRefusal(.refused, mentioning: ["merged already"], in: lead, try lead.merge(s.id))
-        try expectRefusal(.refused, mentioning: ["merged already"], in: lead, try lead.approve(s.id, message: nil))
+        try expectRefusal(.refused, mentioning: ["[suggestion.over]"], in: lead, try open(as: .ben).merge(s.id))
+        try expectRefusal(.refused, mentioning: ["[suggestion.over]"], in: lead, try lead.merge(s.id))
+        try expectRefusal(.refused, mentioning: ["[suggestion.over]"], in: lead, try lead.approve(s.id, message: nil))
     }
 
     func testUnknownAndMalformedIdsAreUsageErrors() throws {
@@ -298,13 +298,13 @@ final class IntegrationTests: QuorumTestCase {
 
     func testOnlyLeadsChangeTheRoster() throws {
         let lead = try careerSteps()
-        try expectRefusal(.refused, mentioning: ["only leads", "ben@example.com is not a lead"], in: lead, try open(as: .ben).addMember(
+        try expectRefusal(.refused, mentioning: ["[roster.not-lead]"], in: lead, try open(as: .ben).addMember(
             email: Person.fay.email, name: Person.fay.name, groups: [], lead: nil))
-        try expectRefusal(.refused, mentioning: ["only leads"], in: lead, try open(as: .ben).addMember(
+        try expectRefusal(.refused, mentioning: ["[roster.not-lead]"], in: lead, try open(as: .ben).addMember(
             email: Person.ben.email, name: nil, groups: [], lead: true))
-        try expectRefusal(.refused, mentioning: ["only leads"], in: lead, try open(as: .fay).addMember(
+        try expectRefusal(.refused, mentioning: ["[roster.not-lead]"], in: lead, try open(as: .fay).addMember(
             email: Person.fay.email, name: Person.fay.name, groups: [], lead: nil))
-        try expectRefusal(.refused, mentioning: ["last lead"], in: lead, try lead.addMember(
+        try expectRefusal(.refused, mentioning: ["[roster.last-lead]"], in: lead, try lead.addMember(
             email: Person.ana.email, name: nil, groups: [], lead: false))
         try expectRefusal(.usage, mentioning: ["give their name"], in: lead, try lead.addMember(
             email: Person.fay.email, name: nil, groups: [], lead: nil))
@@ -320,9 +320,9 @@ final class IntegrationTests: QuorumTestCase {
         let doc = [DocumentInput(name: "framework.md", text: Data(original.utf8), source: "framework.md")]
         try expectRefusal(.refused, mentioning: ["exists already"], in: lead, try lead.propose(slug: slug, title: nil, documents: doc))
         try expectRefusal(.refused, mentioning: ["nothing to suggest"], in: lead, try open(as: .ben).suggest(slug: slug, message: "Same", documents: doc))
-        try expectRefusal(.refused, mentioning: ["not in the audience"], in: lead, try open(as: .fay).suggest(
+        try expectRefusal(.refused, mentioning: ["[suggest.not-audience]"], in: lead, try open(as: .fay).suggest(
             slug: slug, message: "Outsider", documents: [DocumentInput(name: nil, text: Data("new\n".utf8), source: "x")]))
-        try expectRefusal(.refused, mentioning: ["may not propose"], in: lead, try open(as: .fay).propose(
+        try expectRefusal(.refused, mentioning: ["[propose.not-member]"], in: lead, try open(as: .fay).propose(
             slug: "fays", title: nil, documents: [DocumentInput(name: "a.md", text: Data("new\n".utf8), source: "x")]))
         try expectRefusal(.refused, in: lead, try ReviewRepository.initialize(at: repo.path, environment: Person.ben.environment))
         try expectRefusal(.usage, mentioning: ["empty"], in: lead, try open(as: .ben).suggest(
