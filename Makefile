@@ -5,12 +5,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench install uninstall clean
 
-## deps: install libgit2-dev and pkg-config with apt-get when they are missing
+## deps: install libgit2-dev, pkg-config, git and ssh-keygen (openssh-client) with apt-get when missing
 deps:
 	@missing=""; \
 	dpkg -s libgit2-dev >/dev/null 2>&1 || missing="$$missing libgit2-dev"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
+	command -v ssh-keygen >/dev/null 2>&1 || missing="$$missing openssh-client"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \

@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // Markdown to HTML for `quorum export --format html`.
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        // SSH signatures (SSHSIG, as git writes them) verified in process.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The C library, found through pkg-config (Debian: libgit2-dev).
@@ -24,7 +26,9 @@ let package = Package(
         // The only code that touches libgit2 pointers.
         .target(name: "QuorumGit", dependencies: ["CLibGit2"]),
         // The review domain: proposals, rounds, suggestions, approvals, events.
-        .target(name: "QuorumCore", dependencies: ["QuorumGit", .product(name: "Ink", package: "Ink")]),
+        .target(name: "QuorumCore", dependencies: [
+            "QuorumGit", .product(name: "Ink", package: "Ink"), .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The command-line tool: parsing and printing only.
         .executableTarget(
             name: "quorum",
