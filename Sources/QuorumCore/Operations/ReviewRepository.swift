@@ -92,11 +92,16 @@ public final class ReviewRepository {
     }
 
     public func proposal(_ slug: String) throws -> Proposal {
+        try proposal(slug, roster: roster())
+    }
+
+    /// The proposal folded against a roster already read.
+    func proposal(_ slug: String, roster: Roster) throws -> Proposal {
         try Validation.checkSlug(slug)
         guard let chain = try log.read(Layout.proposalMeta(slug)) else {
             throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
         }
-        return Proposal(slug: slug, head: chain.head, events: chain.events, roster: try roster())
+        return Proposal(slug: slug, head: chain.head, events: chain.events, roster: roster)
     }
 
     public func proposals() throws -> [Proposal] {
@@ -150,7 +155,8 @@ public final class ReviewRepository {
     }
 
     public func suggestion(_ slug: String, _ id: ObjectID) throws -> Suggestion {
-        try suggestion(slug, id, proposal: proposal(slug), roster: roster())
+        let roster = try roster()
+        return try suggestion(slug, id, proposal: proposal(slug, roster: roster), roster: roster)
     }
 
     /// The suggestion folded against a proposal and roster already read.

@@ -20,3 +20,10 @@ protocol DerivedFacts {
     /// conflict event must be true to count.
     func conflicts(_ revision: Revision, with head: ObjectID) -> Bool
 }
+
+extension DerivedFacts {
+    /// Whether `commit` is on any round of `proposal` (see `isOnRound`).
+    func isOnSomeRound(_ commit: ObjectID, of proposal: Proposal) -> Bool {
+        proposal.rounds.contains { isOnRound(commit, slug: proposal.slug, round: $0.number) }
+    }
+}

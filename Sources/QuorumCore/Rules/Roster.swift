@@ -52,7 +52,8 @@ public struct Roster: Sendable {
                     continue
                 }
                 apply(member, by: event.actor)
-            default:
+            case .initialize, .propose, .fork, .cut, .suggest, .revise, .rebase, .carry, .conflict, .approve, .revoke,
+                 .object, .resolve, .withdraw, .reject, .merge, .comment:
                 violations.append(Violation(event: event, refusal: Refusal(.chainShape, "the roster chain is one init event followed by member events; \(event.id.short) is '\(event.record.type.rawValue)'")))
             }
         }

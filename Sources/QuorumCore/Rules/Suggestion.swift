@@ -87,13 +87,15 @@ public struct Suggestion: Sendable {
     public private(set) var violations: [Violation] = []
     /// Which of `revisions` was merged (its index), once merged.
     private var mergedRevision: Int?
-    /// Earlier revisions whose change is byte for byte the current one's
-    /// (the same verbatim patch id): their approvals carry over.
+    /// Earlier revisions whose change is the current one's, byte for byte
+    /// and in the same place (`DerivedFacts.isSameChange`): their approvals
+    /// carry over.
     private var sameChange: Set<ObjectID> = []
 
     /// Folds `events` (the chain, oldest first). `facts` gives what only
-    /// the objects can tell: a revision's verbatim patch id (asked only for
-    /// revisions an approval names that are not the current one), and
+    /// the objects can tell: whether an earlier revision is the same change
+    /// as the current one (asked only for revisions an approval names),
+    /// whether a conflict event's conflict is real, and
     /// whether a merge event's commit is on its round (a merge counts only
     /// then: one the shared repository refused, or a forged one, is
     /// history and counts for nothing). Events in `admitting` (new to a
@@ -241,8 +243,8 @@ public struct Suggestion: Sendable {
     public var openObjections: [Objection] { objections.filter(\.isOpen) }
 
     /// Whether an approval of `revision` is an approval of the current
-    /// text: the same revision, or one whose change is byte for byte the
-    /// same (the same verbatim patch id: a pure rebase).
+    /// text: the same revision, or the same change carried onto another
+    /// base (a pure rebase).
     func approves(current revision: ObjectID) -> Bool {
         revision == currentRevision.commit || sameChange.contains(revision)
     }

@@ -210,17 +210,7 @@ final class PushCheck {
         guard try git.objectKind(target) == .commit else { throw Refusal(.refShape, "a revision pin must point at a commit") }
         let named: Bool
         if let head = try value(Layout.suggestionMeta(slug, id)) {
-            named = try events(from: head).contains { event in
-                switch event.payload {
-                case .suggest(_, _, _, _, let revision, _, _), .revise(let revision, _, _, _, _), .rebase(let revision, _):
-                    return revision == target
-                case .carry(_, _, let revision):
-                    return revision == target
-                case .initialize, .member, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve,
-                     .withdraw, .reject, .merge, .comment:
-                    return false
-                }
-            }
+            named = try events(from: head).contains { $0.payload.revision?.commit == target }
         } else {
             named = false
         }
@@ -308,15 +298,7 @@ final class PushCheck {
     /// ignored); a merge event's commit merges the revision it names.
     private func checkObjects(_ ref: String, _ event: Event, slug: String) throws {
         func derived(_ message: String) { report(ref, event.id, Refusal(.eventDerived, message), actor: event.actor.email) }
-        let revision: ObjectID
-        let base: ObjectID
-        switch event.payload {
-        case .suggest(_, _, _, _, let r, let b, _), .revise(let r, let b, _, _, _), .rebase(let r, let b):
-            (revision, base) = (r, b)
-        case .carry(_, let b, let r):
-            guard let r else { return }
-            (revision, base) = (r, b)
-        case .merge(let r, let commit):
+        if case .merge(let r, let commit) = event.payload {
             guard git.hasObject(commit), try git.objectKind(commit) == .commit else {
                 derived("its commit \(commit.short) is not in the repository: a merge event goes with its round commit, in one push")
                 return
@@ -325,14 +307,12 @@ final class PushCheck {
             if parents.count != 2 || parents[1] != r { derived("its commit \(commit.short) is not a merge of revision \(r.short)") }
             // Admitting it: its commit is on a round of the proposal after
             // this push. (In history, one that is not counts for nothing.)
-            let proposal = try proposal(slug)
-            if admission, !proposal.rounds.contains(where: { facts.isOnRound(commit, slug: slug, round: $0.number) }) {
+            if admission, !facts.isOnSomeRound(commit, of: try proposal(slug)) {
                 derived("its commit \(commit.short) is on no round of '\(slug)': a merge event goes with its round commit, in one push, and both are refused together")
             }
             return
-        case .initialize, .member, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve, .withdraw, .reject, .comment:
-            return
         }
+        guard let (revision, base) = event.payload.revision else { return }
         guard git.hasObject(revision), try git.objectKind(revision) == .commit, try git.commit(revision).parents == [base] else {
             derived("its revision \(revision.short) must be a commit whose one parent is the base it names, \(base.short)")
             return

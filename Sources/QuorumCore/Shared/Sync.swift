@@ -417,7 +417,7 @@ extension ReviewRepository {
         let unshared = try log.events(from: head).filter { !known.contains($0.id) }
         let dead = Set(unshared.filter { event in
             guard case .merge(_, let commit) = event.payload else { return false }
-            return !proposal.rounds.contains { facts.isOnRound(commit, slug: slug, round: $0.number) }
+            return !facts.isOnSomeRound(commit, of: proposal)
         }.map(\.id))
         guard !dead.isEmpty else { return }
         var cursor = shared

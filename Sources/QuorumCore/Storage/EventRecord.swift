@@ -120,6 +120,21 @@ public enum EventPayload: Sendable {
     case merge(revision: ObjectID, commit: ObjectID)
     case comment(text: String, anchor: CommentAnchor?, reply: ObjectID?)
 
+    /// The revision commit an event adds to its suggestion, with the base it
+    /// names (suggest, revise, rebase, and a carry that applied); nil for
+    /// every other event.
+    public var revision: (commit: ObjectID, base: ObjectID)? {
+        switch self {
+        case .suggest(_, _, _, _, let commit, let base, _), .revise(let commit, let base, _, _, _), .rebase(let commit, let base):
+            return (commit, base)
+        case .carry(_, let base, let commit):
+            return commit.map { ($0, base) }
+        case .initialize, .member, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve,
+             .withdraw, .reject, .merge, .comment:
+            return nil
+        }
+    }
+
     /// What a record says; throws `Refusal(.eventMalformed)` naming the
     /// first field a kind needs and the record lacks.
     init(_ r: EventRecord) throws {

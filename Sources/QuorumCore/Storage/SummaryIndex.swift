@@ -95,7 +95,7 @@ struct SummaryIndex {
             changed = true
             let rosterNow = try roster ?? repository.roster()
             roster = rosterNow
-            let proposal = try proposals[slug] ?? repository.proposal(slug)
+            let proposal = try proposals[slug] ?? repository.proposal(slug, roster: rosterNow)
             proposals[slug] = proposal
             let suggestion = try repository.suggestion(slug, id, head: chain.head, events: repository.log.events(from: chain.head), proposal: proposal, roster: rosterNow, facts: facts)
             let summary = repository.summary(of: suggestion, round: proposal.round(suggestion.round), roster: rosterNow)

@@ -24,7 +24,7 @@ extension ReviewRepository {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
         let roster = try roster()
-        let proposal = try proposal(slug)
+        let proposal = try proposal(slug, roster: roster)
         guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
         if !round.pairEdits { try enforce(Rules.mayPairEdit(author: actor.email, partners: [email], in: round, slug: slug, roster: roster)) }
         let pair = try checkCoAuthors([email], actor: actor, roster: roster)[0]

@@ -60,7 +60,7 @@ extension ReviewRepository {
         }
         let actor = try identity()
         let roster = try roster()
-        var proposal = try proposal(slug)
+        var proposal = try proposal(slug, roster: roster)
         if !roster.isLead(actor.email) {
             try enforce(Rules.mayFork(actor.email, opening: Rules.firstRound(roster: roster), proposal: proposal, roster: roster))
         }

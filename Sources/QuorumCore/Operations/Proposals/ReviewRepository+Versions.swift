@@ -228,7 +228,7 @@ extension ReviewRepository {
         var people: [String: String] = [:]  // email → name
         func add(_ sig: Signature) { people[sig.email.lowercased()] = people[sig.email.lowercased()] ?? sig.name }
         let roster = try roster()
-        let proposal = try proposal(slug)
+        let proposal = try proposal(slug, roster: roster)
         if let author = proposal.author { add(author) }
         for summary in try list(slug: slug) {
             guard let id = ObjectID(hex: summary.id) else { continue }

@@ -169,8 +169,8 @@ extension ReviewRepository {
     public func show(_ idPrefix: String, diff: Bool) throws -> SuggestionDetail {
         let (slug, id) = try resolve(idPrefix)
         let roster = try roster()
-        let proposal = try proposal(slug)
-        let suggestion = try suggestion(slug, id)
+        let proposal = try proposal(slug, roster: roster)
+        let suggestion = try suggestion(slug, id, proposal: proposal, roster: roster)
         let round = proposal.round(suggestion.round)
         let revision = suggestion.currentRevision
         let revisionTree = try git.commit(revision.commit).tree

@@ -131,7 +131,7 @@ extension ReviewRepository {
     /// `closedRoundToo`, its round is closed.
     func loadLive(_ slug: String, _ id: ObjectID, action: String, closedRoundToo: Bool = false) throws -> (Roster, Proposal, Suggestion, Round) {
         let roster = try roster()
-        let proposal = try proposal(slug)
+        let proposal = try proposal(slug, roster: roster)
         let suggestion = try suggestion(slug, id, proposal: proposal, roster: roster)
         if let refusal = Rules.isLive(suggestion) {
             throw QuorumError(Refusal(refusal.code, "cannot \(action) \(id.short): " + refusal.message, remedy: refusal.remedy))
