@@ -28,6 +28,8 @@ let package = Package(
         // The review domain: proposals, rounds, suggestions, approvals, events.
         .target(name: "QuorumCore", dependencies: [
             "QuorumGit", .product(name: "Ink", package: "Ink"), .product(name: "Crypto", package: "swift-crypto"),
+            // RSA (ssh-rsa keys, rsa-sha2-256/512 signatures) is only in swift-crypto's _CryptoExtras.
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // The command-line tool: parsing and printing only.
         .executableTarget(

@@ -1,11 +1,13 @@
 import Crypto
 import Foundation
+import _CryptoExtras
 
 /// An SSH signature in the SSHSIG format that `ssh-keygen -Y sign` writes and
 /// git uses for `gpg.format=ssh` (OpenSSH's PROTOCOL.sshsig): the armored
 /// `-----BEGIN SSH SIGNATURE-----` block, holding the signer's public key,
 /// the namespace (`git` for commits and tags), the hash algorithm and the
-/// signature over the hashed message. Verified in process with swift-crypto.
+/// signature over the hashed message. Verified in process with swift-crypto
+/// (RSA through its `_CryptoExtras`).
 public struct SSHSignature: Sendable, Equatable {
     /// The signer's public key, as the `ssh-ed25519 AAAA…` blob.
     public let publicKey: SSHPublicKey
@@ -41,10 +43,19 @@ public struct SSHSignature: Sendable, Equatable {
     /// Whether this signs `message` in `namespace` with its public key.
     public func verifies(_ message: Data, namespace expected: String) -> Bool {
         guard namespace == expected else { return false }
+        let signed = Self.signedData(message: message, namespace: namespace, hashAlgorithm: hashAlgorithm)
+        return publicKey.verifies(signature, algorithm: signatureAlgorithm, over: signed)
+    }
+
+    /// What the key signs (PROTOCOL.sshsig): the magic `SSHSIG`, then as SSH
+    /// strings the namespace, an empty reserved field, the hash algorithm
+    /// (`sha256` or `sha512`) and the message's hash.
+    static func signedData(message: Data, namespace: String, hashAlgorithm: String) -> Data {
         let digest = hashAlgorithm == "sha512" ? Data(SHA512.hash(data: message)) : Data(SHA256.hash(data: message))
         var signed = Data("SSHSIG".utf8)
+        signed.reserveCapacity(6 + 16 + namespace.utf8.count + hashAlgorithm.utf8.count + digest.count)
         for field in [Data(namespace.utf8), Data(), Data(hashAlgorithm.utf8), digest] { signed.appendSSHString(field) }
-        return publicKey.verifies(signature, algorithm: signatureAlgorithm, over: signed)
+        return signed
     }
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -53,8 +64,9 @@ public struct SSHSignature: Sendable, Equatable {
     }
 }
 
-/// An SSH public key of a kind Quorum verifies: ssh-ed25519 and
-/// ecdsa-sha2-nistp256/384/521.
+/// An SSH public key of a kind Quorum verifies: ssh-ed25519,
+/// ecdsa-sha2-nistp256/384/521 and ssh-rsa (RSA keys of at least 1024 bits,
+/// whose signatures must be rsa-sha2-256 or rsa-sha2-512, never SHA-1).
 public struct SSHPublicKey: Sendable, Equatable {
     /// The algorithm name, e.g. `ssh-ed25519`.
     public let algorithm: String
@@ -62,11 +74,28 @@ public struct SSHPublicKey: Sendable, Equatable {
     public let blob: Data
 
     /// From the blob inside a signature, or an `authorized_keys` line's second field.
+    /// Throws `SSHSignature.Error` for a key type not in `supported` or a blob
+    /// whose fields (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709 §4) do not parse.
     init(blob: Data) throws {
         var reader = SSHReader(blob)
         algorithm = String(decoding: try reader.string(), as: UTF8.self)
         self.blob = blob
         guard Self.supported.contains(algorithm) else { throw SSHSignature.Error("unsupported key type '\(algorithm)'") }
+        switch algorithm {
+        case "ssh-ed25519":
+            guard try reader.string().count == 32 else { throw SSHSignature.Error("an ssh-ed25519 key is 32 bytes") }
+        case "ssh-rsa":
+            let e = try reader.string(), n = try reader.string()
+            guard let key = try? _RSA.Signing.PublicKey(n: n, e: e), key.keySizeInBits >= Self.minimumRSABits else {
+                throw SSHSignature.Error("not a usable ssh-rsa key (at least \(Self.minimumRSABits) bits)")
+            }
+        default:
+            guard "ecdsa-sha2-" + String(decoding: try reader.string(), as: UTF8.self) == algorithm else {
+                throw SSHSignature.Error("the key's curve does not match its type")
+            }
+            _ = try reader.string()
+        }
+        guard reader.isAtEnd else { throw SSHSignature.Error("trailing bytes after the key") }
     }
 
     /// From a line such as `ssh-ed25519 AAAA… comment`.
@@ -79,16 +108,43 @@ public struct SSHPublicKey: Sendable, Equatable {
         guard algorithm == fields[0] else { throw SSHSignature.Error("the key's type does not match its blob") }
     }
 
-    static let supported: Set<String> = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"]
+    /// The key types Quorum verifies (and signs with).
+    static let supported: Set<String> = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"]
+    /// OpenSSH's own floor (its RequiredRSASize default).
+    static let minimumRSABits = 1024
 
     /// `ssh-ed25519 AAAA…`, as in `allowed_signers` and `authorized_keys`.
     public var line: String { "\(algorithm) \(blob.base64EncodedString())" }
 
+    /// `SHA256:` and the unpadded base64 of the blob's SHA-256, as
+    /// `ssh-keygen -l` prints it.
+    public var fingerprint: String {
+        let encoded = Data(SHA256.hash(data: blob)).base64EncodedString()
+        return "SHA256:" + encoded.prefix { $0 != "=" }
+    }
+
+    /// Whether `signature`, the raw signature of the SSH signature blob whose
+    /// algorithm is `signatureAlgorithm`, signs `message` with this key.
+    /// For ssh-rsa keys only `rsa-sha2-256` and `rsa-sha2-512` (PKCS#1 v1.5,
+    /// RFC 8332) count; SHA-1 `ssh-rsa` signatures never verify.
     func verifies(_ signature: Data, algorithm signatureAlgorithm: String, over message: Data) -> Bool {
-        guard signatureAlgorithm == algorithm else { return false }
         var reader = SSHReader(blob)
         do {
             _ = try reader.string()
+            if algorithm == "ssh-rsa" {
+                let e = try reader.string(), n = try reader.string()
+                let key = try _RSA.Signing.PublicKey(n: n, e: e)
+                // A signature shorter than the modulus had leading zero bytes dropped.
+                let size = key.keySizeInBits / 8
+                guard signature.count <= size else { return false }
+                let padded = _RSA.Signing.RSASignature(rawRepresentation: Data(repeating: 0, count: size - signature.count) + signature)
+                switch signatureAlgorithm {
+                case "rsa-sha2-256": return key.isValidSignature(padded, for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5)
+                case "rsa-sha2-512": return key.isValidSignature(padded, for: SHA512.hash(data: message), padding: .insecurePKCS1v1_5)
+                default: return false
+                }
+            }
+            guard signatureAlgorithm == algorithm else { return false }
             switch algorithm {
             case "ssh-ed25519":
                 let key = try Curve25519.Signing.PublicKey(rawRepresentation: try reader.string())
@@ -129,13 +185,15 @@ struct SSHReader {
     private let data: Data
     private var offset: Int
 
+    /// Reads `data` from its first index (a slice need not start at 0).
     init(_ data: Data) {
-        self.data = Data(data)
-        offset = 0
+        self.data = data
+        offset = data.startIndex
     }
 
+    /// The next `count` bytes, as a Data of their own (indices from 0).
     mutating func bytes(_ count: Int) throws -> Data {
-        guard count >= 0, offset + count <= data.count else { throw SSHSignature.Error("truncated SSH data") }
+        guard count >= 0, count <= data.endIndex - offset else { throw SSHSignature.Error("truncated SSH data") }
         defer { offset += count }
         return data.subdata(in: offset..<(offset + count))
     }
@@ -147,6 +205,11 @@ struct SSHReader {
     mutating func string() throws -> Data {
         try bytes(Int(try uint32()))
     }
+
+    var isAtEnd: Bool { offset == data.endIndex }
+
+    /// The bytes not read yet.
+    var rest: Data { data.subdata(in: offset..<data.endIndex) }
 }
 
 extension Data {
@@ -155,5 +218,17 @@ extension Data {
         let count = UInt32(field.count)
         append(contentsOf: [UInt8(count >> 24), UInt8(count >> 16 & 0xff), UInt8(count >> 8 & 0xff), UInt8(count & 0xff)])
         append(field)
+    }
+
+    /// Appends an SSH `uint32`, big-endian.
+    mutating func appendSSHUInt32(_ value: UInt32) {
+        append(contentsOf: [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)])
+    }
+
+    /// Appends an SSH `mpint` (RFC 4251 §5) of the non-negative big-endian
+    /// `magnitude`: no leading zero bytes, but one when the top bit is set.
+    mutating func appendSSHMPInt(_ magnitude: Data) {
+        let trimmed = magnitude.drop { $0 == 0 }
+        appendSSHString(trimmed.first.map { $0 >= 0x80 } == true ? Data([0]) + trimmed : Data(trimmed))
     }
 }
