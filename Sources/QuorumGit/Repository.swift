@@ -292,8 +292,10 @@ public final class Repository {
 
     // MARK: Commits
 
+    /// Writes a commit; with `sign`, signed as `git commit -S` does (see
+    /// `createSignedCommit`).
     public func createCommit(
-        tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String
+        tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String, sign: ObjectSigner? = nil
     ) throws -> ObjectID {
         var treeRaw = tree.raw
         var treeHandle: OpaquePointer?
@@ -314,6 +316,12 @@ public final class Repository {
         var oid = git_oid()
         try parentHandles.withUnsafeMutableBufferPointer { buffer in
             try buffer.baseAddress!.withMemoryRebound(to: OpaquePointer?.self, capacity: buffer.count) { base in
+                if let sign {
+                    oid = try createSignedCommit(
+                        tree: treeHandle, parents: buffer.count == 0 ? nil : base, parentCount: buffer.count,
+                        author: authorSig, committer: committerSig, message: message, sign: sign).raw
+                    return
+                }
                 _ = try check(
                     "git_commit_create",
                     git_commit_create(
@@ -540,13 +548,15 @@ public final class Repository {
     /// Creates an annotated tag `name` (short, without `refs/tags/`) on a
     /// commit. Never moves an existing tag: throws a `GitError` whose
     /// `isExists` is true when the name is taken.
-    public func createAnnotatedTag(_ name: String, on commit: ObjectID, tagger: Signature, message: String) throws -> ObjectID {
+    /// With `sign`, signed as `git tag -s` does (see `createSignedTag`).
+    public func createAnnotatedTag(_ name: String, on commit: ObjectID, tagger: Signature, message: String, sign: ObjectSigner? = nil) throws -> ObjectID {
         var raw = commit.raw
         var target: OpaquePointer?
         try check("git_object_lookup", git_object_lookup(&target, handle, &raw, GIT_OBJECT_COMMIT))
         defer { git_object_free(target) }
         let sig = try makeSignature(tagger)
         defer { git_signature_free(sig) }
+        if let sign { return try createSignedTag(name, target: target, tagger: sig, message: message, sign: sign) }
         var oid = git_oid()
         try check("git_tag_create", git_tag_create(&oid, handle, name, target, sig, message, 0))
         return ObjectID(oid)
@@ -565,7 +575,9 @@ public final class Repository {
         defer { git_tag_free(tag) }
         let target = ObjectID(git_tag_target_id(tag).pointee)
         let tagger = git_tag_tagger(tag).map { Signature($0) }
-        let message = git_tag_message(tag).map { String(cString: $0) } ?? ""
+        var message = git_tag_message(tag).map { String(cString: $0) } ?? ""
+        // A signed tag's signature is appended to its message (`git tag -s`).
+        if let range = Self.signatureRange(in: Data(message.utf8)) { message = String(decoding: Data(message.utf8)[..<range.lowerBound], as: UTF8.self) }
         return (target, tagger, message)
     }
 
