@@ -40,7 +40,7 @@ let package = Package(
             ]
         ),
         // `make bench`: generates a workload and times the quorum binary.
-        .executableTarget(name: "quorum-bench", dependencies: ["QuorumCore"]),
+        .executableTarget(name: "quorum-bench", dependencies: ["QuorumCore", "QuorumGit"]),
         // One test target keeps CI to one build: git-layer, domain,
         // integration and end-to-end tests live side by side in it.
         .testTarget(name: "QuorumTests", dependencies: ["QuorumCore", "QuorumGit"]),

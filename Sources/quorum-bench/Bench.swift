@@ -1,5 +1,6 @@
 import Foundation
 import QuorumCore
+import QuorumGit
 
 /// Builds the workload and times the quorum binary at each size.
 final class Bench {
@@ -54,8 +55,10 @@ final class Bench {
         Bench.log("quorum-bench: timing \(options.quorum), \(options.runs) runs per figure, sizes \(options.sizes.map(String.init).joined(separator: ", "))")
         let text = try String(contentsOfFile: options.proposal, encoding: .utf8)
         let setUpStart = nowNanoseconds()
-        try workload.setUp(proposal: text)
-        Bench.log(String(format: "set up (init, 3 members, propose): %.0f ms; %d editable lines", Double(nowNanoseconds() - setUpStart) / 1e6, workload.editable.count))
+        try workload.setUp(proposal: text, keys: options.signed ? (root as NSString).appendingPathComponent("keys") : nil)
+        Bench.log(String(format: "set up (init, 3 members%@, propose): %.0f ms; %d editable lines",
+                         options.signed ? " with ed25519 keys, signatures required" : "", Double(nowNanoseconds() - setUpStart) / 1e6, workload.editable.count))
+        if options.signed { try measureSigning() }
         // Page the binary and its libraries in before anything is timed.
         _ = try runQuorum(["--version"], as: Workload.ana)
         Bench.log(String(format: "spawn server: %.1f MiB anonymous memory (no child's peak can read lower)", Double(spawnerAnonKiB) / 1024))
@@ -238,10 +241,19 @@ final class Bench {
         try time("status SLUG", size: size, as: Workload.ana) { _ in ["status", Workload.slug] }
         try time("list", size: size, as: Workload.ana) { _ in ["list"] }
         // The whole history replayed against the rules (it must be clean:
-        // the workload is honest), once: it is the slow, thorough check.
-        try time("verify", size: size, as: Workload.ana, runs: 1, stdout: output, check: { text in
+        // the workload is honest), once each: cold (no caches: every
+        // signature checked, on both cores), then with the signatures known
+        // from the cache but every rule checked again (--fresh), then with
+        // the refs found clean before skipped too.
+        let clean: (String) throws -> Void = { text in
             guard text.contains("No violations") else { throw BenchError("verify found violations in the honest workload: \(text.prefix(2000))") }
-        }) { _ in ["verify"] }
+        }
+        for cache in ["signatures", "verified"] {
+            unlink((repositoryPath as NSString).appendingPathComponent(".git/quorum/\(cache)"))
+        }
+        try time("verify (cold)", size: size, as: Workload.ana, runs: 1, stdout: output, check: clean) { _ in ["verify", "--fresh"] }
+        try time("verify --fresh", size: size, as: Workload.ana, runs: 1, stdout: output, check: clean) { _ in ["verify", "--fresh"] }
+        try time("verify", size: size, as: Workload.ana, runs: 1, stdout: output, check: clean) { _ in ["verify"] }
 
         try time("suggest", size: size, as: Workload.bob) { index in
             ["suggest", Workload.slug, "-m", "Bench suggestion \(size)-\(index)", "--file", "\(Workload.document)=\(texts[index])"]
@@ -271,6 +283,33 @@ final class Bench {
 }
 
 extension Bench {
+    /// What signing adds to a write, in-process: 500 event-sized commits
+    /// written signed (as a write does: the commit text, its SSHSIG
+    /// signature with the key loaded once, the commit with its `gpgsig`
+    /// header) against 500 written unsigned, on the workload's repository.
+    func measureSigning() throws {
+        let repository = workload.repository(Workload.ana)
+        guard let signer = try repository.signer() else { throw BenchError("no signing key configured for the workload") }
+        let git = repository.git
+        let tree = try git.updateTree(nil, [.upsert(path: "event.json", blob: try git.writeBlob(Data("{\"type\":\"approve\",\"v\":1}\n".utf8)))])
+        let person = QuorumGit.Signature(name: "Ana Lima", email: "ana@example.com", time: Int64(Date().timeIntervalSince1970))
+        func mean(signed: Bool) throws -> Double {
+            let start = nowNanoseconds()
+            for index in 0..<500 {
+                _ = try git.createCommit(
+                    tree: tree, parents: [], author: person, committer: person, message: "Approve \(index)\n\nEvent: approve\n",
+                    sign: signed ? { try signer.sign($0) } : nil)
+            }
+            return Double(nowNanoseconds() - start) / 1e6 / 500
+        }
+        _ = try mean(signed: true)  // warm up
+        let unsigned = try mean(signed: false)
+        let signed = try mean(signed: true)
+        report.signing = SigningFigure(unsignedCommitMs: unsigned, signedCommitMs: signed, addedMs: signed - unsigned)
+        Bench.log(String(format: "signing: an event commit takes %.3f ms unsigned, %.3f ms signed (ed25519, in process): +%.3f ms (target: within 1 ms)",
+                         unsigned, signed, signed - unsigned))
+    }
+
     /// "N loose ref files, M directories under .git/refs, packed-refs K KiB".
     func refStorage() -> String {
         let refs = (repositoryPath as NSString).appendingPathComponent(".git/refs")

@@ -11,10 +11,12 @@ struct BenchOptions {
     var json = false
     var keep = false
     var park = true
+    /// Every event signed (signatures required), as a team using signed review works.
+    var signed = true
 
     static let usage = """
         usage: quorum-bench --quorum PATH [--sizes 100,1000,10000] [--runs N]
-                            [--dir PATH] [--proposal PATH] [--json] [--keep] [--no-park]
+                            [--dir PATH] [--proposal PATH] [--json] [--keep] [--no-park] [--unsigned]
 
         Generates a review workload in-process through QuorumCore, growing it to
         each size in turn (suggestions, ~3 events each), and at each size times
@@ -30,6 +32,8 @@ struct BenchOptions {
           --json            also print the results as JSON on stdout
           --keep            keep the default directory instead of deleting it
           --no-park         leave the empty ref directories libgit2 leaves behind in place
+          --unsigned        no SSH keys and no signature policy (by default every
+                            event is signed and signatures are required)
                             while generating too (faithful but quadratic: very slow at 10,000)
         """
 
@@ -64,6 +68,7 @@ struct BenchOptions {
             case "--json": options.json = true
             case "--keep": options.keep = true
             case "--no-park": options.park = false
+            case "--unsigned": options.signed = false
             case "-h", "--help":
                 print(usage)
                 exit(0)

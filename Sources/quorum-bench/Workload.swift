@@ -5,7 +5,21 @@ import QuorumCore
 struct Person {
     let name: String
     let email: String
-    var identity: [String: String] { ["GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email] }
+    /// Their SSH private key file, when the workload is signed.
+    var key: String?
+    /// Who they are to git, and the key git signs with (`gpg.format=ssh`,
+    /// `user.signingKey`, passed as git's `GIT_CONFIG_*` variables).
+    var identity: [String: String] {
+        var env = ["GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email]
+        if let key {
+            env["GIT_CONFIG_COUNT"] = "2"
+            env["GIT_CONFIG_KEY_0"] = "gpg.format"
+            env["GIT_CONFIG_VALUE_0"] = "ssh"
+            env["GIT_CONFIG_KEY_1"] = "user.signingKey"
+            env["GIT_CONFIG_VALUE_1"] = key
+        }
+        return env
+    }
 }
 
 /// Small deterministic generator, so every run builds the same workload.
@@ -42,7 +56,7 @@ final class Workload {
     /// Ana leads; everyone is in the working group (the first round's
     /// audience and approvers, quorum 2).
     static let ana = 0, bob = 1, carol = 2, dave = 3
-    let people = [
+    private(set) var people = [
         Person(name: "Ana Lima", email: "ana@example.com"),
         Person(name: "Bob Stone", email: "bob@example.com"),
         Person(name: "Carol Diaz", email: "carol@example.com"),
@@ -79,13 +93,34 @@ final class Workload {
 
     func repository(_ person: Int) -> ReviewRepository { repos[person] }
 
-    /// `quorum init`, three `member add`s and `propose`, in-process.
-    func setUp(proposal text: String) throws {
+    /// `quorum init`, three `member add`s and `propose`, in-process. With
+    /// `keys` (a directory), each person gets an ed25519 key made by
+    /// ssh-keygen there, recorded on the roster, and signatures are
+    /// required from the start: every event of the workload is signed.
+    func setUp(proposal text: String, keys: String?) throws {
+        if let keys {
+            try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+            for index in people.indices {
+                let path = (keys as NSString).appendingPathComponent(String(people[index].email.prefix { $0 != "@" }))
+                let keygen = Process()
+                keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+                keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-C", people[index].email, "-f", path]
+                try keygen.run()
+                keygen.waitUntilExit()
+                guard keygen.terminationStatus == 0 else { throw BenchError("ssh-keygen failed (Debian: openssh-client; 'make deps' installs it)") }
+                people[index].key = path
+            }
+        }
         let (lead, _) = try ReviewRepository.initialize(at: repositoryPath, environment: people[Workload.ana].identity)
         repos = [lead]
         eventCount += 1
         for person in people.dropFirst() {
-            try lead.addMember(email: person.email, name: person.name, groups: ["working-group"], lead: false)
+            let key = try person.key.map { try SSHPublicKey(line: String(contentsOfFile: $0 + ".pub", encoding: .utf8)) }
+            try lead.addMember(email: person.email, name: person.name, groups: ["working-group"], lead: false, keys: key.map { [$0] } ?? [])
+            eventCount += key == nil ? 1 : 2
+        }
+        if keys != nil {
+            try lead.setPolicy(requireSignatures: true)
             eventCount += 1
         }
         for person in people.dropFirst() {

@@ -22,7 +22,7 @@ struct Quorum: ParsableCommand {
             Object.self, Resolve.self, Withdraw.self, Reject.self, Merge.self, Edit.self, Comment.self,
             Fork.self, Rounds.self, Cut.self, Versions.self, Diff.self, Export.self,
             Status.self, List.self, Inbox.self, Show.self, Log.self, Cat.self,
-            Sync.self, Hooks.self, Hook.self, Verify.self,
+            Sync.self, Hooks.self, Hook.self, Verify.self, PolicyCommand.self, AllowedSigners.self,
         ]
     )
 

@@ -8,6 +8,8 @@ public final class ReviewRepository {
     public let git: Repository
     let log: EventLog
     let environment: [String: String]
+    /// The signing key, once looked up (`signer()`).
+    var signerCache: SSHSigner??
 
     init(git: Repository, environment: [String: String]) {
         self.git = git
@@ -54,6 +56,8 @@ public final class ReviewRepository {
         var record = EventRecord(type: .initialize)
         record.policy = .standard
         record.member = lead
+        // The first lead's signing key, when git has one configured.
+        record.key = try repo.signer()?.publicKey.line
         try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [(Trailers.member, lead.email)], actor: actor, parent: nil)
         return (repo, lead)
     }
@@ -196,11 +200,32 @@ public final class ReviewRepository {
     /// compare-and-swap against `parent` (nil: the chain must not exist yet).
     /// Throws a lost-race `GitError` for `retryingLostRaces` to retry.
     @discardableResult
-    func append(_ record: EventRecord, to ref: String, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?) throws -> ObjectID {
-        let commit = try log.write(record, summary: summary, trailers: trailers, actor: actor, parent: parent)
+    /// The commit is signed as `actor` when that is who runs the command
+    /// and a key is configured (see `signing(as:)`).
+    func append(_ record: EventRecord, to ref: String, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?,
+                grandfathered: [GrandfatheredHead] = []) throws -> ObjectID {
+        let commit = try log.write(record, summary: summary, trailers: trailers, actor: actor, parent: parent,
+                                   grandfathered: grandfathered, sign: signing(as: actor))
         try git.updateReference(ref, to: commit, expected: parent, message: "quorum: \(record.type.rawValue)")
         maybePackReferences(after: commit)
         return commit
+    }
+
+    /// Writes several events on the chain at `ref`, each on the one before,
+    /// and moves the ref once, to the last (compare-and-swap against
+    /// `parent`): all of them or none. Returns the last event's commit.
+    @discardableResult
+    func appendAll(_ events: [PendingEvent], to ref: String, actor: Signature, parent: ObjectID?, grandfathered: [GrandfatheredHead] = []) throws -> ObjectID {
+        let sign = try signing(as: actor)
+        var tip = parent
+        for event in events {
+            tip = try log.write(event.record, summary: event.summary, trailers: event.trailers, actor: actor, parent: tip,
+                                grandfathered: grandfathered, sign: sign)
+        }
+        guard let tip, tip != parent else { throw QuorumError.refused("nothing to record") }
+        try git.updateReference(ref, to: tip, expected: parent, message: "quorum: \(events.map(\.record.type.rawValue).joined(separator: ", "))")
+        maybePackReferences(after: tip)
+        return tip
     }
 
     /// Packs refs about once every 32 writes, chosen by the new commit's id,
@@ -226,6 +251,13 @@ public final class ReviewRepository {
         }
         try git.updateReference(Layout.revisionPin(slug, id, number), to: commit, expected: nil, message: "quorum: pin")
     }
+}
+
+/// One event to write with `appendAll`.
+struct PendingEvent {
+    let record: EventRecord
+    let summary: String
+    let trailers: [(String, String)]
 }
 
 /// Throws a rule's refusal as the command's error (exit 1).

@@ -77,10 +77,18 @@ public struct Proposal: Sendable {
         self.slug = slug
         self.metaHead = head
         let history = current.historical
+        let exempt = current.exempt(events)
         for (index, event) in events.enumerated() {
             let roster = admitting.contains(event.id) ? current : history
             let actor = event.actor.email
             func refuse(_ refusal: Refusal) { violations.append(Violation(event: event, refusal: refusal)) }
+            // A fork or cut whose signature does not hold counts for
+            // nothing; the propose event still opens the proposal (so that
+            // it can be read), and is reported.
+            if let refusal = Rules.signature(of: event, roster: roster, exempt: exempt, atPush: admitting.contains(event.id)) {
+                refuse(refusal)
+                if index > 0 { continue }
+            }
             switch event.payload {
             case .propose(let named, let title, let documents, let commit, let info) where index == 0:
                 if named != slug { refuse(Refusal(.chainShape, "the chain of '\(slug)' begins with the propose event of '\(named)'")) }
@@ -110,7 +118,7 @@ public struct Proposal: Sendable {
                 versions.append(VersionRecord(
                     version: version, tag: tag, commit: commit.hex, round: round,
                     date: Date(timeIntervalSince1970: TimeInterval(event.actor.time)), by: event.actor.email))
-            case .propose, .fork, .cut, .initialize, .member, .suggest, .revise, .rebase, .carry, .conflict, .approve,
+            case .propose, .fork, .cut, .initialize, .member, .keyAdd, .keyRevoke, .policy, .suggest, .revise, .rebase, .carry, .conflict, .approve,
                  .revoke, .object, .resolve, .withdraw, .reject, .merge, .comment:
                 refuse(Refusal(.chainShape, "a proposal's chain is its propose event followed by fork and cut events; \(event.id.short) is '\(event.record.type.rawValue)'"))
             }

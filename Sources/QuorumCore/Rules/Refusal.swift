@@ -13,6 +13,16 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case rosterNotLead = "roster.not-lead"
         case rosterLastLead = "roster.last-lead"
         case rosterMalformed = "roster.malformed"
+        case rosterKeyNotMember = "roster.key-not-member"
+        case rosterKeyTaken = "roster.key-taken"
+        case rosterKeyUnknown = "roster.key-unknown"
+        case rosterPolicy = "roster.policy"
+        // Signatures, where the policy requires them (any chain or commit).
+        case signatureMissing = "signature.missing"
+        case signatureInvalid = "signature.invalid"
+        case signatureNotTheirs = "signature.not-theirs"
+        case signatureKeyNotValid = "signature.key-not-valid"
+        case signatureKeyRevoked = "signature.key-revoked"
         // The proposal chain.
         case proposeNotMember = "propose.not-member"
         case roundSettings = "round.settings"

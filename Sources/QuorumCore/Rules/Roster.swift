@@ -24,8 +24,36 @@ public struct Policy: Codable, Sendable, Equatable {
     public var quorum: Int
     /// The group that is the first round's audience and approvers.
     public var defaultGroup: String
+    /// Whether every event and commit must be signed by its author's SSH
+    /// key, as the roster holds it (nil: no, as before signing existed).
+    public var requireSignatures: Bool?
+
+    public init(quorum: Int, defaultGroup: String, requireSignatures: Bool? = nil) {
+        self.quorum = quorum
+        self.defaultGroup = defaultGroup
+        self.requireSignatures = requireSignatures
+    }
 
     public static let standard = Policy(quorum: 2, defaultGroup: "working-group")
+}
+
+/// An SSH public key the roster holds for a member, and when it is valid:
+/// from the committer time of the event that added it, until that of the
+/// event that revoked it (as `valid-after` / `valid-before` in git's
+/// allowed-signers file). Times are seconds since 1970.
+public struct MemberKey: Sendable, Equatable {
+    public let email: String
+    public let key: SSHPublicKey
+    public let validAfter: Int64
+    public internal(set) var validBefore: Int64?
+    /// Who added it (a lead), and who revoked it.
+    public let addedBy: String
+    public internal(set) var revokedBy: String?
+
+    /// Whether a signature made at `time` may use it.
+    public func isValid(at time: Int64) -> Bool {
+        time >= validAfter && (validBefore.map { time < $0 } ?? true)
+    }
 }
 
 /// The people who may take part, their groups and who leads; folded from
@@ -37,26 +65,89 @@ public struct Roster: Sendable {
     public private(set) var members: [Member] = []
     /// One line per roster change: who changed whom, when.
     public private(set) var history: [(actor: Signature, member: Member)] = []
+    /// Every SSH key ever added, with its validity window, in chain order.
+    public private(set) var keys: [MemberKey] = []
+    /// The review refs' heads that a policy event turning signatures on
+    /// left valid unsigned: every event, round commit or tag reachable from
+    /// one is history from before the policy (see `exempt`).
+    public private(set) var grandfathered: [GrandfatheredHead] = []
+    private var grandfatheredIDs: Set<ObjectID> = []
+    /// The policy event that last turned signatures on.
+    public private(set) var signaturesSince: ObjectID?
     /// Events the rules refused, in chain order.
     public private(set) var violations: [Violation] = []
 
-    init(events: [Event]) {
+    /// Folds the roster chain. With `admitting` (events new to a shared
+    /// repository), a signature by a key revoked by now is refused too.
+    init(events: [Event], admitting: Set<ObjectID> = []) {
         for (index, event) in events.enumerated() {
+            let actor = event.actor.email
+            func refuse(_ refusal: Refusal?) -> Bool {
+                guard let refusal else { return false }
+                violations.append(Violation(event: event, refusal: refusal))
+                return true
+            }
+            // Chain order is the roster's clock: the policy in force when
+            // an event was appended decides whether it must be signed.
+            if index > 0, refuse(Rules.signature(of: event, roster: self, exempt: [], atPush: admitting.contains(event.id))) { continue }
             switch event.payload {
-            case .initialize(let policy, let member) where index == 0:
+            case .initialize(let policy, let member, let key) where index == 0:
                 if let policy { self.policy = policy }
-                if let member { apply(member, by: event.actor) }
-            case .member(let member):
-                if let refusal = Rules.mayChangeRoster(event.actor.email, to: member, roster: self) {
-                    violations.append(Violation(event: event, refusal: refusal))
-                    continue
+                if let member {
+                    apply(member, by: event.actor)
+                    if let key { keys.append(MemberKey(email: member.email, key: key, validAfter: event.signedAt, addedBy: actor)) }
                 }
+            case .member(let member):
+                if refuse(Rules.mayChangeRoster(actor, to: member, roster: self)) { continue }
                 apply(member, by: event.actor)
+            case .keyAdd(let email, let key):
+                if refuse(Rules.mayAddKey(actor, key, to: email, roster: self)) { continue }
+                keys.append(MemberKey(email: member(email)?.email ?? email, key: key, validAfter: event.signedAt, addedBy: actor))
+            case .keyRevoke(let email, let key):
+                if refuse(Rules.mayRevokeKey(actor, key, of: email, roster: self)) { continue }
+                for i in keys.indices where keys[i].key == key && keys[i].validBefore == nil {
+                    keys[i].validBefore = event.signedAt
+                    keys[i].revokedBy = actor
+                }
+            case .policy(let policy, let heads):
+                if refuse(Rules.mayChangePolicy(actor, to: policy, roster: self)) { continue }
+                if policy.requireSignatures == true, self.policy.requireSignatures != true {
+                    grandfathered += heads
+                    grandfatheredIDs.formUnion(heads.map(\.commit))
+                    signaturesSince = event.id
+                }
+                self.policy = policy
             case .initialize, .propose, .fork, .cut, .suggest, .revise, .rebase, .carry, .conflict, .approve, .revoke,
                  .object, .resolve, .withdraw, .reject, .merge, .comment:
-                violations.append(Violation(event: event, refusal: Refusal(.chainShape, "the roster chain is one init event followed by member events; \(event.id.short) is '\(event.record.type.rawValue)'")))
+                _ = refuse(Refusal(.chainShape, "the roster chain is one init event followed by member, key and policy events; \(event.id.short) is '\(event.record.type.rawValue)'"))
             }
         }
+    }
+
+    /// Whether every event and commit must be signed (`quorum policy --require-signatures`).
+    public var requiresSignatures: Bool { policy.requireSignatures == true }
+
+    /// The keys `email` holds or held, oldest first.
+    public func keys(of email: String) -> [MemberKey] {
+        keys.filter { $0.email.lowercased() == email.lowercased() }
+    }
+
+    /// Whether a round commit or tag on `ref` predates the signature policy:
+    /// the ref's head then was it, or came after it (`isAncestor(a, b)`:
+    /// whether a is in b's history).
+    func predatesSignatures(_ commit: ObjectID, on ref: String, isAncestor: (ObjectID, ObjectID) -> Bool) -> Bool {
+        grandfathered.contains { $0.ref == ref && ($0.commit == commit || isAncestor(commit, $0.commit)) }
+    }
+
+    /// The events of one chain (parents before children) that predate the
+    /// signature policy: those reachable from a head the policy event left
+    /// valid unsigned. Empty when there are none.
+    func exempt(_ events: [Event]) -> Set<ObjectID> {
+        guard requiresSignatures, !grandfathered.isEmpty else { return [] }
+        var marked = Set(events.lazy.map(\.id).filter(grandfatheredIDs.contains))
+        guard !marked.isEmpty else { return [] }
+        for event in events.reversed() where marked.contains(event.id) { marked.formUnion(event.parents) }
+        return marked
     }
 
     /// The roster with each member in every group they were ever in (and
@@ -73,6 +164,13 @@ public struct Roster: Sendable {
             return Member(email: member.email, name: member.name, groups: groups.sorted(), lead: member.lead)
         }
         return view
+    }
+
+    /// This roster with `member` added or updated, as a member event would.
+    func with(_ member: Member, by actor: Signature) -> Roster {
+        var copy = self
+        copy.apply(member, by: actor)
+        return copy
     }
 
     private mutating func apply(_ member: Member, by actor: Signature) {

@@ -27,6 +27,93 @@ public enum Rules {
         return nil
     }
 
+    /// Leads add keys, for members, and a key is one person's: a key
+    /// another member holds or held is refused.
+    public static func mayAddKey(_ actor: String, _ key: SSHPublicKey, to email: String, roster: Roster) -> Refusal? {
+        guard roster.isLead(actor) else {
+            return Refusal(.rosterNotLead, "only leads may add keys; \(actor) is not a lead", remedy: "ask a lead (see 'quorum member list')")
+        }
+        guard roster.member(email) != nil else {
+            return Refusal(.rosterKeyNotMember, "\(email) is not a member", remedy: "add them first: quorum member add \(email) --name NAME --ssh-key KEY")
+        }
+        if let holder = roster.keys.first(where: { $0.key == key }) {
+            if holder.email.lowercased() == email.lowercased(), holder.validBefore == nil {
+                return Refusal(.rosterKeyTaken, "\(email) holds key \(key.fingerprint) already")
+            }
+            if holder.email.lowercased() != email.lowercased() {
+                return Refusal(.rosterKeyTaken, "key \(key.fingerprint) is \(holder.email)'s; a key belongs to one person", remedy: "each member signs with their own key")
+            }
+        }
+        return nil
+    }
+
+    /// Leads revoke keys a member holds now.
+    public static func mayRevokeKey(_ actor: String, _ key: SSHPublicKey, of email: String, roster: Roster) -> Refusal? {
+        guard roster.isLead(actor) else {
+            return Refusal(.rosterNotLead, "only leads may revoke keys; \(actor) is not a lead", remedy: "ask a lead (see 'quorum member list')")
+        }
+        guard roster.keys(of: email).contains(where: { $0.key == key && $0.validBefore == nil }) else {
+            return Refusal(.rosterKeyUnknown, "\(email) holds no key \(key.fingerprint) that is not revoked", remedy: "see 'quorum member list --keys'")
+        }
+        return nil
+    }
+
+    /// Leads change the policy; a policy event changes only whether
+    /// signatures are required (the quorum and default group are init's).
+    public static func mayChangePolicy(_ actor: String, to policy: Policy, roster: Roster) -> Refusal? {
+        guard roster.isLead(actor) else {
+            return Refusal(.rosterNotLead, "only leads may change the policy; \(actor) is not a lead", remedy: "ask a lead (see 'quorum member list')")
+        }
+        guard policy.quorum == roster.policy.quorum, policy.defaultGroup == roster.policy.defaultGroup else {
+            return Refusal(.rosterPolicy, "a policy event changes only whether signatures are required, not the quorum or default group")
+        }
+        return nil
+    }
+
+    // MARK: Signatures
+
+    /// Whether an event's own signature holds, where the policy requires
+    /// signatures and the event is not from before it (`exempt`, see
+    /// `Roster.exempt`). `atPush`: the event is arriving at a shared
+    /// repository now, so a key revoked since is refused too.
+    public static func signature(of event: Event, roster: Roster, exempt: Set<ObjectID>, atPush: Bool) -> Refusal? {
+        guard roster.requiresSignatures, !exempt.contains(event.id) else { return nil }
+        return signatureHolds(event.signature, by: event.actor.email, at: event.signedAt, roster: roster, atPush: atPush, what: "event \(event.id.short)")
+    }
+
+    /// Whether `signature`, on something `email` wrote at `time` (the
+    /// committer time, as git judges it), was made with a key the roster
+    /// held for `email` then. `what` names the object in the refusal.
+    public static func signatureHolds(_ signature: CommitSignature, by email: String, at time: Int64, roster: Roster, atPush: Bool, what: String) -> Refusal? {
+        let setUp = "each writer sets 'git config user.signingKey ~/.ssh/id_ed25519' and 'git config gpg.format ssh', and a lead records the key with 'quorum member key add'"
+        switch signature {
+        case .unsigned:
+            return Refusal(.signatureMissing, "\(what) by \(email) is not signed, and the policy requires signatures", remedy: setUp)
+        case .invalid(let why):
+            return Refusal(.signatureInvalid, "\(what) by \(email): signature does not verify (\(why))")
+        case .valid(let key):
+            let held = roster.keys.filter { $0.key == key }
+            let theirs = held.filter { $0.email.lowercased() == email.lowercased() }
+            guard !theirs.isEmpty else {
+                let owner = held.first.map { "\($0.email)'s key" } ?? "no member's key"
+                return Refusal(.signatureNotTheirs, "\(what) says it is by \(email), but is signed with \(key.fingerprint), \(owner)", remedy: setUp)
+            }
+            guard theirs.contains(where: { $0.isValid(at: time) }) else {
+                let window = theirs.map { "from \(Self.date($0.validAfter))" + ($0.validBefore.map { " until \(Self.date($0))" } ?? "") }.joined(separator: ", ")
+                return Refusal(.signatureKeyNotValid, "\(what) by \(email) is signed at \(Self.date(time)) with \(key.fingerprint), which was not valid then (valid \(window))")
+            }
+            if atPush, !theirs.contains(where: { $0.validBefore == nil }) {
+                return Refusal(.signatureKeyRevoked, "\(what) by \(email) is signed with \(key.fingerprint), which is revoked; a shared repository takes nothing new signed with a revoked key", remedy: setUp)
+            }
+            return nil
+        }
+    }
+
+    static func date(_ seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+
     // MARK: Proposals and rounds
 
     /// Members of the policy's default group and leads may propose.
@@ -276,6 +363,9 @@ public enum Rules {
     /// Whether a suggestion may go into its round now: enough approvals
     /// that count, no open objection, not conflicted.
     public static func quorumMet(_ suggestion: Suggestion, in round: Round, roster: Roster) -> Refusal? {
+        if let unverified = suggestion.unverified {
+            return Refusal(unverified.code, "suggestion \(suggestion.id.short) never merges: its own event's signature does not hold (\(unverified.message))", remedy: unverified.remedy)
+        }
         let approvals = suggestion.approvals(in: round, roster: roster)
         let counting = approvals.filter(\.counts).count
         if counting < round.quorum {

@@ -74,6 +74,12 @@ public struct Suggestion: Sendable {
     public private(set) var revisions: [Revision] = []
     /// Approval and revocation events, oldest first (a nil revision is a revocation).
     public private(set) var approvalEvents: [(actor: Signature, revision: ObjectID?, message: String?)] = []
+    /// Approvals whose signature does not hold (the policy requires one):
+    /// shown, never counted, and never standing in for the person's own.
+    public private(set) var unverifiedApprovals: [(actor: Signature, revision: ObjectID, message: String?, refusal: Refusal)] = []
+    /// Set when the suggestion's own first event is not signed as the
+    /// policy requires: it is shown, but never merges.
+    public private(set) var unverified: Refusal?
     public private(set) var objections: [Objection] = []
     public private(set) var comments: [Comment] = []
     public private(set) var mergedAs: ObjectID?
@@ -117,8 +123,18 @@ public struct Suggestion: Sendable {
         self.message = message
         eventCount = events.count
         let history = roster.historical
+        let exempt = roster.exempt(events)
         for (index, event) in events.enumerated() {
-            apply(event, first: index == 0, proposal: proposal, roster: admitting.contains(event.id) ? roster : history, facts: facts)
+            let judge = admitting.contains(event.id) ? roster : history
+            if let refusal = Rules.signature(of: event, roster: judge, exempt: exempt, atPush: admitting.contains(event.id)) {
+                violations.append(Violation(event: event, refusal: refusal))
+                if case .approve(let revision, let note) = event.payload {
+                    unverifiedApprovals.append((event.actor, revision, note, refusal))
+                }
+                guard index == 0 else { continue }
+                unverified = refusal
+            }
+            apply(event, first: index == 0, proposal: proposal, roster: judge, facts: facts)
         }
         guard !revisions.isEmpty else { throw QuorumError(.failure, "suggestion \(id.short) has no revision", code: .chainShape) }
         let current = currentRevision
@@ -218,7 +234,7 @@ public struct Suggestion: Sendable {
             // A revision written elsewhere while it was being merged, and
             // ordered before the merge, is not what went in.
             mergedRevision = revisions.firstIndex { $0.commit == revision }
-        case .suggest, .initialize, .member, .propose, .fork, .cut:
+        case .suggest, .initialize, .member, .keyAdd, .keyRevoke, .policy, .propose, .fork, .cut:
             _ = refuse(Refusal(.chainShape, "event \(event.id.short) ('\(event.record.type.rawValue)') does not belong on a suggestion's chain"))
         }
     }
@@ -270,8 +286,14 @@ public struct Suggestion: Sendable {
             if latest[key] == nil { order.append(key) }
             latest[key] = Approval(approver: event.actor, revision: revision, message: event.message, notCounted: nil)
         }
+        for forged in unverifiedApprovals where latest[forged.actor.email.lowercased()] == nil {
+            let key = forged.actor.email.lowercased()
+            if !order.contains(key) { order.append(key) }
+            latest[key] = Approval(approver: forged.actor, revision: forged.revision, message: forged.message, notCounted: "signature does not verify")
+        }
         return order.compactMap { key -> Approval? in
             guard var approval = latest[key] else { return nil }
+            if approval.notCounted != nil { return approval }
             if key == author.email.lowercased() {
                 approval.notCounted = "author"
             } else if authors.contains(key) {

@@ -111,6 +111,7 @@ final class PushCheck {
     /// may go in.
     func run() -> [PushRejection] {
         findings = []
+        if !admission { try? prefetchSignatures() }
         for update in updates {
             do {
                 try check(update)
@@ -123,6 +124,44 @@ final class PushCheck {
             }
         }
         return findings
+    }
+
+    /// Checks, on all cores at once, the signatures of every commit the
+    /// check will meet (events, round commits, pinned revisions), where the
+    /// policy requires signatures: `verify` meets the whole history.
+    private func prefetchSignatures() throws {
+        guard try roster().requiresSignatures else { return }
+        var ids: [ObjectID] = []
+        for update in updates {
+            guard let new = update.new else { continue }
+            switch SharedRef(update.name) {
+            case .roster, .proposalMeta, .proposalComments, .suggestionMeta, .round:
+                ids += try git.commits(from: new, excluding: update.old.map { [$0] } ?? [])
+            case .revisionPin:
+                if update.old != new { ids.append(new) }
+            case .versionTag, .unknown, .foreign:
+                continue
+            }
+        }
+        try review.log.signatures.prefetch(ids)
+    }
+
+    /// For `verify`'s report: events signed, and unsigned ones from before
+    /// the signature policy (on the roster chain, those before its event).
+    private func countSignatures(_ events: [Event], fresh: Set<ObjectID>) throws {
+        let roster = try roster()
+        guard roster.requiresSignatures else { return }
+        var exempt = roster.exempt(events)
+        if let since = roster.signaturesSince, let index = events.firstIndex(where: { $0.id == since }) {
+            exempt.formUnion(events[..<index].map(\.id))
+        }
+        for event in events where fresh.contains(event.id) {
+            if case .valid = event.signature {
+                counts.signedEvents += 1
+            } else if exempt.contains(event.id) {
+                counts.unsignedBeforePolicy += 1
+            }
+        }
     }
 
     private func report(_ ref: String, _ object: ObjectID?, _ refusal: Refusal, actor: String? = nil) {
@@ -252,25 +291,30 @@ final class PushCheck {
         let events = try events(from: new)
         counts.chains += 1
         counts.events += fresh.count
+        if !admission { try countSignatures(events, fresh: freshSet) }
         let violations: [Violation]
         switch kind {
         case .roster:
             if let first = events.first, freshSet.contains(first.id), case .initialize = first.payload {} else if old == nil {
                 throw Refusal(.chainShape, "the roster chain begins with an init event")
             }
-            violations = Roster(events: events).violations
+            violations = Roster(events: events, admitting: admission ? freshSet : []).violations
         case .proposalMeta(let slug):
             violations = Proposal(slug: slug, head: new, events: events, roster: try roster(), admitting: admission ? freshSet : []).violations
         case .proposalComments(let slug):
             let proposal = try proposal(slug)
             let current = try roster()
             let history = current.historical
+            let exempt = current.exempt(events)
             violations = events.compactMap { event in
                 guard case .comment = event.payload else {
                     return Violation(event: event, refusal: Refusal(.chainShape, "a proposal's comment chain holds comments only; \(event.id.short) is '\(event.record.type.rawValue)'"))
                 }
                 guard let round = proposal.openRound ?? proposal.rounds.last else { return nil }
                 let roster = admission && freshSet.contains(event.id) ? current : history
+                if let refusal = Rules.signature(of: event, roster: roster, exempt: exempt, atPush: admission && freshSet.contains(event.id)) {
+                    return Violation(event: event, refusal: refusal)
+                }
                 return Rules.mayComment(event.actor.email, in: round, roster: roster).map { Violation(event: event, refusal: $0) }
             }
         case .suggestionMeta(let slug, let id):
@@ -283,7 +327,11 @@ final class PushCheck {
                 throw Refusal(.chainShape, "suggestion \(id.short): \(error.message); a suggestion's chain begins with the suggest event whose id is its own")
             }
             violations = suggestion.violations
-            for event in events where freshSet.contains(event.id) { try checkObjects(ref, event, slug: slug) }
+            let exempt = try roster().exempt(events)
+            for event in events where freshSet.contains(event.id) {
+                try checkObjects(ref, event, slug: slug)
+                if !exempt.contains(event.id) { try checkRevisionSignature(ref, event) }
+            }
         default:
             violations = []
         }
@@ -329,6 +377,35 @@ final class PushCheck {
         }
     }
 
+    /// A revision an event adds is signed by whoever made it (its
+    /// committer: the author, or who rebased or carried it), where the
+    /// policy requires signatures.
+    private func checkRevisionSignature(_ ref: String, _ event: Event) throws {
+        let roster = try roster()
+        guard roster.requiresSignatures, let (revision, _) = event.payload.revision, git.hasObject(revision),
+              try git.objectKind(revision) == .commit else { return }
+        let commit = try git.commit(revision)
+        if let refusal = Rules.signatureHolds(
+            try review.log.signatures.commit(revision), by: commit.committer.email, at: commit.committer.time, roster: roster,
+            atPush: admission, what: "revision \(revision.short)") {
+            report(ref, event.id, refusal, actor: commit.committer.email)
+        }
+    }
+
+    /// A commit added to a round branch (a merge, a pair edit) is signed by
+    /// whoever made it, where the policy requires signatures and it is not
+    /// from before the policy.
+    private func checkCommitSignature(_ ref: String, _ commit: Commit) throws {
+        let roster = try roster()
+        guard roster.requiresSignatures,
+              !roster.predatesSignatures(commit.id, on: ref, isAncestor: { (try? git.isAncestor($0, of: $1)) ?? false }) else { return }
+        if let refusal = Rules.signatureHolds(
+            try review.log.signatures.commit(commit.id), by: commit.committer.email, at: commit.committer.time, roster: roster,
+            atPush: admission, what: "commit \(commit.id.short)") {
+            report(ref, commit.id, refusal, actor: commit.committer.email)
+        }
+    }
+
     // MARK: Round branches
 
     private func checkRound(_ ref: String, slug: String, number: Int, old: ObjectID?, new: ObjectID) throws {
@@ -341,6 +418,8 @@ final class PushCheck {
                 guard git.hasObject(start), try git.objectKind(start) == .commit, try git.commit(start).parents.isEmpty else {
                     throw Refusal(.roundStart, "round 1 of '\(slug)' must begin at the commit its propose event names, \(start.short)")
                 }
+                // The proposal's first commit is the proposer's, signed.
+                try checkCommitSignature(ref, try git.commit(start))
             } else {
                 let previous = Layout.roundBranch(slug, number - 1)
                 guard let head = try value(previous), try git.isAncestor(start, of: head) || head == start else {
@@ -380,6 +459,7 @@ final class PushCheck {
             } catch let refusal as Refusal {
                 report(ref, commit.id, refusal, actor: commit.committer.email)
             }
+            try checkCommitSignature(ref, commit)
         }
     }
 
@@ -522,6 +602,13 @@ final class PushCheck {
         }
         if let refusal = Rules.mayCut(info.tagger?.email ?? "nobody", roster: try roster()) {
             throw Refusal(.tagNotLead, "version \(version) of '\(slug)': " + refusal.message)
+        }
+        let roster = try roster()
+        if roster.requiresSignatures, !roster.predatesSignatures(tag, on: ref, isAncestor: { _, _ in false }),
+           let refusal = Rules.signatureHolds(
+               try review.log.signatures.tag(tag), by: info.tagger?.email ?? "nobody", at: info.tagger?.time ?? 0, roster: roster,
+               atPush: admission, what: "version tag \(version)") {
+            throw refusal
         }
         try checkChangelog(slug: slug, version: version, target: info.target, message: info.message)
     }

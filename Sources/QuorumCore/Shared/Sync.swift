@@ -427,8 +427,11 @@ extension ReviewRepository {
                 cursor = event.id
                 continue
             }
+            // Made again by the person it says made it, when that is who
+            // runs sync (it is their own unshared event); else unsigned.
             cursor = try git.createCommit(
-                tree: commit.tree, parents: cursor.map { [$0] } ?? [], author: commit.author, committer: commit.committer, message: commit.message)
+                tree: commit.tree, parents: cursor.map { [$0] } ?? [], author: commit.author, committer: commit.committer, message: commit.message,
+                sign: signing(as: commit.committer))
         }
         guard let rebuilt = cursor, rebuilt != head else { return }
         try git.updateReference(ref, to: rebuilt, expected: head, message: "quorum: sync (merge events refused upstream left out)")
@@ -517,11 +520,13 @@ extension ReviewRepository {
                 let tree = tip == base
                     ? revisionCommit.tree
                     : try mergedTree(slug: slug, base: base, head: tip, revision: revision, subject: "suggestion \(id.short), merged here but not there,")
-                tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: commit.message)
+                tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: commit.message,
+                                           sign: signing(as: commit.committer))
                 merges.append((id, revision, tip))
             } else if commit.parents.count == 1, trailers.first(Trailers.pairEdit) != nil {
                 let tree = try mergedTree(slug: slug, base: commit.parents[0], head: tip, revision: commit.id, subject: "pair edit \(commit.id.short), made here but not there,")
-                tip = try git.createCommit(tree: tree, parents: [tip], author: commit.author, committer: commit.committer, message: commit.message)
+                tip = try git.createCommit(tree: tree, parents: [tip], author: commit.author, committer: commit.committer, message: commit.message,
+                                           sign: signing(as: commit.committer))
             } else {
                 throw QuorumError.refused("commit \(commit.id.short) is on the round here but not there, and is neither a quorum merge nor a pair edit; it cannot be carried over")
             }

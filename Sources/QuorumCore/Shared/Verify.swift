@@ -11,9 +11,28 @@ public struct VerifyCounts: Codable, Sendable, Equatable {
     public var roundCommits = 0
     /// Version tags.
     public var tags = 0
+    /// Events whose signature verifies with the key it names (whether the
+    /// key is the actor's is a rule: a violation when not).
+    public var signedEvents = 0
+    /// Unsigned events from before the signature policy: valid, since the
+    /// policy applies from its event on. Zero while it is off.
+    public var unsignedBeforePolicy = 0
     /// References whose history up to an earlier clean run was taken from
     /// the verify cache (only what was added since is checked again).
     public var cachedRefs = 0
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        chains = try c.decode(Int.self, forKey: .chains)
+        events = try c.decode(Int.self, forKey: .events)
+        roundCommits = try c.decode(Int.self, forKey: .roundCommits)
+        tags = try c.decode(Int.self, forKey: .tags)
+        signedEvents = try c.decodeIfPresent(Int.self, forKey: .signedEvents) ?? 0
+        unsignedBeforePolicy = try c.decodeIfPresent(Int.self, forKey: .unsignedBeforePolicy) ?? 0
+        cachedRefs = try c.decode(Int.self, forKey: .cachedRefs)
+    }
 }
 
 /// What `quorum verify` found.

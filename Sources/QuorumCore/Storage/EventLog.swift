@@ -5,7 +5,17 @@ import QuorumGit
 /// (Gerrit NoteDb style). Every append is compare-and-swap.
 struct EventLog {
     static let fileName = "event.json"
+    /// Beside a policy event that turns signatures on: the event chains'
+    /// heads it leaves valid unsigned, one id per line.
+    static let grandfatheredFileName = "grandfathered"
     let repo: Repository
+    /// Each commit's signature, checked once (see `SignatureStore`).
+    let signatures: SignatureStore
+
+    init(repo: Repository) {
+        self.repo = repo
+        self.signatures = SignatureStore(git: repo)
+    }
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -23,12 +33,20 @@ struct EventLog {
     func events(from head: ObjectID) throws -> [Event] {
         var ordered: [Event] = []
         var seen: Set<ObjectID> = []
+        // A reconciling merge is no event: events after it name its parents
+        // (events, or what they in turn stand for) as theirs.
+        var standsFor: [ObjectID: [ObjectID]] = [:]
         // Iterative post-order walk so that parents come before children.
         var stack: [(ObjectID, Bool)] = [(head, false)]
         while let (id, expanded) = stack.popLast() {
             if expanded {
                 let commit = try repo.commit(id)
-                if let event = try decode(commit) { ordered.append(event) }
+                let parents = commit.parents.flatMap { standsFor[$0] ?? [$0] }
+                if let event = try decode(commit, parents: parents) {
+                    ordered.append(event)
+                } else {
+                    standsFor[id] = parents
+                }
                 continue
             }
             guard seen.insert(id).inserted else { continue }
@@ -41,7 +59,9 @@ struct EventLog {
         return ordered
     }
 
-    func decode(_ commit: Commit) throws -> Event? {
+    /// The event a commit holds; nil for a reconciling merge. `parents`
+    /// (default: the commit's) are the events it follows.
+    func decode(_ commit: Commit, parents: [ObjectID]? = nil) throws -> Event? {
         guard let blob = try repo.blobID(in: commit.tree, at: EventLog.fileName) else {
             if commit.parents.count > 1 { return nil }  // a reconciling merge carries no event
             throw QuorumError(.failure, "event \(commit.id.short) has no \(EventLog.fileName)", remedy: "the review data was written by something other than Quorum")
@@ -52,7 +72,20 @@ struct EventLog {
             guard record.v == EventRecord.currentVersion else {
                 throw QuorumError(.failure, "event \(commit.id.short) has format version \(record.v); this quorum reads version \(EventRecord.currentVersion)", remedy: "upgrade quorum")
             }
-            return try Event(id: commit.id, record: record, actor: commit.author)
+            var grandfathered: [GrandfatheredHead] = []
+            if record.type == .policy, let list = try repo.blobID(in: commit.tree, at: EventLog.grandfatheredFileName) {
+                grandfathered = GrandfatheredHead.parse(String(decoding: try repo.readBlob(list), as: UTF8.self))
+            }
+            let store = signatures, id = commit.id
+            return try Event(
+                id: commit.id, record: record, actor: commit.author, parents: parents ?? commit.parents,
+                signedAt: commit.committer.time, grandfathered: grandfathered, checked: LazySignature {
+                    do {
+                        return try store.commit(id)
+                    } catch {
+                        return .invalid("its signature could not be read: \(error)")
+                    }
+                })
         } catch let error as QuorumError {
             throw error
         } catch let refusal as Refusal {
@@ -72,16 +105,24 @@ struct EventLog {
 
     /// Writes an event commit on top of `parent` (nil: a new chain) and
     /// returns its id. The ref is not moved: see `advance`.
-    func write(_ record: EventRecord, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?) throws -> ObjectID {
+    /// `grandfathered` goes beside a policy event (see
+    /// `grandfatheredFileName`); `sign` signs the commit as its actor.
+    func write(_ record: EventRecord, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?,
+               grandfathered: [GrandfatheredHead] = [], sign: ObjectSigner? = nil) throws -> ObjectID {
         let data = try EventLog.encoder.encode(record) + Data("\n".utf8)
         let blob = try repo.writeBlob(data)
-        let tree = try repo.updateTree(nil, [.upsert(path: EventLog.fileName, blob: blob)])
+        var files: [TreeUpdate] = [.upsert(path: EventLog.fileName, blob: blob)]
+        if !grandfathered.isEmpty {
+            let list = GrandfatheredHead.format(grandfathered)
+            files.append(.upsert(path: EventLog.grandfatheredFileName, blob: try repo.writeBlob(Data(list.utf8))))
+        }
+        let tree = try repo.updateTree(nil, files)
         var message = summary + "\n\n"
         if let body = record.message, !body.isEmpty, record.type != .suggest { message += body + "\n\n" }
         message += "\(Trailers.event): \(record.type.rawValue)\n"
         for (key, value) in trailers { message += "\(key): \(value)\n" }
         message += "\(Trailers.format): \(record.v)\n"
-        return try repo.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: actor, committer: actor, message: message)
+        return try repo.createCommit(tree: tree, parents: parent.map { [$0] } ?? [], author: actor, committer: actor, message: message, sign: sign)
     }
 }
 

@@ -11,6 +11,12 @@ public struct EventRecord: Codable, Sendable, Equatable {
         // roster chain
         case initialize = "init"
         case member
+        /// A lead records an SSH key as a member's, valid from this event on.
+        case keyAdd = "key-add"
+        /// A lead ends a member's key: nothing signed with it after counts.
+        case keyRevoke = "key-revoke"
+        /// A lead changes the policy (for now: whether signatures are required).
+        case policy
         // proposal chain
         case propose
         /// A lead opens the next round at the open round's head and closes it.
@@ -50,6 +56,9 @@ public struct EventRecord: Codable, Sendable, Equatable {
     public var documents: [String]?
     public var member: Member?
     public var policy: Policy?
+    /// Whose key a key event is about, and the key (`ssh-ed25519 AAAA…`).
+    public var email: String?
+    public var key: String?
     public var roundInfo: RoundRecord?
     /// Written by format-1 writers before this version: the patch id of a
     /// revision's change with all whitespace ignored. A derived value, so
@@ -80,14 +89,34 @@ public struct Event: Sendable {
     public let record: EventRecord
     public let payload: EventPayload
     public let actor: Signature
+    /// The commit's parents (two for none: a reconciling merge carries no event).
+    public let parents: [ObjectID]
+    /// The commit's own signature (checked when first asked for: only a
+    /// repository whose policy requires signatures pays for it), and its
+    /// committer time (seconds since 1970): the time a key must have been
+    /// valid at, as git judges it.
+    public var signature: CommitSignature { checkedSignature.value }
+    private let checkedSignature: LazySignature
+    public let signedAt: Int64
 
     /// An event with its record decoded. Throws `Refusal(.eventMalformed)`
     /// when the record lacks what its kind needs.
-    public init(id: ObjectID, record: EventRecord, actor: Signature) throws {
+    public init(id: ObjectID, record: EventRecord, actor: Signature, parents: [ObjectID] = [],
+                signature: CommitSignature = .unsigned, signedAt: Int64? = nil, grandfathered: [GrandfatheredHead] = []) throws {
+        try self.init(id: id, record: record, actor: actor, parents: parents, signedAt: signedAt ?? actor.time,
+                      grandfathered: grandfathered, checked: LazySignature(signature))
+    }
+
+    /// An event whose signature `check` finds when first asked for.
+    init(id: ObjectID, record: EventRecord, actor: Signature, parents: [ObjectID], signedAt: Int64,
+         grandfathered: [GrandfatheredHead], checked: LazySignature) throws {
         self.id = id
         self.record = record
-        self.payload = try EventPayload(record)
+        self.payload = try EventPayload(record, grandfathered: grandfathered)
         self.actor = actor
+        self.parents = parents
+        self.checkedSignature = checked
+        self.signedAt = signedAt
     }
 }
 
@@ -97,8 +126,14 @@ public struct Event: Sendable {
 /// checks switch over it exhaustively, so that a new kind does not compile
 /// until each of them has decided what it means.
 public enum EventPayload: Sendable {
-    case initialize(policy: Policy?, member: Member?)
+    case initialize(policy: Policy?, member: Member?, key: SSHPublicKey?)
     case member(Member)
+    case keyAdd(email: String, key: SSHPublicKey)
+    case keyRevoke(email: String, key: SSHPublicKey)
+    /// The new policy; when it turns signatures on, the heads of the review
+    /// refs (event chains, round branches, version tags) as the lead saw
+    /// them: what is reachable from these stays valid unsigned.
+    case policy(Policy, grandfathered: [GrandfatheredHead])
     case propose(slug: String, title: String, documents: [String], commit: ObjectID, round: RoundRecord)
     /// A lead opens `round` at `commit`, the open round's head, closing it.
     case fork(round: RoundRecord, commit: ObjectID)
@@ -129,7 +164,7 @@ public enum EventPayload: Sendable {
             return (commit, base)
         case .carry(_, let base, let commit):
             return commit.map { ($0, base) }
-        case .initialize, .member, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve,
+        case .initialize, .member, .keyAdd, .keyRevoke, .policy, .propose, .fork, .cut, .conflict, .approve, .revoke, .object, .resolve,
              .withdraw, .reject, .merge, .comment:
             return nil
         }
@@ -137,7 +172,7 @@ public enum EventPayload: Sendable {
 
     /// What a record says; throws `Refusal(.eventMalformed)` naming the
     /// first field a kind needs and the record lacks.
-    init(_ r: EventRecord) throws {
+    init(_ r: EventRecord, grandfathered: [GrandfatheredHead] = []) throws {
         func need<T>(_ value: T?, _ field: String) throws -> T {
             guard let value else { throw Refusal(.eventMalformed, "a '\(r.type.rawValue)' event needs '\(field)'") }
             return value
@@ -148,9 +183,19 @@ public enum EventPayload: Sendable {
             }
             return parsed
         }
+        func key() throws -> SSHPublicKey {
+            do {
+                return try SSHPublicKey(line: try need(r.key, "key"))
+            } catch let error as SSHSignature.Error {
+                throw Refusal(.eventMalformed, "'key' of a '\(r.type.rawValue)' event is not an SSH public key Quorum takes: \(error)")
+            }
+        }
         switch r.type {
-        case .initialize: self = .initialize(policy: r.policy, member: r.member)
+        case .initialize: self = .initialize(policy: r.policy, member: r.member, key: r.key == nil ? nil : try key())
         case .member: self = .member(try need(r.member, "member"))
+        case .keyAdd: self = .keyAdd(email: try need(r.email, "email"), key: try key())
+        case .keyRevoke: self = .keyRevoke(email: try need(r.email, "email"), key: try key())
+        case .policy: self = .policy(try need(r.policy, "policy"), grandfathered: grandfathered)
         case .propose:
             self = .propose(slug: try need(r.slug, "slug"), title: r.title ?? r.slug ?? "", documents: r.documents ?? [],
                             commit: try id(r.commit, "commit"), round: try need(r.roundInfo, "roundInfo"))
@@ -177,5 +222,25 @@ public enum EventPayload: Sendable {
         case .comment:
             self = .comment(text: r.message ?? "", anchor: r.anchor, reply: try r.reply.map { try id($0, "reply") })
         }
+    }
+}
+
+/// A review ref's head when signatures were turned on: it, and all before
+/// it, stay valid unsigned. Stored beside the policy event as lines
+/// `<commit hex> <ref name>` (file `grandfathered`).
+public struct GrandfatheredHead: Sendable, Hashable {
+    public let ref: String
+    public let commit: ObjectID
+
+    static func parse(_ text: String) -> [GrandfatheredHead] {
+        text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 1)
+            guard fields.count == 2, let id = ObjectID(hex: String(fields[0])) else { return nil }
+            return GrandfatheredHead(ref: String(fields[1]), commit: id)
+        }
+    }
+
+    static func format(_ heads: [GrandfatheredHead]) -> String {
+        heads.map { "\($0.commit.hex) \($0.ref)\n" }.sorted().joined()
     }
 }

@@ -7,7 +7,7 @@ extension Quorum {
         static let configuration = CommandConfiguration(
             commandName: "member",
             abstract: "Manage the roster: who takes part, in which groups, and who leads.",
-            subcommands: [Add.self, List.self])
+            subcommands: [Add.self, List.self, Key.self])
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -32,17 +32,25 @@ extension Quorum {
             @Flag(inversion: .prefixedNo, help: "Make them a lead (or, with --no-lead, no longer one).")
             var lead: Bool?
 
+            @Option(name: .customLong("ssh-key"), help: ArgumentHelp("Their SSH public key, as one line ('ssh-ed25519 AAAA… comment'); repeat for several.", valueName: "KEY"))
+            var sshKeys: [String] = []
+
+            @Option(name: .customLong("ssh-key-file"), help: ArgumentHelp("A file holding their SSH public key (such as id_ed25519.pub); repeat for several.", valueName: "PATH"), completion: .file())
+            var sshKeyFiles: [String] = []
+
             @OptionGroup var options: CommonOptions
 
             func run() throws {
                 let repo = try options.open()
-                let result = try repo.addMember(email: email, name: name, groups: groups, lead: lead)
+                let keys = try sshKeys.map(parseKey) + sshKeyFiles.map(readKeyFile)
+                let result = try repo.addMember(email: email, name: name, groups: groups, lead: lead, keys: keys)
                 if options.json {
                     struct Output_: Encodable { let id: String; let added: Bool; let member: QuorumCore.Member }
                     try Output.json(Output_(id: result.event.hex, added: result.added, member: result.member))
                 } else {
                     let m = result.member
                     print("\(result.added ? "Added" : "Updated") \(m.formatted): groups \(m.groups.joined(separator: ", "))\(m.lead ? ", lead" : "")")
+                    for key in keys { print("Added SSH key \(key.fingerprint) (\(key.algorithm)) for \(m.email)") }
                 }
             }
         }
@@ -50,20 +58,113 @@ extension Quorum {
         struct List: ParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List the roster.")
 
+            @Flag(help: "Show each member's SSH keys and when each is valid.")
+            var keys = false
+
             @OptionGroup var options: CommonOptions
 
             func run() throws {
                 let roster = try options.open().roster()
                 if options.json {
-                    struct Result: Encodable { let policy: Policy; let members: [QuorumCore.Member] }
-                    try Output.json(Result(policy: roster.policy, members: roster.members))
+                    struct Key: Encodable { let email: String; let key: String; let fingerprint: String; let validAfter: Date; let validBefore: Date? }
+                    struct Result: Encodable { let policy: Policy; let members: [QuorumCore.Member]; let keys: [Key] }
+                    try Output.json(Result(policy: roster.policy, members: roster.members, keys: roster.keys.map {
+                        Key(email: $0.email, key: $0.key.line, fingerprint: $0.key.fingerprint,
+                            validAfter: Date(timeIntervalSince1970: TimeInterval($0.validAfter)),
+                            validBefore: $0.validBefore.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+                    }))
                     return
                 }
                 let width = max(20, (roster.members.map { $0.email.count }.max() ?? 0) + 2)
                 for m in roster.members {
-                    print("\(Output.pad(m.email, width))\(Output.pad(m.name, 22))\(m.groups.joined(separator: ","))\(m.lead ? "  (lead)" : "")")
+                    let held = roster.keys(of: m.email)
+                    let signing = held.contains { $0.validBefore == nil } ? "" : (roster.requiresSignatures ? "  (no key: cannot sign)" : "")
+                    print("\(Output.pad(m.email, width))\(Output.pad(m.name, 22))\(m.groups.joined(separator: ","))\(m.lead ? "  (lead)" : "")\(signing)")
+                    guard keys else { continue }
+                    for key in held {
+                        let window = key.validBefore.map { "revoked \(Output.date($0))" } ?? "since \(Output.date(key.validAfter))"
+                        print("    \(key.key.fingerprint) \(key.key.algorithm)  \(window)")
+                    }
                 }
+                print("Signatures: \(roster.requiresSignatures ? "required" : "not required")")
             }
         }
+
+        struct Key: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "key",
+                abstract: "Record or revoke a member's SSH signing key (leads only).",
+                discussion: """
+                    A key is valid from the moment it is added until it is revoked: what was \
+                    signed with it before a revocation stays valid, nothing signed after is. \
+                    KEY is a public key line ('ssh-ed25519 AAAA… comment', quoted) or a file \
+                    holding one (such as ~/.ssh/id_ed25519.pub).
+                    """,
+                subcommands: [AddKey.self, RevokeKey.self])
+        }
+
+        struct AddKey: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Record an SSH key as a member's, valid from now on.")
+
+            @Argument(help: "The member's email.")
+            var email: String
+
+            @Argument(help: ArgumentHelp("The public key line, or a file holding it.", valueName: "KEY"))
+            var key: String
+
+            @OptionGroup var options: CommonOptions
+
+            func run() throws { try changeKey(email: email, key: key, options: options, revoke: false) }
+        }
+
+        struct RevokeKey: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a member's SSH key from now on.")
+
+            @Argument(help: "The member's email.")
+            var email: String
+
+            @Argument(help: ArgumentHelp("The public key line, or a file holding it.", valueName: "KEY"))
+            var key: String
+
+            @OptionGroup var options: CommonOptions
+
+            func run() throws { try changeKey(email: email, key: key, options: options, revoke: true) }
+        }
     }
+}
+
+/// `member key add` and `member key revoke`.
+private func changeKey(email: String, key: String, options: CommonOptions, revoke: Bool) throws {
+    let parsed = try keyArgument(key)
+    let repo = try options.open()
+    let event = revoke ? try repo.revokeKey(email: email, key: parsed) : try repo.addKey(email: email, key: parsed)
+    if options.json {
+        struct Result: Encodable { let id: String; let email: String; let fingerprint: String; let revoked: Bool }
+        try Output.json(Result(id: event.hex, email: email, fingerprint: parsed.fingerprint, revoked: revoke))
+    } else if revoke {
+        print("Revoked SSH key \(parsed.fingerprint) of \(email); what it signed before stays valid, nothing signed with it from now on does")
+    } else {
+        print("Added SSH key \(parsed.fingerprint) (\(parsed.algorithm)) for \(email)")
+    }
+}
+
+/// A key given as a line, or as a file holding one.
+func keyArgument(_ argument: String) throws -> SSHPublicKey {
+    if !argument.contains(" "), FileManager.default.fileExists(atPath: argument) { return try readKeyFile(argument) }
+    return try parseKey(argument)
+}
+
+func parseKey(_ line: String) throws -> SSHPublicKey {
+    do {
+        return try SSHPublicKey(line: line)
+    } catch {
+        throw ValidationError("'\(line.prefix(40))' is not an SSH public key Quorum takes (\(error)); give a line such as 'ssh-ed25519 AAAA… comment', as in ~/.ssh/id_ed25519.pub")
+    }
+}
+
+func readKeyFile(_ path: String) throws -> SSHPublicKey {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+    let text = String(decoding: data, as: UTF8.self)
+    if text.contains("PRIVATE KEY") { throw ValidationError("\(path) is a private key; give the public one (\(path).pub)") }
+    return try parseKey(text.trimmingCharacters(in: .whitespacesAndNewlines))
 }

@@ -43,6 +43,10 @@ extension Quorum {
                 let c = report.checked
                 print("Checked \(c.chains) event chains (\(c.events) commits), \(c.roundCommits) round-branch commits, \(c.tags) version tags\(slug.map { " of '\($0)'" } ?? "")"
                       + (c.cachedRefs > 0 ? "; \(c.cachedRefs) refs found clean before were checked only for what is new" : "") + ".")
+                if c.signedEvents + c.unsignedBeforePolicy > 0 {
+                    print("Signatures required: \(c.signedEvents) events signed"
+                          + (c.unsignedBeforePolicy > 0 ? "; \(c.unsignedBeforePolicy) unsigned from before the policy, valid since it applies from its event on" : "") + ".")
+                }
                 if report.clean {
                     print("No violations: every event and change keeps the review rules.")
                 } else {

@@ -42,6 +42,7 @@ extension ReviewRepository {
         if given == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
         let message = text + "\n" + coAuthorTrailers([pair], roster: roster) + "\(Trailers.pairEdit): round \(round.number)\n"
         var threeWay = false
+        let sign = try signing(as: actor)
         let commit: ObjectID = try retryingLostRaces {
             let head = try roundHead(round)
             let tree: ObjectID
@@ -49,10 +50,10 @@ extension ReviewRepository {
                 tree = editTree
             } else {
                 threeWay = true
-                let fake = try git.createCommit(tree: editTree, parents: [base], author: actor, committer: actor, message: message)
+                let fake = try git.createCommit(tree: editTree, parents: [base], author: actor, committer: actor, message: message, sign: sign)
                 tree = try mergedTree(slug: slug, base: base, head: head, revision: fake, subject: "this edit")
             }
-            let commit = try git.createCommit(tree: tree, parents: [head], author: actor, committer: actor, message: message)
+            let commit = try git.createCommit(tree: tree, parents: [head], author: actor, committer: actor, message: message, sign: sign)
             try git.updateReference(round.branch, to: commit, expected: head, message: "quorum: pair edit")
             return commit
         }

@@ -31,7 +31,7 @@ extension ReviewRepository {
         let round = Rules.firstRound(roster: roster)
         let commit = try git.createCommit(
             tree: tree, parents: [], author: actor, committer: actor,
-            message: "Propose \(slug): \(finalTitle)\n\nProposal: \(slug)\nRound: 1 \(round.name)\n")
+            message: "Propose \(slug): \(finalTitle)\n\nProposal: \(slug)\nRound: 1 \(round.name)\n", sign: signing(as: actor))
         let branch = Layout.roundBranch(slug, 1)
         do {
             try git.updateReference(branch, to: commit, expected: nil, message: "quorum: propose")

@@ -206,7 +206,7 @@ extension ReviewRepository {
                     guard suggestion.conflictedWith == nil else { throw QuorumError.refused("conflicted") }
                     let tree = try mergedTree(slug: slug, base: current.base, head: head, revision: current.commit, subject: "suggestion \(id.short)")
                     let original = try git.commit(current.commit)
-                    let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message)
+                    let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message, sign: signing(as: actor))
                     try pinRevision(slug: slug, id: id, number: suggestion.revisions.count + 1, to: commit)
                     record.revision = commit.hex
                 } catch let refusal as QuorumError where refusal.kind == .refused {

@@ -119,7 +119,7 @@ extension ReviewRepository {
         message += "\nCredits:\n" + credits.map { "  \($0)\n" }.joined()
         let tagID: ObjectID
         do {
-            tagID = try git.createAnnotatedTag("rfc/\(slug)/\(version)", on: head, tagger: actor, message: message)
+            tagID = try git.createAnnotatedTag("rfc/\(slug)/\(version)", on: head, tagger: actor, message: message, sign: signing(as: actor))
         } catch let error as GitError where error.isExists {
             throw QuorumError.refused("version \(version) of '\(slug)' was cut by someone else just now; versions are immutable")
         }

@@ -76,7 +76,8 @@ extension ReviewRepository {
                 }
                 let message = mergeMessage(suggestion, approvals: counting, roster: roster)
                 mergeCommit = try git.createCommit(
-                    tree: tree, parents: [head, revision.commit], author: suggestion.author, committer: actor, message: message)
+                    tree: tree, parents: [head, revision.commit], author: suggestion.author, committer: actor, message: message,
+                    sign: signing(as: actor))
                 try publish?(round.branch, head, mergeCommit)
                 try git.updateReference(round.branch, to: mergeCommit, expected: head, message: "quorum: merge \(id.short)")
             }

@@ -51,7 +51,8 @@ extension ReviewRepository {
             let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
             let commit = try git.createCommit(
                 tree: tree, parents: [base], author: actor, committer: actor,
-                message: text + "\n" + coAuthorTrailers(suggestion.coAuthors, roster: roster, plus: actor, author: suggestion.author))
+                message: text + "\n" + coAuthorTrailers(suggestion.coAuthors, roster: roster, plus: actor, author: suggestion.author),
+                sign: signing(as: actor))
             _ = proposal
             return try recordRevision(
                 .revise, suggestion: suggestion, round: round, roster: roster, commit: commit, base: base,
@@ -82,7 +83,7 @@ extension ReviewRepository {
             }
             let headTree = try git.commit(head).tree
             let original = try git.commit(current.commit)
-            let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message)
+            let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message, sign: signing(as: actor))
             return try recordRevision(
                 .rebase, suggestion: suggestion, round: round, roster: roster, commit: commit, base: head,
                 baseTree: headTree, tree: tree, title: nil, message: nil, actor: actor)

@@ -51,7 +51,7 @@ extension ReviewRepository {
         let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
         let revision = try git.createCommit(
             tree: tree, parents: [head], author: actor, committer: actor,
-            message: text + "\n" + coAuthorTrailers(pairs, roster: roster))
+            message: text + "\n" + coAuthorTrailers(pairs, roster: roster), sign: signing(as: actor))
         var record = EventRecord(type: .suggest)
         record.slug = slug
         record.round = round.number
@@ -64,7 +64,7 @@ extension ReviewRepository {
         let first = try log.write(
             record, summary: "Suggest: \(title)",
             trailers: [(Trailers.proposal, slug), (Trailers.round, String(round.number)), (Trailers.revision, revision.hex)],
-            actor: actor, parent: nil)
+            actor: actor, parent: nil, sign: signing(as: actor))
         // Pin the revision before the chain exists: a crash in between leaves
         // only an unused pin, never a suggestion whose text can be collected.
         try pinRevision(slug: slug, id: first, number: 1, to: revision)

@@ -1,0 +1,172 @@
+import Dispatch
+import Foundation
+import QuorumGit
+
+/// What a commit's or tag's own signature says, checked against nothing but
+/// the object itself: unsigned; signed, but the signature does not verify
+/// over the object's bytes (or is not an SSH signature in git's `git`
+/// namespace); or signed by the SSH key it names. Whose key that is, and
+/// whether it was valid at the time, is the roster's question
+/// (`Rules.signatureHolds`).
+public enum CommitSignature: Sendable, Equatable {
+    case unsigned
+    case invalid(String)
+    case valid(SSHPublicKey)
+
+    /// Checks an object's signature (from `Repository.commitSignature` or
+    /// `tagSignature`) in process: about 0.1 ms for Ed25519.
+    init(_ object: ObjectSignature?) {
+        guard let object else {
+            self = .unsigned
+            return
+        }
+        do {
+            let signature = try SSHSignature(armored: object.signature)
+            guard signature.namespace == "git" else {
+                self = .invalid("signed in namespace '\(signature.namespace)', not 'git'")
+                return
+            }
+            self = signature.verifies(object.payload, namespace: "git") ? .valid(signature.publicKey) : .invalid("the signature does not verify")
+        } catch let error as SSHSignature.Error {
+            self = .invalid(error.description)
+        } catch {
+            self = .invalid("\(error)")
+        }
+    }
+}
+
+/// A commit's signature, checked when first asked for. Events are decoded
+/// by every command; only folds under a policy that requires signatures ask.
+final class LazySignature: @unchecked Sendable {
+    private let lock = NSLock()
+    private var checked: CommitSignature?
+    private var check: (() -> CommitSignature)?
+
+    init(_ value: CommitSignature) { checked = value }
+    init(_ check: @escaping () -> CommitSignature) { self.check = check }
+
+    var value: CommitSignature {
+        lock.lock()
+        defer { lock.unlock() }
+        if let checked { return checked }
+        let found = check?() ?? .unsigned
+        checked = found
+        check = nil
+        return found
+    }
+}
+
+/// Every commit's `CommitSignature`, computed once per commit and kept at
+/// `<git dir>/quorum/signatures`, beside the summary cache. Keyed by commit
+/// id alone: a signature either verifies over a commit's bytes or it does
+/// not, for ever, so an entry is never stale. Whose key it is, and whether
+/// the key was valid then, is judged again on every read against the
+/// roster (a lookup), never cached. Deleting the file is always safe.
+///
+/// File format: the header line, then `K <fingerprint> <algorithm> <base64
+/// blob>` lines naming keys, and `<commit hex> <fingerprint>` lines, or
+/// `<commit hex> -` for unsigned and `<commit hex> !` for a signature that
+/// does not verify. Only ever appended to, so concurrent writers lose
+/// nothing; a line cut short by a crash is skipped.
+final class SignatureStore {
+    static let header = "quorum-signatures 1"
+    private let git: Repository
+    private var path: String { git.gitDirectory + "quorum/signatures" }
+    private var known: [ObjectID: CommitSignature] = [:]
+    private var keysInFile: Set<String> = []
+    private var added: [ObjectID] = []
+    private var loaded = false
+
+    init(git: Repository) {
+        self.git = git
+    }
+
+    deinit { flush() }
+
+    /// A commit's signature, from the cache or checked now.
+    func commit(_ id: ObjectID) throws -> CommitSignature {
+        load()
+        if let found = known[id] { return found }
+        let status = CommitSignature(try git.commitSignature(id))
+        known[id] = status
+        added.append(id)
+        return status
+    }
+
+    /// A tag's signature (not cached: there are few tags).
+    func tag(_ id: ObjectID) throws -> CommitSignature {
+        CommitSignature(try git.tagSignature(id))
+    }
+
+    /// Checks the commits not yet known on all cores at once: the objects
+    /// are read here, the signatures verified concurrently. For `verify`,
+    /// which meets every commit of the history.
+    func prefetch(_ ids: [ObjectID]) throws {
+        load()
+        var work: [(ObjectID, ObjectSignature?)] = []
+        for id in Set(ids) where known[id] == nil { work.append((id, try git.commitSignature(id))) }
+        guard !work.isEmpty else { return }
+        let results = UnsafeMutableBufferPointer<CommitSignature>.allocate(capacity: work.count)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let output = results.baseAddress!
+        let input = work
+        DispatchQueue.concurrentPerform(iterations: input.count) { index in
+            (output + index).initialize(to: CommitSignature(input[index].1))
+        }
+        for (index, item) in work.enumerated() {
+            known[item.0] = (output + index).move()
+            added.append(item.0)
+        }
+    }
+
+    private func load() {
+        guard !loaded else { return }
+        loaded = true
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        var lines = text.split(separator: "\n")[...]
+        guard lines.popFirst() == Substring(Self.header) else {
+            unlink(path)  // another format: start again
+            return
+        }
+        var keys: [Substring: SSHPublicKey] = [:]
+        for line in lines {
+            let fields = line.split(separator: " ")
+            if fields.count == 4, fields[0] == "K" {
+                guard let blob = Data(base64Encoded: String(fields[3])), let key = try? SSHPublicKey(blob: blob),
+                      key.fingerprint == fields[1] else { continue }
+                keys[fields[1]] = key
+                keysInFile.insert(String(fields[1]))
+            } else if fields.count == 2, let id = ObjectID(hex: String(fields[0])) {
+                switch fields[1] {
+                case "-": known[id] = .unsigned
+                case "!": known[id] = .invalid("the signature does not verify")
+                default: if let key = keys[fields[1]] { known[id] = .valid(key) }
+                }
+            }
+        }
+    }
+
+    /// Appends what was learnt since the last flush.
+    func flush() {
+        guard !added.isEmpty else { return }
+        var text = FileManager.default.fileExists(atPath: path) ? "" : Self.header + "\n"
+        for id in added {
+            switch known[id] {
+            case .unsigned: text += "\(id.hex) -\n"
+            case .invalid: text += "\(id.hex) !\n"
+            case .valid(let key):
+                let fingerprint = key.fingerprint
+                if keysInFile.insert(fingerprint).inserted { text += "K \(fingerprint) \(key.algorithm) \(key.blob.base64EncodedString())\n" }
+                text += "\(id.hex) \(fingerprint)\n"
+            case nil: continue
+            }
+        }
+        added = []
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import QuorumCore
+
+extension Quorum {
+    struct PolicyCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "policy",
+            abstract: "Show the repository's policy, or require signed events (leads only).",
+            discussion: """
+                With --require-signatures, every event, revision, merge and tag written \
+                from now on must be signed with its author's SSH key as the roster holds \
+                it (see 'quorum member key'): a shared repository's hook refuses anything \
+                else, and every clone counts an unsigned or wrongly signed approval for \
+                nothing. Events already recorded stay valid. The lead turning it on must \
+                have their own key configured (git's user.signingKey, gpg.format=ssh) and \
+                on the roster. A shared repository takes the policy event only once its \
+                hook runs a quorum that knows it: upgrade the server's quorum first.
+                """)
+
+        @Flag(inversion: .prefixedNo, help: "Require signatures from now on (or, with --no-require-signatures, stop requiring them).")
+        var requireSignatures: Bool?
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let repo = try options.open()
+            if let requireSignatures { try repo.setPolicy(requireSignatures: requireSignatures) }
+            let roster = try repo.roster()
+            if options.json {
+                try Output.json(roster.policy)
+                return
+            }
+            if let requireSignatures {
+                print(requireSignatures ? "Signatures are required from now on." : "Signatures are no longer required.")
+            } else {
+                print("Quorum: \(roster.policy.quorum) approvals in a proposal's first round")
+                print("Default group: \(roster.policy.defaultGroup)")
+                print("Signatures: \(roster.requiresSignatures ? "required" : "not required")")
+            }
+        }
+    }
+
+    struct AllowedSigners: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "allowed-signers",
+            abstract: "Write git's allowed-signers file from the roster's SSH keys.",
+            discussion: """
+                One line per key the roster holds or held: the member's email, \
+                namespaces="git", and valid-after / valid-before from when the key was \
+                added and revoked. With it git checks Quorum's signatures by itself:
+
+                  quorum allowed-signers -o .git/allowed_signers
+                  git -c gpg.ssh.allowedSignersFile=.git/allowed_signers log --show-signature quorum/SLUG/1
+                """)
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE"), completion: .file())
+        var output: String?
+
+        @OptionGroup var options: CommonOptions
+
+        func run() throws {
+            let text = try options.open().allowedSigners()
+            guard let output else {
+                print(text, terminator: "")
+                return
+            }
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                throw ValidationError("cannot write \(output): \(error.localizedDescription)")
+            }
+            if !options.json { print("Wrote \(text.split(separator: "\n").count - 1) key(s) to \(output)") }
+        }
+    }
+}

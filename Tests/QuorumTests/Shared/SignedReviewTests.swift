@@ -1,0 +1,343 @@
+import Foundation
+import XCTest
+
+/// Signed review (`quorum policy --require-signatures`): every event and
+/// commit is signed with its writer's SSH key as the roster holds it. A
+/// forger with push access but without the others' keys gets no approval
+/// counted, on a shared repository with hooks (refused) or without (kept,
+/// counted for nothing, named by `verify`); and git's own
+/// `verify-commit` / `verify-tag` agree with Quorum. Keys are made by
+/// ssh-keygen at test time.
+final class SignedReviewTests: SharedRepositoryTestCase {
+    /// Each person's private key file, when they sign.
+    private var keys: [Teammate: URL] = [:]
+    private var keygen: String = ""
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        guard let found = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"].first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("ssh-keygen is not installed (Debian: openssh-client; 'make deps' installs it)")
+        }
+        keygen = found
+    }
+
+    /// git's own settings for signing with `who`'s key, as each person sets
+    /// them once (`gpg.format ssh`, `user.signingKey`), passed as git does
+    /// for `-c` so that everyone can share one machine's HOME.
+    override func environment(_ who: Teammate?) -> [String: String] {
+        var env = super.environment(who)
+        if let who, let key = keys[who] {
+            env["GIT_CONFIG_COUNT"] = "2"
+            env["GIT_CONFIG_KEY_0"] = "gpg.format"
+            env["GIT_CONFIG_VALUE_0"] = "ssh"
+            env["GIT_CONFIG_KEY_1"] = "user.signingKey"
+            env["GIT_CONFIG_VALUE_1"] = key.path
+        }
+        return env
+    }
+
+    /// Makes a key pair with ssh-keygen: the private key's file.
+    @discardableResult
+    private func makeKey(_ name: String, type: String = "ed25519", bits: String? = nil) throws -> URL {
+        let dir = root.appendingPathComponent("keys")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(name)
+        let made = try start(keygen, ["-q", "-t", type] + (bits.map { ["-b", $0] } ?? []) + ["-N", "", "-C", name, "-f", file.path], as: nil, in: root).finish()
+        XCTAssertEqual(made.status, 0, made.errors)
+        return file
+    }
+
+    private func publicKey(_ file: URL) throws -> String {
+        try String(contentsOf: URL(fileURLWithPath: file.path + ".pub"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func chain(_ id: String) -> String { "refs/quorum/proposals/\(slug)/suggestions/\(id)/meta" }
+
+    /// The shared repository with hooks, everyone's keys on the roster
+    /// (Ben ecdsa, Dee rsa, the others ed25519), signatures required.
+    private func makeSignedReview() throws -> URL {
+        keys[.ana] = try makeKey("ana")
+        keys[.ben] = try makeKey("ben", type: "ecdsa", bits: "256")
+        keys[.cai] = try makeKey("cai")
+        keys[.dee] = try makeKey("dee", type: "rsa", bits: "3072")
+        try gitOK(["init", "-q", "--bare", bare.path], in: root)
+        try quorumOK(["hooks", "install", bare.path], in: root)
+        let ana = clone("ana")
+        try quorumOK(["init", ana.path], in: root)
+        for member in [Teammate.ben, .cai, .dee] {
+            try quorumOK(["member", "add", member.email, "--name", member.name, "--ssh-key-file", keys[member]!.path + ".pub"], in: ana)
+        }
+        try quorumOK(["policy", "--require-signatures"], in: ana)
+        let sample = Self.packageRoot.appendingPathComponent("Proposals/career-steps/framework.md").path
+        try quorumOK(["propose", slug, "--title", "Engineering Career Steps", "--file", "framework.md=\(sample)"], in: ana)
+        try gitOK(["remote", "add", "origin", bare.path], in: ana)
+        try quorumOK(["sync"], in: ana)
+        return ana
+    }
+
+    /// An approval event of `revision` on top of `parent`, written with the
+    /// git CLI as `who` says, signed with `key` (nil: unsigned), with the
+    /// committer date `date` (git's format) when given.
+    private func forgedApproval(of revision: String, on parent: String, as who: Teammate, signedWith key: URL?, date: String? = nil, in directory: URL) throws -> String {
+        let blob = try gitOK(["hash-object", "-w", "--stdin"], in: directory, stdin: Data("{\"revision\":\"\(revision)\",\"type\":\"approve\",\"v\":1}\n".utf8))
+        let tree = try gitOK(["mktree"], in: directory, stdin: Data("100644 blob \(blob)\tevent.json\n".utf8))
+        var args = ["-c", "gpg.format=ssh"]
+        if let key { args += ["-c", "user.signingKey=\(key.path)"] }
+        args += ["commit-tree", tree, "-p", parent, "-m", "Approve\n\nEvent: approve\nQuorum-Format: 1"]
+        if key != nil { args.append("-S") }
+        var env = environment(who)
+        env["GIT_CONFIG_COUNT"] = nil
+        if let date {
+            env["GIT_COMMITTER_DATE"] = date
+            env["GIT_AUTHOR_DATE"] = date
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        process.arguments = args
+        process.environment = env
+        process.currentDirectoryURL = directory
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A commit with `source`'s gpgsig header grafted onto another message:
+    /// a valid signature, copied from another event.
+    private func copiedSignature(from source: String, approving revision: String, on parent: String, as who: Teammate, in directory: URL) throws -> String {
+        let original = try gitOK(["cat-file", "commit", source], in: directory)
+        let blob = try gitOK(["hash-object", "-w", "--stdin"], in: directory, stdin: Data("{\"revision\":\"\(revision)\",\"type\":\"approve\",\"v\":1}\n".utf8))
+        let tree = try gitOK(["mktree"], in: directory, stdin: Data("100644 blob \(blob)\tevent.json\n".utf8))
+        var lines = original.components(separatedBy: "\n")
+        lines[0] = "tree \(tree)"
+        lines[1] = "parent \(parent)"
+        let text = lines.joined(separator: "\n") + "\n"
+        return try gitOK(["hash-object", "-t", "commit", "-w", "--stdin"], in: directory, stdin: Data(text.utf8))
+    }
+
+    private func verifyCodes(_ directory: URL) throws -> [String] {
+        let verified = try quorum(["verify", "--json", "--fresh"], in: directory)
+        let object = try XCTUnwrap(verified.object, verified.text + verified.errors)
+        return (object["violations"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }.sorted()
+    }
+
+    // MARK: The forger
+
+    /// Ben, with push access but nobody else's key, approves his own
+    /// suggestion as Cai and as Dee, four ways. With the hook: each push is
+    /// refused naming the signature rule. Without it (a plain bare
+    /// repository): the approvals arrive on every clone, count 0, the
+    /// merge is refused, and `verify` names each forged event.
+    func testForgedApprovalsCountForNothingWithOrWithoutHooks() throws {
+        let ana = try makeSignedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let cai = try makeClone("cai", as: .cai)
+        // Cai approves something real, whose signature Ben will copy.
+        let real = try suggestLine(5, "Real change.", as: .ana, in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        try quorumOK(["approve", real["id"] as! String], as: .cai, in: cai)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        let caiApproval = try gitOK(["rev-parse", chain(real["id"] as! String)], in: cai)
+
+        // Dee's first key is revoked (stolen, say), and Ben has it.
+        let deeOld = keys[.dee]!
+        let deeNew = try makeKey("dee-new")
+        sleep(2)  // so that a time between the key's adding and revoking exists
+        try quorumOK(["member", "key", "add", Teammate.dee.email, deeNew.path + ".pub"], in: ana)
+        try quorumOK(["member", "key", "revoke", Teammate.dee.email, deeOld.path + ".pub"], in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["sync"], as: .ben, in: ben)
+
+        let suggestion = try suggestLine(13, "Ben's own change.", as: .ben, in: ben)
+        let id = suggestion["id"] as! String
+        let revision = suggestion["revision"] as! String
+        try quorumOK(["sync"], as: .ben, in: ben)
+        try gitOK(["fetch", "-q", "origin", "+\(chain(real["id"] as! String)):\(chain(real["id"] as! String))"], in: ben)
+        let ref = chain(id)
+        let head = try gitOK(["rev-parse", ref], in: ben)
+        let early = "2001-01-01T00:00:00Z"
+        // Each forgery, made on a given parent, and the rule that catches it.
+        let attempts: [(what: String, code: String, make: (String) throws -> String)] = [
+            ("unsigned, as Cai", "signature.missing", { try self.forgedApproval(of: revision, on: $0, as: .cai, signedWith: nil, in: ben) }),
+            ("unsigned, as Cai, dated before the policy", "signature.missing", { try self.forgedApproval(of: revision, on: $0, as: .cai, signedWith: nil, date: early, in: ben) }),
+            ("signed with Ben's own key, as Dee", "signature.not-theirs", { try self.forgedApproval(of: revision, on: $0, as: .dee, signedWith: self.keys[.ben], in: ben) }),
+            ("signed with Dee's revoked key, as Dee", "signature.key-not-valid", { try self.forgedApproval(of: revision, on: $0, as: .dee, signedWith: deeOld, in: ben) }),
+            ("signed with Dee's revoked key, dated before it was added", "signature.key-not-valid", { try self.forgedApproval(of: revision, on: $0, as: .dee, signedWith: deeOld, date: early, in: ben) }),
+            ("Cai's valid signature copied from another event", "signature.invalid", { try self.copiedSignature(from: caiApproval, approving: revision, on: $0, as: .cai, in: ben) }),
+        ]
+        // With the hook: each is refused, and verify names it.
+        for attempt in attempts {
+            let forged = try attempt.make(head)
+            try gitOK(["update-ref", ref, forged, head], in: ben)
+            let before = try serverRefs()
+            let pushed = try git(["push", "origin", "\(ref):\(ref)"], in: ben, as: .ben)
+            XCTAssertNotEqual(pushed.status, 0, "\(attempt.what): the push went in")
+            XCTAssertTrue(pushed.errors.contains("[\(attempt.code)]"), "\(attempt.what): \(pushed.errors)")
+            XCTAssertEqual(try serverRefs(), before, attempt.what)
+            XCTAssertEqual(try verifyCodes(ben), [attempt.code], attempt.what)
+            try gitOK(["update-ref", ref, head, forged], in: ben)
+        }
+        // A revoked key is refused at the hook even when dated to when it
+        // was valid (the hook knows it is revoked now).
+        let revoked = Int(try gitOK(["log", "-1", "--format=%ct", "refs/quorum/roster"], in: ben))!
+        let backdated = try forgedApproval(of: revision, on: head, as: .dee, signedWith: deeOld, date: "@\(revoked - 1) +0000", in: ben)
+        try gitOK(["update-ref", ref, backdated, head], in: ben)
+        try assertPushRefused(["\(ref):\(ref)"], from: ben, code: "signature.key-revoked")
+        try gitOK(["update-ref", ref, head, backdated], in: ben)
+
+        // Without hooks: a plain bare copy of the shared repository, and
+        // all six forgeries, one after another, on Ben's chain there.
+        let plain = root.appendingPathComponent("plain.git")
+        try gitOK(["clone", "-q", "--mirror", bare.path, plain.path], in: root)
+        var tip = head
+        for attempt in attempts { tip = try attempt.make(tip) }
+        try gitOK(["update-ref", ref, tip, head], in: ben)
+        try gitOK(["push", "-q", plain.path, "\(ref):\(ref)"], in: ben, as: .ben)
+        // Cai's clone, pointed at the hookless copy, takes them in: they
+        // are kept (the union of logs still converges) and count 0.
+        try gitOK(["remote", "set-url", "origin", plain.path], in: cai)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        let shown = try quorumOK(["show", id, "--json"], as: .cai, in: cai).object
+        let approvals = shown?["approvals"] as? [[String: Any]] ?? []
+        XCTAssertEqual(approvals.filter { ($0["counts"] as? Bool) == true }.count, 0, "\(approvals)")
+        XCTAssertTrue(try quorumOK(["show", id], as: .cai, in: cai).text.contains("signature does not verify"))
+        XCTAssertEqual(try quorum(["merge", id], as: .ben, in: ben).status, 1)
+        XCTAssertEqual(try quorum(["merge", id], as: .cai, in: cai).status, 1)
+        let codes = try verifyCodes(cai)
+        XCTAssertEqual(codes, ["signature.invalid", "signature.key-not-valid", "signature.key-not-valid", "signature.missing", "signature.missing", "signature.not-theirs"], "\(codes)")
+        // Nothing of Ben's got onto the round anywhere.
+        for directory in [ana, cai] {
+            let round = try gitOK(["rev-parse", roundBranch], in: directory)
+            XCTAssertFalse(try gitOK(["log", "--format=%B", round], in: directory).contains("Ben's own change"))
+        }
+    }
+
+    // MARK: git agrees
+
+    /// After a whole signed review cycle (suggest, approve, merge, cut),
+    /// `git verify-commit` says "Good" for every commit of the round and of
+    /// every event chain and `git verify-tag` for the version, with the
+    /// allowed-signers file Quorum writes; and a commit whose signed text
+    /// was changed fails both git and Quorum.
+    func testGitVerifiesEveryCommitQuorumWrote() throws {
+        let ana = try makeSignedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let cai = try makeClone("cai", as: .cai)
+        let dee = try makeClone("dee", as: .dee)
+        let suggestion = try suggestLine(5, "A signed change.", as: .ben, in: ben)
+        let id = suggestion["id"] as! String
+        try quorumOK(["sync"], as: .ben, in: ben)
+        for (who, directory) in [(Teammate.cai, cai), (.dee, dee)] {
+            try quorumOK(["sync"], as: who, in: directory)
+            try quorumOK(["approve", id], as: who, in: directory)
+            try quorumOK(["sync"], as: who, in: directory)
+        }
+        try quorumOK(["sync"], as: .ben, in: ben)
+        try quorumOK(["merge", id], as: .ben, in: ben)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["cut", slug, "v1"], in: ana)
+        try quorumOK(["sync"], in: ana)
+        let signers = root.appendingPathComponent("allowed_signers").path
+        try quorumOK(["allowed-signers", "-o", signers], in: ana)
+        let listed = try gitOK(["rev-list", roundBranch, "--all"], in: ana).split(separator: "\n")
+        var checked = 0
+        for commit in Set(listed) {
+            let message = try gitOK(["log", "-1", "--format=%B", String(commit)], in: ana)
+            if message.contains("Quorum-Sync: union") { continue }  // sync's reconciling merge: unsigned by design
+            let verified = try git(["-c", "gpg.ssh.allowedSignersFile=\(signers)", "verify-commit", String(commit)], in: ana)
+            XCTAssertEqual(verified.status, 0, "\(commit) \(message): \(verified.errors)")
+            XCTAssertTrue(verified.errors.contains("Good \"git\" signature"), verified.errors)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 12)
+        let tag = try git(["-c", "gpg.ssh.allowedSignersFile=\(signers)", "verify-tag", "rfc/\(slug)/v1"], in: ana)
+        XCTAssertEqual(tag.status, 0, tag.errors)
+        XCTAssertTrue(tag.errors.contains("Good \"git\" signature for ana@example.com"), tag.errors)
+        XCTAssertEqual(try verifyCodes(ana), [])
+
+        // Tampered: Dee's approval with one word of its message changed,
+        // its signature kept.
+        let head = try gitOK(["rev-parse", chain(id)], in: ana)
+        let approval = try gitOK(["log", "--format=%H %ae %s", chain(id)], in: ana).split(separator: "\n")
+            .first { $0.contains("dee@example.com") && $0.contains("Approve") }.map { String($0.prefix(40)) }
+        let original = try gitOK(["cat-file", "commit", try XCTUnwrap(approval)], in: ana)
+        let tampered = try gitOK(["hash-object", "-t", "commit", "-w", "--stdin"], in: ana,
+                                 stdin: Data((original.replacingOccurrences(of: "Approve", with: "Approves") + "\n").utf8))
+        let byGit = try git(["-c", "gpg.ssh.allowedSignersFile=\(signers)", "verify-commit", tampered], in: ana)
+        XCTAssertNotEqual(byGit.status, 0, byGit.errors)
+        _ = head
+    }
+
+    // MARK: Rotation
+
+    /// Cai's approval signed with her first key still counts after she
+    /// rotates to a new one; an approval signed with the old key after its
+    /// revocation does not.
+    func testRotatedKeysKeepHistoryValidAndStopCountingAfter() throws {
+        let ana = try makeSignedReview()
+        let first = try suggestLine(5, "Before rotation.", as: .ana, in: ana)
+        let firstID = first["id"] as! String
+        try quorumOK(["approve", firstID], as: .cai, in: ana)
+        let oldKey = keys[.cai]!
+        let newKey = try makeKey("cai-new")
+        sleep(1)  // the revocation is later than the approval, to the second
+        try quorumOK(["member", "key", "add", Teammate.cai.email, newKey.path + ".pub"], in: ana)
+        try quorumOK(["member", "key", "revoke", Teammate.cai.email, oldKey.path + ".pub"], in: ana)
+        // Still counted: signed while the key was valid.
+        let shown = try quorumOK(["show", firstID, "--json"], in: ana).object
+        XCTAssertEqual((shown?["approvals"] as? [[String: Any]])?.filter { ($0["counts"] as? Bool) == true }.count, 1)
+        // The old key no longer writes: the command says so.
+        let refused = try quorum(["approve", try suggestLine(13, "After rotation.", as: .ana, in: ana)["id"] as! String], as: .cai, in: ana)
+        XCTAssertEqual(refused.status, 1, refused.errors)
+        XCTAssertTrue(refused.errors.contains("user.signingKey"), refused.errors)
+        // With the new key configured, it does.
+        keys[.cai] = newKey
+        let second = try suggestLine(32, "With the new key.", as: .ana, in: ana)
+        try quorumOK(["approve", second["id"] as! String], as: .cai, in: ana)
+        // An approval made with the old key after the revocation, with
+        // plain git, does not count.
+        let ref = chain(second["id"] as! String)
+        let head = try gitOK(["rev-parse", ref], in: ana)
+        let stale = try forgedApproval(of: second["revision"] as! String, on: head, as: .ben, signedWith: keys[.ben], in: ana)
+        _ = stale
+        let late = try forgedApproval(of: second["revision"] as! String, on: head, as: .cai, signedWith: oldKey, in: ana)
+        try gitOK(["update-ref", ref, late, head], in: ana)
+        XCTAssertEqual(try verifyCodes(ana), ["signature.key-not-valid"])
+    }
+
+    // MARK: History from before the policy
+
+    /// A review whose history predates the policy: its unsigned events stay
+    /// valid on every clone after the policy is turned on, `verify` says how
+    /// many, and what comes after must be signed.
+    func testPolicyAppliesFromItsEventOn() throws {
+        let ana = try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let suggestion = try suggestLine(5, "Unsigned, before the policy.", as: .ben, in: ben)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["approve", suggestion["id"] as! String], as: .cai, in: ana)
+        keys[.ana] = try makeKey("ana")
+        keys[.ben] = try makeKey("ben")
+        try quorumOK(["member", "key", "add", Teammate.ana.email, keys[.ana]!.path + ".pub"], in: ana)
+        try quorumOK(["member", "key", "add", Teammate.ben.email, keys[.ben]!.path + ".pub"], in: ana)
+        try quorumOK(["policy", "--require-signatures"], in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        let verified = try quorumOK(["verify", "--fresh"], as: .ben, in: ben).text
+        XCTAssertTrue(verified.contains("unsigned from before the policy"), verified)
+        XCTAssertEqual(try verifyCodes(ben), [])
+        let shown = try quorumOK(["show", suggestion["id"] as! String, "--json"], as: .ben, in: ben).object
+        XCTAssertEqual((shown?["approvals"] as? [[String: Any]])?.filter { ($0["counts"] as? Bool) == true }.count, 1)
+        // Cai has no key: after the policy, nothing of hers is taken.
+        let cai = try makeClone("cai", as: .cai)
+        let refused = try quorum(["comment", suggestion["id"] as! String, "-m", "Unsigned, after the policy."], as: .cai, in: cai)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.errors.contains("gpg.format ssh") && refused.errors.contains("user.signingKey"), refused.errors)
+    }
+}
