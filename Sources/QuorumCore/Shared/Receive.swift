@@ -299,6 +299,13 @@ final class PushCheck {
                 throw Refusal(.chainShape, "the roster chain begins with an init event")
             }
             violations = Roster(events: events, admitting: admission ? freshSet : []).violations
+            if admission {
+                for event in events where freshSet.contains(event.id) {
+                    if case .policy(let policy, let heads) = event.payload, policy.requireSignatures == true {
+                        try checkPolicyCoversHistory(ref, event, heads: heads)
+                    }
+                }
+            }
         case .proposalMeta(let slug):
             violations = Proposal(slug: slug, head: new, events: events, roster: try roster(), admitting: admission ? freshSet : []).violations
         case .proposalComments(let slug):
@@ -375,6 +382,45 @@ final class PushCheck {
                 derived("it claims patch id \(String(claimed.prefix(12))), but its change's is \(actual.short); patch ids are computed from the objects, never taken from a record")
             }
         }
+    }
+
+    /// A policy event turning signatures on must leave everything the
+    /// shared repository already holds valid unsigned: every review ref's
+    /// head here must be one the event records, or in its history (a
+    /// reconciling merge stands for the events it joins). Otherwise events
+    /// its maker had not fetched would lose their standing.
+    private func checkPolicyCoversHistory(_ ref: String, _ event: Event, heads: [GrandfatheredHead]) throws {
+        var uncovered: [String] = []
+        for prefix in SharedRef.namespaces {
+            for existing in try git.references(matching: prefix + "*") {
+                // What the shared repository holds (before this push).
+                guard let held = try current(existing.name) else { continue }
+                let recorded = heads.filter { $0.ref == existing.name }.map(\.commit)
+                switch SharedRef(existing.name) {
+                case .roster, .revisionPin, .unknown, .foreign:
+                    continue
+                case .versionTag:
+                    if !recorded.contains(held) { uncovered.append(existing.name) }
+                case .round, .proposalMeta, .proposalComments, .suggestionMeta:
+                    var stack = [held]
+                    while let id = stack.popLast() {
+                        if try recorded.contains(where: { try $0 == id || git.isAncestor(id, of: $0) }) { continue }
+                        let commit = try git.commit(id)
+                        if commit.parents.count > 1, try git.blobID(in: commit.tree, at: EventLog.fileName) == nil {
+                            stack += commit.parents
+                        } else {
+                            uncovered.append(existing.name)
+                            break
+                        }
+                    }
+                }
+            }
+        }
+        guard !uncovered.isEmpty else { return }
+        report(ref, event.id, Refusal(
+            .rosterPolicy,
+            "the policy event turning signatures on does not cover \(uncovered.count) review ref\(uncovered.count == 1 ? "" : "s") the shared repository has (\(uncovered.prefix(3).joined(separator: ", "))\(uncovered.count > 3 ? ", …" : "")): their unsigned events would stop counting",
+            remedy: "take the policy event back ('git update-ref refs/quorum/roster \(event.parents.first?.hex ?? "HEAD~1")'), run 'quorum sync', then 'quorum policy --require-signatures' again"), actor: event.actor.email)
     }
 
     /// A revision an event adds is signed by whoever made it (its

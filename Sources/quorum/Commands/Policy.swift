@@ -12,9 +12,10 @@ extension Quorum {
                 from now on must be signed with its author's SSH key as the roster holds \
                 it (see 'quorum member key'): a shared repository's hook refuses anything \
                 else, and every clone counts an unsigned or wrongly signed approval for \
-                nothing. Events already recorded stay valid. The lead turning it on must \
-                have their own key configured (git's user.signingKey, gpg.format=ssh) and \
-                on the roster. A shared repository takes the policy event only once its \
+                nothing. Events already recorded stay valid: run 'quorum sync' first, so \
+                that this covers everything the shared repository holds (it refuses a \
+                policy event that does not). The lead turning it on must have their own \
+                key configured (git's user.signingKey, gpg.format=ssh) and on the roster. A shared repository takes the policy event only once its \
                 hook runs a quorum that knows it: upgrade the server's quorum first.
                 """)
 

@@ -340,4 +340,29 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.errors.contains("gpg.format ssh") && refused.errors.contains("user.signingKey"), refused.errors)
     }
+
+    /// A lead whose clone is behind turns the policy on: the shared
+    /// repository refuses the policy event (it would leave Ben's unsigned
+    /// suggestion, which the lead had not fetched, uncovered); taken back,
+    /// synced and made again, it goes in and Ben's events stay valid.
+    func testAPolicyEventMustCoverWhatTheSharedRepositoryHolds() throws {
+        let ana = try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let suggestion = try suggestLine(5, "Pushed before the policy.", as: .ben, in: ben)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        keys[.ana] = try makeKey("ana")
+        try quorumOK(["member", "key", "add", Teammate.ana.email, keys[.ana]!.path + ".pub"], in: ana)
+        try quorumOK(["policy", "--require-signatures"], in: ana)
+        let roster = "refs/quorum/roster"
+        try assertPushRefused(["\(roster):\(roster)"], from: ana, code: "roster.policy")
+        // The remedy the refusal gives.
+        try gitOK(["update-ref", roster, try gitOK(["rev-parse", "\(roster)~1"], in: ana)], in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["policy", "--require-signatures"], in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        XCTAssertEqual(try verifyCodes(ben), [])
+        XCTAssertTrue(try quorumOK(["member", "list"], as: .ben, in: ben).text.contains("Signatures: required"))
+        XCTAssertEqual(try quorumOK(["show", suggestion["id"] as! String, "--json"], as: .ben, in: ben).object?["state"] as? String, "open")
+    }
 }
