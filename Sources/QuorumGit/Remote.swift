@@ -395,12 +395,20 @@ extension Repository {
     /// The commits reachable from `tip` but from none of `excluded`, parents
     /// before children.
     public func commits(from tip: ObjectID, excluding excluded: [ObjectID]) throws -> [ObjectID] {
+        try commits(from: [tip], excluding: excluded)
+    }
+
+    /// The commits reachable from any of `tips` and from none of
+    /// `excluded`, parents first: one walk for many refs.
+    public func commits(from tips: [ObjectID], excluding excluded: [ObjectID]) throws -> [ObjectID] {
         var walk: OpaquePointer?
         try check("git_revwalk_new", git_revwalk_new(&walk, handle))
         defer { git_revwalk_free(walk) }
         try check("git_revwalk_sorting", git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue))
-        var start = tip.raw
-        try check("git_revwalk_push", git_revwalk_push(walk, &start))
+        for tip in tips {
+            var start = tip.raw
+            try check("git_revwalk_push", git_revwalk_push(walk, &start))
+        }
         for id in excluded {
             var raw = id.raw
             let result = git_revwalk_hide(walk, &raw)

@@ -53,12 +53,25 @@ extension ReviewRepository {
                     remedy: "run 'git config gpg.format ssh' and 'git config user.signingKey ~/.ssh/id_ed25519' (your key's path, or 'key::ssh-ed25519 AAAA…' with it in ssh-agent); a lead records its public key with 'quorum member key add \(actor.email) KEY'")
             }
             if let roster, !roster.keys(of: actor.email).contains(where: { $0.key == signer.publicKey && $0.validBefore == nil && $0.validAfter <= actor.time }) {
+                if let owner = roster.keys.first(where: { $0.key == signer.publicKey }), owner.email.lowercased() != actor.email.lowercased() {
+                    throw QuorumError.refused(
+                        "your signing key \(signer.publicKey.fingerprint) is \(owner.email)'s on the roster, and you are \(actor.email)",
+                        remedy: "point git's user.signingKey at your own key (see 'quorum member list --keys'), or check GIT_AUTHOR_EMAIL / user.email")
+                }
                 throw QuorumError.refused(
                     "your signing key \(signer.publicKey.fingerprint) is not one the roster holds for \(actor.email), so what you sign with it would not count",
                     remedy: "ask a lead to run 'quorum member key add \(actor.email) \"\(signer.publicKey.line)\"', or point user.signingKey at the key the roster holds (see 'quorum member list --keys')")
             }
         }
         guard let signer else { return nil }
-        return { payload in try signer.sign(payload, namespace: "git") }
+        return { payload in
+            do {
+                return try signer.sign(payload, namespace: "git")
+            } catch let error as SSHSigner.Error {
+                throw QuorumError.refused(
+                    "could not sign with \(signer.publicKey.fingerprint): \(error.description)",
+                    remedy: "for a key with a passphrase, add it to ssh-agent ('ssh-add KEYFILE') and set user.signingKey to 'key::\(signer.publicKey.line)' or its .pub file")
+            }
+        }
     }
 }

@@ -60,6 +60,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case pairEditNotAllowed = "pair-edit.not-allowed"
         case pairEditNotAudience = "pair-edit.not-audience"
         case pairEditNoPartner = "pair-edit.no-partner"
+        case pairEditUnprovable = "pair-edit.unprovable"
         // States that make an action pointless (not who may do it).
         case suggestionOver = "suggestion.over"
         case roundClosed = "round.closed"

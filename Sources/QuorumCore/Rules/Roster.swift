@@ -80,6 +80,7 @@ public struct Roster: Sendable {
     /// Folds the roster chain. With `admitting` (events new to a shared
     /// repository), a signature by a key revoked by now is refused too.
     init(events: [Event], admitting: Set<ObjectID> = []) {
+        let unsigned = Roster.unsignedHistory(events)
         for (index, event) in events.enumerated() {
             let actor = event.actor.email
             func refuse(_ refusal: Refusal?) -> Bool {
@@ -87,9 +88,10 @@ public struct Roster: Sendable {
                 violations.append(Violation(event: event, refusal: refusal))
                 return true
             }
-            // Chain order is the roster's clock: the policy in force when
-            // an event was appended decides whether it must be signed.
-            if index > 0, refuse(Rules.signature(of: event, roster: self, exempt: [], atPush: admitting.contains(event.id))) { continue }
+            if index > 0, let unsigned, !unsigned.contains(event.id), refuse(Rules.signatureHolds(
+                event.signature, by: actor, at: event.signedAt, roster: self, atPush: admitting.contains(event.id), what: "event \(event.id.short)")) {
+                continue
+            }
             switch event.payload {
             case .initialize(let policy, let member, let key) where index == 0:
                 if let policy { self.policy = policy }
@@ -122,6 +124,33 @@ public struct Roster: Sendable {
                 _ = refuse(Refusal(.chainShape, "the roster chain is one init event followed by member, key and policy events; \(event.id.short) is '\(event.record.type.rawValue)'"))
             }
         }
+    }
+
+    /// The roster events that may stay unsigned once a policy event has
+    /// turned signatures on: the history that event was written on (its
+    /// ancestors by the commits' parents; with several, the history common
+    /// to all). Every other roster event must be signed, the policy event
+    /// itself included, wherever chain order puts it: chain order between
+    /// joined histories follows commit times, which a forger sets, so an
+    /// unsigned event on a side branch dated before the policy is still
+    /// after it. Nil while no policy event has turned signatures on.
+    static func unsignedHistory(_ events: [Event]) -> Set<ObjectID>? {
+        let turningOn = events.filter { event in
+            if case .policy(let policy, _) = event.payload { return policy.requireSignatures == true }
+            return false
+        }
+        guard !turningOn.isEmpty else { return nil }
+        let parents = Dictionary(events.map { ($0.id, $0.parents) }, uniquingKeysWith: { first, _ in first })
+        func ancestors(of id: ObjectID) -> Set<ObjectID> {
+            var found: Set<ObjectID> = []
+            var stack = parents[id] ?? []
+            while let next = stack.popLast() {
+                guard found.insert(next).inserted else { continue }
+                stack += parents[next] ?? []
+            }
+            return found
+        }
+        return turningOn.dropFirst().reduce(ancestors(of: turningOn[0].id)) { $0.intersection(ancestors(of: $1.id)) }
     }
 
     /// Whether every event and commit must be signed (`quorum policy --require-signatures`).

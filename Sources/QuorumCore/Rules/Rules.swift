@@ -411,4 +411,15 @@ public enum Rules {
         }
         return nil
     }
+
+    /// Where signatures are required, no pair edits: a commit carries one
+    /// signature, its committer's, so nothing proves the second person took
+    /// part, and "two people" would be one person's word. (Pair edits from
+    /// before the policy stay valid.)
+    public static func pairEditProvable(roster: Roster, slug: String) -> Refusal? {
+        guard roster.requiresSignatures else { return nil }
+        return Refusal(.pairEditUnprovable,
+            "with signed review, a pair edit cannot prove its second author took part (a commit carries one signature)",
+            remedy: "make a suggestion instead, which the other person approves: 'quorum suggest \(slug) -m ... --file ...'")
+    }
 }

@@ -317,6 +317,7 @@ public struct Suggestion: Sendable {
         if mergedAs != nil { return .merged }
         if let ended { return ended.kind == .withdraw ? .withdrawn : .rejected }
         if conflictedWith != nil { return .conflicted }
+        if unverified != nil { return .open }  // it never merges, so it is never approved
         return counting >= (round?.quorum ?? Policy.standard.quorum) ? .approved : .open
     }
 }

@@ -131,19 +131,22 @@ final class PushCheck {
     /// policy requires signatures: `verify` meets the whole history.
     private func prefetchSignatures() throws {
         guard try roster().requiresSignatures else { return }
+        var tips: [ObjectID] = []
+        var olds: [ObjectID] = []
         var ids: [ObjectID] = []
         for update in updates {
             guard let new = update.new else { continue }
             switch SharedRef(update.name) {
             case .roster, .proposalMeta, .proposalComments, .suggestionMeta, .round:
-                ids += try git.commits(from: new, excluding: update.old.map { [$0] } ?? [])
+                tips.append(new)
+                if let old = update.old { olds.append(old) }
             case .revisionPin:
                 if update.old != new { ids.append(new) }
             case .versionTag, .unknown, .foreign:
                 continue
             }
         }
-        try review.log.signatures.prefetch(ids)
+        try review.log.signatures.prefetch(ids + git.commits(from: tips, excluding: olds))
     }
 
     /// For `verify`'s report: events signed, and unsigned ones from before
@@ -152,8 +155,8 @@ final class PushCheck {
         let roster = try roster()
         guard roster.requiresSignatures else { return }
         var exempt = roster.exempt(events)
-        if let since = roster.signaturesSince, let index = events.firstIndex(where: { $0.id == since }) {
-            exempt.formUnion(events[..<index].map(\.id))
+        if let since = roster.signaturesSince, events.contains(where: { $0.id == since }) {
+            exempt.formUnion(Roster.unsignedHistory(events) ?? [])
         }
         for event in events where fresh.contains(event.id) {
             if case .valid = event.signature {
@@ -524,14 +527,22 @@ final class PushCheck {
         }
         let parent = commit.parents[0]
         let revision = commit.parents[1]
-        // What the shared repository already holds counts, whatever the
-        // chain order: a merge arriving after an objection, a revision or a
-        // withdrawal reached it was made on a state that no longer holds.
-        let known = try current(ref).map { Set(try self.events(from: $0).map(\.id)) } ?? []
+        // Admitting it: what the shared repository already holds counts,
+        // whatever the chain order: a merge arriving after an objection, a
+        // revision or a withdrawal reached it was made on a state that no
+        // longer holds. In history (verify, or a clone checking what it
+        // fetched) only what its maker saw counts.
+        let known = admission ? try current(ref).map { Set(try self.events(from: $0).map(\.id)) } ?? [] : []
         let all = try self.events(from: head)
         let events: [Event]
-        if let seen = trailers.first(Trailers.suggestionHead).flatMap(ObjectID.init(hex:)),
-           git.hasObject(seen), try seen == head || git.isAncestor(seen, of: head) {
+        let seen = trailers.first(Trailers.suggestionHead).flatMap(ObjectID.init(hex:))
+        let rosterNow = try roster()
+        if seen == nil, rosterNow.requiresSignatures,
+           !rosterNow.predatesSignatures(commit.id, on: round.branch, isAncestor: { (try? git.isAncestor($0, of: $1)) ?? false }) {
+            // Without it, what its maker saw is a guess from chain order.
+            throw Refusal(.mergeTrailers, "a merge without a Suggestion-Head: trailer naming the suggestion's chain as its maker saw it; 'quorum merge' writes one")
+        }
+        if let seen, git.hasObject(seen), try seen == head || git.isAncestor(seen, of: head) {
             // Judged by what its maker saw, and what the shared repository had.
             let counted = known.union(try self.events(from: seen).map(\.id))
             events = all.filter { event in
@@ -557,7 +568,9 @@ final class PushCheck {
         if try git.isAncestor(revision, of: parent) {
             throw Refusal(.roundCommit, "it merges suggestion \(id.short) again; it is merged already")
         }
-        let roster = try roster()
+        // History is judged with the roster as it ever was: an approval that
+        // counted when it was merged still does after its approver left.
+        let roster = admission ? rosterNow : rosterNow.historical
         if let refusal = Rules.mayMerge(commit.committer.email, suggestion, in: round, roster: roster) { throw refusal }
         if suggestion.conflictedWith != nil {
             throw Refusal(.mergeConflicted, "suggestion \(id.short) is conflicted; its author must revise it first")
@@ -618,7 +631,12 @@ final class PushCheck {
                 "\"\(title)\" is a direct commit: round branches take merges of approved suggestions ('quorum merge'), or pair edits where the round allows them")
         }
         let partners = trailers.all(Trailers.coAuthoredBy).compactMap(emailIn)
-        if let refusal = Rules.mayPairEdit(author: commit.author.email, partners: partners, in: round, slug: slug, roster: try roster()) {
+        let roster = try roster()
+        if let refusal = Rules.mayPairEdit(author: commit.author.email, partners: partners, in: round, slug: slug, roster: roster) {
+            throw refusal
+        }
+        if !roster.predatesSignatures(commit.id, on: round.branch, isAncestor: { (try? git.isAncestor($0, of: $1)) ?? false }),
+           let refusal = Rules.pairEditProvable(roster: roster, slug: slug) {
             throw refusal
         }
         let parentTree = try git.commit(commit.parents[0]).tree
@@ -634,6 +652,12 @@ final class PushCheck {
         counts.tags += 1
         guard let info = try git.annotatedTag(tag) else {
             throw Refusal(.tagShape, "version \(version) of '\(slug)' must be an annotated tag, as 'quorum cut' makes")
+        }
+        // The tag object names itself; a tag made (and signed) for another
+        // version is not this one.
+        let header = String(decoding: try git.rawObject(tag).prefix(1024), as: UTF8.self)
+        guard header.split(separator: "\n").contains(Substring("tag rfc/\(slug)/\(version)")) else {
+            throw Refusal(.tagShape, "the tag object at \(ref) names another tag; version \(version) of '\(slug)' is a tag made as rfc/\(slug)/\(version)")
         }
         let proposal = try proposal(slug)
         var onRound = false

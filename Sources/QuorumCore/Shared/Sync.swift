@@ -274,6 +274,10 @@ extension ReviewRepository {
             if !report.received.contains(name) { report.received.append(name) }
             local[name] = new
         }
+        // Round branches and version tags are taken only after the event
+        // chains, and only when they keep the rules (below).
+        var incoming: [PushedRef] = []
+        var diverged: [(name: String, slug: String, mine: ObjectID, theirs: ObjectID)] = []
         for name in Set(local.keys).union(remote.keys).sorted() {
             let kind = SharedRef(name)
             let mine = local[name]
@@ -294,7 +298,12 @@ extension ReviewRepository {
             case .push:
                 if let mine { pushes.append(ReferenceUpdate(name: name, expected: theirs, target: mine)) }
             case .receive:
-                if let theirs { try receive(name, from: mine, to: theirs) }
+                guard let theirs else { continue }
+                if kind.isRound || { if case .versionTag = kind { return true } else { return false } }() {
+                    incoming.append(PushedRef(name: name, old: mine, new: theirs))
+                } else {
+                    try receive(name, from: mine, to: theirs)
+                }
             case .keepShared:
                 guard case .versionTag(let slug, let version) = kind, let mine, let theirs else { continue }
                 problems.append(SyncProblem(ref: name, reason: "version \(version) of '\(slug)' was cut differently here (\(mine.short)) and there (\(theirs.short)); the shared one stands — delete yours with 'git update-ref -d \(name)'"))
@@ -313,13 +322,7 @@ extension ReviewRepository {
                 try receive(name, from: mine, to: theirs)
             case .replay:
                 guard case .round(let slug, _) = kind, let mine, let theirs else { continue }
-                do {
-                    let (tip, merges) = try replay(name, slug: slug, local: mine, onto: theirs)
-                    pushes.append(ReferenceUpdate(name: name, expected: theirs, target: tip))
-                    replays.append((name, mine, tip, slug, merges))
-                } catch let error as QuorumError where error.kind != .failure {
-                    problems.append(SyncProblem(ref: name, reason: error.message))
-                }
+                diverged.append((name, slug, mine, theirs))
             case .reconcile:
                 guard let mine, let theirs else { continue }
                 do {
@@ -332,6 +335,44 @@ extension ReviewRepository {
                     problems.append(SyncProblem(ref: name, reason: error.message))
                 }
             }
+        }
+        // What the shared repository's rounds and versions hold is checked
+        // as `verify` would, against the event chains just received: a
+        // shared repository without the hooks may hold commits that break
+        // the rules (a merge nobody approved, a tag nobody signed), and
+        // those never reach this clone's rounds, nor do local merges get
+        // made again on top of them. Rounds first, then the versions on them.
+        func broken(_ updates: [PushedRef]) -> [String: [PushRejection]] {
+            guard !updates.isEmpty else { return [:] }
+            return Dictionary(grouping: PushCheck(review: self, updates: updates, admission: false) { local[$0] }.run(), by: \.ref)
+        }
+        func notTaken(_ name: String, _ new: ObjectID, _ found: [PushRejection]) -> SyncProblem {
+            SyncProblem(ref: name, reason: "not taken: the shared repository's \(new.short) breaks the review rules (\(found.map { "[\($0.code)] \($0.reason)" }.prefix(2).joined(separator: "; "))); its history must be repaired there (run 'quorum verify' in a plain clone of it to see all)")
+        }
+        let sharedRounds = try diverged.map { PushedRef(name: $0.name, old: try git.mergeBase($0.mine, $0.theirs), new: $0.theirs) }
+        let roundFaults = broken(incoming.filter { SharedRef($0.name).isRound } + sharedRounds)
+        for update in incoming where SharedRef(update.name).isRound {
+            guard let new = update.new else { continue }
+            if let found = roundFaults[update.name] { problems.append(notTaken(update.name, new, found)) } else { try receive(update.name, from: update.old, to: new) }
+        }
+        for round in diverged {
+            if let found = roundFaults[round.name] {
+                problems.append(notTaken(round.name, round.theirs, found))
+                continue
+            }
+            do {
+                let (tip, merges) = try replay(round.name, slug: round.slug, local: round.mine, onto: round.theirs)
+                pushes.append(ReferenceUpdate(name: round.name, expected: round.theirs, target: tip))
+                replays.append((round.name, round.mine, tip, round.slug, merges))
+            } catch let error as QuorumError where error.kind != .failure {
+                problems.append(SyncProblem(ref: round.name, reason: error.message))
+            }
+        }
+        let tags = incoming.filter { !SharedRef($0.name).isRound }
+        let tagFaults = broken(tags)
+        for update in tags {
+            guard let new = update.new else { continue }
+            if let found = tagFaults[update.name] { problems.append(notTaken(update.name, new, found)) } else { try receive(update.name, from: update.old, to: new) }
         }
         // Check here what the shared repository would refuse, and leave
         // those references out (with the reason), so that one bad reference

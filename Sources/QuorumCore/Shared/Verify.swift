@@ -115,7 +115,7 @@ extension ReviewRepository {
 /// change to the roster or any proposal chain (which can change how every
 /// event is judged) starts over; deleting it is always safe.
 struct VerifyCache {
-    static let header = "quorum-verified 1"
+    static let header = "quorum-verified 2"
     let repository: ReviewRepository
 
     private var path: String { repository.git.gitDirectory + "quorum/verified" }

@@ -76,6 +76,11 @@ final class SignatureStore {
     private var keysInFile: Set<String> = []
     private var added: [ObjectID] = []
     private var loaded = false
+    /// Checks made before the file was read (a command that meets a few
+    /// commits checks them, ~0.1 ms each, rather than read a file that
+    /// holds every commit of the history); they are not written back.
+    private var checkedUnread = 0
+    private static let readAfter = 64
 
     init(git: Repository) {
         self.git = git
@@ -85,6 +90,13 @@ final class SignatureStore {
 
     /// A commit's signature, from the cache or checked now.
     func commit(_ id: ObjectID) throws -> CommitSignature {
+        if let found = known[id] { return found }
+        if !loaded, checkedUnread < Self.readAfter {
+            checkedUnread += 1
+            let status = CommitSignature(try git.commitSignature(id))
+            known[id] = status
+            return status
+        }
         load()
         if let found = known[id] { return found }
         let status = CommitSignature(try git.commitSignature(id))
@@ -98,24 +110,38 @@ final class SignatureStore {
         CommitSignature(try git.tagSignature(id))
     }
 
-    /// Checks the commits not yet known on all cores at once: the objects
-    /// are read here, the signatures verified concurrently. For `verify`,
-    /// which meets every commit of the history.
+    /// Checks the commits not yet known on all cores at once, for `verify`
+    /// and a rebuild of the summaries, which meet every commit of the
+    /// history: each worker opens the repository itself (a libgit2
+    /// repository is one thread's), reads its share of the commits and
+    /// verifies their signatures. What a worker cannot read is left to be
+    /// checked one by one when asked for.
     func prefetch(_ ids: [ObjectID]) throws {
         load()
-        var work: [(ObjectID, ObjectSignature?)] = []
-        for id in Set(ids) where known[id] == nil { work.append((id, try git.commitSignature(id))) }
+        let work = Array(Set(ids).filter { known[$0] == nil })
         guard !work.isEmpty else { return }
-        let results = UnsafeMutableBufferPointer<CommitSignature>.allocate(capacity: work.count)
+        let workers = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, work.count / 256))
+        let results = UnsafeMutableBufferPointer<CommitSignature?>.allocate(capacity: work.count)
+        results.initialize(repeating: nil)
         defer { results.deallocate() }
         nonisolated(unsafe) let output = results.baseAddress!
-        let input = work
-        DispatchQueue.concurrentPerform(iterations: input.count) { index in
-            (output + index).initialize(to: CommitSignature(input[index].1))
+        let directory = git.gitDirectory
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            guard let repository = try? Repository.open(at: directory) else { return }
+            var index = worker
+            while index < work.count {
+                do {
+                    output[index] = CommitSignature(try repository.commitSignature(work[index]))
+                } catch {
+                    // left to be checked when asked for
+                }
+                index += workers
+            }
         }
-        for (index, item) in work.enumerated() {
-            known[item.0] = (output + index).move()
-            added.append(item.0)
+        for (index, id) in work.enumerated() {
+            guard let status = output[index] else { continue }
+            known[id] = status
+            added.append(id)
         }
     }
 
@@ -137,6 +163,7 @@ final class SignatureStore {
                 keys[fields[1]] = key
                 keysInFile.insert(String(fields[1]))
             } else if fields.count == 2, let id = ObjectID(hex: String(fields[0])) {
+                if known[id] != nil { continue }
                 switch fields[1] {
                 case "-": known[id] = .unsigned
                 case "!": known[id] = .invalid("the signature does not verify")

@@ -12,7 +12,7 @@ import QuorumGit
 /// Writes go to a temporary file and are renamed into place, so
 /// concurrent readers see the old or the new file, never half of one.
 struct SummaryIndex {
-    static let header = "quorum-summaries 4"
+    static let header = "quorum-summaries 5"
     let repository: ReviewRepository
 
     private var path: String { repository.git.gitDirectory + "quorum/summaries" }
@@ -85,6 +85,12 @@ struct SummaryIndex {
         let facts = repository.localFacts()
         var result: [SuggestionSummary] = []
         result.reserveCapacity(chains.count)
+        // Signatures of the chains to recompute are checked on all cores
+        // first, when there are many and the policy asks for them.
+        let stale = chains.filter { cached[$0.head] == nil }
+        if stale.count > 32, try repository.roster().requiresSignatures {
+            try repository.log.signatures.prefetch(repository.git.commits(from: stale.map(\.head), excluding: []))
+        }
         for chain in chains {
             if let hit = cached[chain.head] {
                 fresh.append((chain.head, hit))

@@ -79,11 +79,24 @@ final class SignedReviewTests: SharedRepositoryTestCase {
     /// git CLI as `who` says, signed with `key` (nil: unsigned), with the
     /// committer date `date` (git's format) when given.
     private func forgedApproval(of revision: String, on parent: String, as who: Teammate, signedWith key: URL?, date: String? = nil, in directory: URL) throws -> String {
-        let blob = try gitOK(["hash-object", "-w", "--stdin"], in: directory, stdin: Data("{\"revision\":\"\(revision)\",\"type\":\"approve\",\"v\":1}\n".utf8))
+        try forgedEvent("{\"revision\":\"\(revision)\",\"type\":\"approve\",\"v\":1}", summary: "Approve\n\nEvent: approve\nQuorum-Format: 1",
+                        on: parent, as: who, signedWith: key, date: date, in: directory)
+    }
+
+    /// An event commit (`event.json` holding `json`) on `parent`, written
+    /// with the git CLI as `who` says, signed with `key` (nil: unsigned),
+    /// with the committer date `date` (git's format) when given.
+    private func forgedEvent(_ json: String, summary: String, on parent: String, as who: Teammate, signedWith key: URL?, date: String? = nil, in directory: URL) throws -> String {
+        let blob = try gitOK(["hash-object", "-w", "--stdin"], in: directory, stdin: Data((json + "\n").utf8))
         let tree = try gitOK(["mktree"], in: directory, stdin: Data("100644 blob \(blob)\tevent.json\n".utf8))
+        return try forgedCommit(tree: tree, parents: [parent], message: summary, as: who, signedWith: key, date: date, in: directory)
+    }
+
+    /// A commit written with the git CLI as `who` says, signed with `key`.
+    private func forgedCommit(tree: String, parents: [String], message: String, as who: Teammate, signedWith key: URL?, date: String? = nil, in directory: URL) throws -> String {
         var args = ["-c", "gpg.format=ssh"]
         if let key { args += ["-c", "user.signingKey=\(key.path)"] }
-        args += ["commit-tree", tree, "-p", parent, "-m", "Approve\n\nEvent: approve\nQuorum-Format: 1"]
+        args += ["commit-tree", tree] + parents.flatMap { ["-p", $0] } + ["-m", message]
         if key != nil { args.append("-S") }
         var env = environment(who)
         env["GIT_CONFIG_COUNT"] = nil
@@ -103,6 +116,17 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0)
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A plain bare copy of the shared repository (no hooks), and `who`'s
+    /// clone pointed at it.
+    private func hooklessCopy(for directory: URL) throws -> URL {
+        let plain = root.appendingPathComponent("plain.git")
+        if !FileManager.default.fileExists(atPath: plain.path) {
+            try gitOK(["clone", "-q", "--mirror", bare.path, plain.path], in: root)
+        }
+        try gitOK(["remote", "set-url", "origin", plain.path], in: directory)
+        return plain
     }
 
     /// A commit with `source`'s gpgsig header grafted onto another message:
@@ -364,5 +388,123 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         XCTAssertEqual(try verifyCodes(ben), [])
         XCTAssertTrue(try quorumOK(["member", "list"], as: .ben, in: ben).text.contains("Signatures: required"))
         XCTAssertEqual(try quorumOK(["show", suggestion["id"] as! String, "--json"], as: .ben, in: ben).object?["state"] as? String, "open")
+    }
+
+    // MARK: Forgeries the first red team found
+
+    /// Ben writes "Ana makes Ben a lead" on a side branch of the roster,
+    /// dated a second before the policy event, and lets sync join the two
+    /// histories (chain order then puts his event first). Still after the
+    /// policy: it is not in the history the policy event was written on,
+    /// so it must be signed. Sync will not push it, the hook refuses it,
+    /// and a clone fed it by a repository without hooks does not take Ben
+    /// for a lead.
+    func testRosterEventsOnASideBranchDatedBeforeThePolicyCountForNothing() throws {
+        _ = try makeSignedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let cai = try makeClone("cai", as: .cai)
+        let roster = "refs/quorum/roster"
+        let policy = try gitOK(["log", "--format=%H", "--grep=^Event: policy", "-1", roster], in: ben)
+        let before = Int(try gitOK(["log", "-1", "--format=%ct", policy], in: ben))! - 1
+        let lead = #"{"member":{"email":"ben@example.com","groups":["working-group"],"lead":true,"name":"Ben Okafor"},"type":"member","v":1}"#
+        let forged = try forgedEvent(lead, summary: "Update member\n\nEvent: member\nQuorum-Format: 1", on: policy + "^", as: .ana,
+                                     signedWith: nil, date: "@\(before) +0000", in: ben)
+        try gitOK(["update-ref", roster, forged], in: ben)
+        let synced = try quorum(["sync"], as: .ben, in: ben)
+        XCTAssertEqual(synced.status, 1, synced.errors)
+        XCTAssertTrue(synced.errors.contains("[signature.missing]"), synced.errors)
+        XCTAssertFalse(try quorumOK(["member", "list"], as: .ben, in: ben).text.contains("ben@example.com     Ben Okafor            working-group  (lead)"))
+        try assertPushRefused(["\(roster):\(roster)"], from: ben, code: "signature.missing")
+        // Without hooks.
+        let plain = try hooklessCopy(for: cai)
+        try gitOK(["push", "-q", plain.path, "\(roster):\(roster)"], in: ben, as: .ben)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        let members = try quorumOK(["member", "list", "--json"], as: .cai, in: cai).object?["members"] as? [[String: Any]] ?? []
+        XCTAssertEqual(members.first { $0["email"] as? String == "ben@example.com" }?["lead"] as? Bool, false)
+        XCTAssertEqual(try verifyCodes(cai), ["signature.missing"])
+        // Ben, acting the lead on that, is refused even in his own clone.
+        XCTAssertEqual(try quorum(["member", "key", "add", Teammate.dee.email, keys[.ben]!.path + ".pub"], as: .ben, in: ben).status, 1)
+    }
+
+    /// With plain git, Ben puts his own suggestion on the round (a merge
+    /// commit he signs, naming approvers who never approved) and tags it
+    /// as a version "by Ana", on a shared repository without hooks. A clone
+    /// that syncs from it does not take either: its round and versions stay
+    /// as they were, and sync says why. A pair edit naming a partner, the
+    /// one way round 1 takes a direct commit, is refused under the policy.
+    func testForgedRoundCommitsAndTagsNeverReachAClonesRoundWithoutHooks() throws {
+        _ = try makeSignedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let cai = try makeClone("cai", as: .cai)
+        let suggestion = try suggestLine(13, "Ben's own change.", as: .ben, in: ben)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        let head = try gitOK(["rev-parse", roundBranch], in: ben)
+        let revision = suggestion["revision"] as! String
+        let merge = try forgedCommit(
+            tree: try gitOK(["rev-parse", "\(revision)^{tree}"], in: ben), parents: [head, revision],
+            message: "Merge suggestion\n\nSuggestion: \(suggestion["id"] as! String)\nApproved-by: Cai Wong <cai@example.com>\nApproved-by: Dee Park <dee@example.com>",
+            as: .ben, signedWith: keys[.ben], in: ben)
+        let plain = try hooklessCopy(for: cai)
+        try gitOK(["push", "-q", plain.path, "\(merge):\(roundBranch)"], in: ben, as: .ben)
+        var env = environment(.ana)
+        env["GIT_CONFIG_COUNT"] = nil
+        let tag = Process()
+        tag.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        tag.arguments = ["-C", ben.path, "tag", "-a", "rfc/\(slug)/v9", merge, "-m", "Official"]
+        tag.environment = env
+        try tag.run()
+        tag.waitUntilExit()
+        try gitOK(["push", "-q", plain.path, "refs/tags/rfc/\(slug)/v9:refs/tags/rfc/\(slug)/v9"], in: ben, as: .ben)
+        let before = try gitOK(["rev-parse", roundBranch], in: cai)
+        let synced = try quorum(["sync"], as: .cai, in: cai)
+        XCTAssertEqual(synced.status, 1, synced.errors)
+        XCTAssertTrue(synced.errors.contains("not taken"), synced.errors)
+        XCTAssertEqual(try gitOK(["rev-parse", roundBranch], in: cai), before)
+        XCTAssertNotEqual(try git(["rev-parse", "--verify", "-q", "refs/tags/rfc/\(slug)/v9"], in: cai).status, 0)
+        XCTAssertFalse(try quorumOK(["cat", slug], as: .cai, in: cai).text.contains("Ben's own change."))
+        XCTAssertEqual(try verifyCodes(cai), [])
+        // A pair edit is one person's word under signed review.
+        let text = root.appendingPathComponent("pair.md")
+        try Data(framework(replacing: 5, with: "Paired.").utf8).write(to: text)
+        let edit = try quorum(["edit", slug, "-m", "Paired", "--pair", Teammate.cai.email, "--file", "framework.md=\(text.path)"], as: .ben, in: ben)
+        XCTAssertEqual(edit.status, 1, edit.errors)
+        XCTAssertTrue(edit.errors.contains("[pair-edit.unprovable]"), edit.errors)
+    }
+
+    /// Sync's check of the shared rounds judges a merge as `verify` does,
+    /// by what its maker saw: an objection written afterwards from a clone
+    /// that had not seen the merge (kept, counting for nothing) does not
+    /// stop a new clone from taking the round. And a lead-signed version
+    /// tag pushed under another version's name is not taken.
+    func testSyncTakesHonestRoundsAndNotTagsUnderAnotherName() throws {
+        let ana = try makeSignedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let cai = try makeClone("cai", as: .cai)
+        let suggestion = try suggestLine(5, "Merged, then objected to.", as: .cai, in: cai)
+        let id = suggestion["id"] as! String
+        try quorumOK(["sync"], as: .cai, in: cai)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["approve", id], in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        try quorumOK(["approve", id], as: .dee, in: try makeClone("dee", as: .dee))
+        try quorumOK(["sync"], as: .dee, in: clone("dee"))
+        try quorumOK(["sync"], as: .cai, in: cai)
+        try quorumOK(["merge", id], as: .cai, in: cai)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        // Ben had not synced since the suggestion: his objection is made on
+        // the state before the merge, and the shared repository keeps it.
+        try quorumOK(["object", id, "-m", "Too late, but honest."], as: .ben, in: ben)
+        try quorumOK(["sync"], as: .ben, in: ben)
+        let fresh = try makeClone("fresh", as: .ana)
+        XCTAssertEqual(try gitOK(["rev-parse", roundBranch], in: fresh), try gitOK(["rev-parse", roundBranch], in: cai))
+        XCTAssertEqual(try verifyCodes(fresh), [])
+        // v1 cut and signed by Ana, pushed again as v9 with plain git.
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["cut", slug, "v1"], in: ana)
+        try quorumOK(["sync"], in: ana)
+        let v1 = try gitOK(["rev-parse", "refs/tags/rfc/\(slug)/v1"], in: ana)
+        try assertPushRefused(["\(v1):refs/tags/rfc/\(slug)/v9"], from: ana, code: "tag.shape")
     }
 }

@@ -29,6 +29,7 @@ extension ReviewRepository {
         if !round.pairEdits { try enforce(Rules.mayPairEdit(author: actor.email, partners: [email], in: round, slug: slug, roster: roster)) }
         let pair = try checkCoAuthors([email], actor: actor, roster: roster)[0]
         try enforce(Rules.mayPairEdit(author: actor.email, partners: [pair], in: round, slug: slug, roster: roster))
+        try enforce(Rules.pairEditProvable(roster: roster, slug: slug))
         let head = try roundHead(round)
         let base = given ?? head
         if base != head, !(try git.isAncestor(base, of: head)) {

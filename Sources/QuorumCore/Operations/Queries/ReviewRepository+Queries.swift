@@ -206,7 +206,14 @@ extension ReviewRepository {
     public func showProposal(_ slug: String) throws -> ProposalDetail {
         let proposal = try proposal(slug)
         guard let status = try status(slug: slug).first else { throw QuorumError.usage("no proposal '\(slug)'") }
-        let comments = try log.read(Layout.proposalComments(slug))?.events.filter { $0.record.type == .comment }.map(Comment.init(event:)) ?? []
+        // Comments whose signature does not hold (where the policy requires
+        // one) are left out, as a suggestion's are.
+        let roster = try roster()
+        let events = try log.read(Layout.proposalComments(slug))?.events ?? []
+        let exempt = roster.exempt(events)
+        let comments = events.filter { event in
+            event.record.type == .comment && Rules.signature(of: event, roster: roster, exempt: exempt, atPush: false) == nil
+        }.map(Comment.init(event:))
         let head = try (proposal.openRound ?? proposal.rounds.last).map(roundHead)
         return ProposalDetail(status: status, rounds: proposal.rounds, comments: try commentThreads(comments, slug: slug, current: head))
     }

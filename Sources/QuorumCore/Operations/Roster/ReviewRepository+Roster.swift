@@ -162,7 +162,8 @@ extension ReviewRepository {
             return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))) + "Z"
         }
         var text = "# Written by 'quorum allowed-signers' from the roster; do not edit.\n"
-        for key in roster.keys {
+        // A key revoked in the second it was added was never valid.
+        for key in roster.keys where key.validBefore.map({ $0 > key.validAfter }) ?? true {
             var options = "namespaces=\"git\",valid-after=\"\(stamp(key.validAfter))\""
             // ssh-keygen takes valid-before as "at or before": a second
             // earlier than the revocation, which Quorum takes as "before".
