@@ -148,26 +148,41 @@ final class SignatureStore {
     private func load() {
         guard !loaded else { return }
         loaded = true
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
-        var lines = text.split(separator: "\n")[...]
-        guard lines.popFirst() == Substring(Self.header) else {
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let header = Array((Self.header + "\n").utf8)
+        guard data.starts(with: header) else {
             unlink(path)  // another format: start again
             return
         }
-        var keys: [Substring: SSHPublicKey] = [:]
-        for line in lines {
-            let fields = line.split(separator: " ")
-            if fields.count == 4, fields[0] == "K" {
-                guard let blob = Data(base64Encoded: String(fields[3])), let key = try? SSHPublicKey(blob: blob),
-                      key.fingerprint == fields[1] else { continue }
-                keys[fields[1]] = key
-                keysInFile.insert(String(fields[1]))
-            } else if fields.count == 2, let id = ObjectID(hex: String(fields[0])) {
-                if known[id] != nil { continue }
-                switch fields[1] {
-                case "-": known[id] = .unsigned
-                case "!": known[id] = .invalid("the signature does not verify")
-                default: if let key = keys[fields[1]] { known[id] = .valid(key) }
+        // Over the raw bytes, a line at a time: `verify` reads one line per
+        // commit of the history.
+        var keys: [String: SSHPublicKey] = [:]
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = header.count
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                defer { start = end + 1 }
+                guard end < bytes.count else { break }  // cut short by a crash
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == 32 {
+                    let fields = String(decoding: line, as: UTF8.self).split(separator: " ")
+                    guard fields.count == 4, let blob = Data(base64Encoded: String(fields[3])), let key = try? SSHPublicKey(blob: blob),
+                          key.fingerprint == fields[1] else { continue }
+                    keys[String(fields[1])] = key
+                    keysInFile.insert(String(fields[1]))
+                    continue
+                }
+                guard line.count > 41, line[40] == 32, let id = ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[0..<40]), as: UTF8.self)),
+                      known[id] == nil else { continue }
+                let rest = UnsafeBufferPointer(rebasing: line[41...])
+                if rest.count == 1, rest[0] == UInt8(ascii: "-") {
+                    known[id] = .unsigned
+                } else if rest.count == 1, rest[0] == UInt8(ascii: "!") {
+                    known[id] = .invalid("the signature does not verify")
+                } else if let key = keys[String(decoding: rest, as: UTF8.self)] {
+                    known[id] = .valid(key)
                 }
             }
         }
