@@ -111,7 +111,10 @@ final class PushCheck {
     /// may go in.
     func run() -> [PushRejection] {
         findings = []
-        if !admission { try? prefetchSignatures() }
+        // In history (verify), signatures are checked in the background
+        // while the rules are: both cores busy.
+        let prefetched = admission ? {} : ((try? prefetchSignatures()) ?? {})
+        defer { prefetched() }
         for update in updates {
             do {
                 try check(update)
@@ -129,24 +132,21 @@ final class PushCheck {
     /// Checks, on all cores at once, the signatures of every commit the
     /// check will meet (events, round commits, pinned revisions), where the
     /// policy requires signatures: `verify` meets the whole history.
-    private func prefetchSignatures() throws {
-        guard try roster().requiresSignatures else { return }
-        var tips: [ObjectID] = []
-        var olds: [ObjectID] = []
-        var ids: [ObjectID] = []
+    private func prefetchSignatures() throws -> () -> Void {
+        guard try roster().requiresSignatures else { return {} }
+        var spans: [SignatureStore.Span] = []
         for update in updates {
             guard let new = update.new else { continue }
             switch SharedRef(update.name) {
             case .roster, .proposalMeta, .proposalComments, .suggestionMeta, .round:
-                tips.append(new)
-                if let old = update.old { olds.append(old) }
+                if update.old != new { spans.append(.history(tip: new, hide: update.old)) }
             case .revisionPin:
-                if update.old != new { ids.append(new) }
+                if update.old != new { spans.append(.commit(new)) }
             case .versionTag, .unknown, .foreign:
                 continue
             }
         }
-        try review.log.signatures.prefetch(ids + git.commits(from: tips, excluding: olds))
+        return review.log.signatures.startPrefetch(spans)
     }
 
     /// For `verify`'s report: events signed, and unsigned ones from before

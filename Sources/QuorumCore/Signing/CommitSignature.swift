@@ -56,6 +56,31 @@ final class LazySignature: @unchecked Sendable {
     }
 }
 
+/// Signatures a background check found, shared with the thread that asks.
+final class CheckedSignatures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var found: [ObjectID: CommitSignature] = [:]
+
+    func get(_ id: ObjectID) -> CommitSignature? {
+        lock.lock()
+        defer { lock.unlock() }
+        return found[id]
+    }
+
+    func set(_ id: ObjectID, _ status: CommitSignature) {
+        lock.lock()
+        defer { lock.unlock() }
+        if found[id] == nil { found[id] = status }
+    }
+
+    func drain() -> [ObjectID: CommitSignature] {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { found = [:] }
+        return found
+    }
+}
+
 /// Every commit's `CommitSignature`, computed once per commit and kept at
 /// `<git dir>/quorum/signatures`, beside the summary cache. Keyed by commit
 /// id alone: a signature either verifies over a commit's bytes or it does
@@ -81,6 +106,8 @@ final class SignatureStore {
     /// holds every commit of the history); they are not written back.
     private var checkedUnread = 0
     private static let readAfter = 64
+    /// What a background check (`startPrefetch`) has found so far.
+    private let background = CheckedSignatures()
 
     init(git: Repository) {
         self.git = git
@@ -91,6 +118,11 @@ final class SignatureStore {
     /// A commit's signature, from the cache or checked now.
     func commit(_ id: ObjectID) throws -> CommitSignature {
         if let found = known[id] { return found }
+        if let found = background.get(id) {
+            known[id] = found
+            added.append(id)
+            return found
+        }
         if !loaded, checkedUnread < Self.readAfter {
             checkedUnread += 1
             let status = CommitSignature(try git.commitSignature(id))
@@ -102,7 +134,59 @@ final class SignatureStore {
         let status = CommitSignature(try git.commitSignature(id))
         known[id] = status
         added.append(id)
+        background.set(id, status)  // a background check need not do it again
         return status
+    }
+
+    /// What a background check covers, in the order the caller will ask
+    /// for it: the commits from `tip` back to (not including) `hide`, or
+    /// one commit.
+    enum Span: Sendable {
+        case history(tip: ObjectID, hide: ObjectID?)
+        case commit(ObjectID)
+    }
+
+    /// Starts checking the commits of `spans` on a background thread (its
+    /// own repository handle), in the order given, while the calling
+    /// thread goes on with its own work (`verify`'s rule checks) and asks
+    /// for them in the same order: what it asks for is taken from the
+    /// background check when found, else checked at once (and the
+    /// background skips it). Returns what waits for the check to end;
+    /// call it before the store is dropped.
+    func startPrefetch(_ spans: [Span]) -> () -> Void {
+        load()
+        let group = DispatchGroup()
+        let results = background
+        let directory = git.gitDirectory
+        let known = Set(self.known.keys)
+        let cancelled = CheckedSignatures()  // holds one marker entry once the caller is done
+        let stop = ObjectID(hex: String(repeating: "0", count: 40))!
+        DispatchQueue.global().async(group: group) {
+            guard let repository = try? Repository.open(at: directory) else { return }
+            for span in spans {
+                if cancelled.get(stop) != nil { return }
+                let ids: [ObjectID]
+                switch span {
+                case .history(let tip, let hide): ids = (try? repository.commits(from: tip, excluding: hide.map { [$0] } ?? [])) ?? []
+                case .commit(let id): ids = [id]
+                }
+                for id in ids where !known.contains(id) && results.get(id) == nil {
+                    do {
+                        results.set(id, CommitSignature(try repository.commitSignature(id)))
+                    } catch {
+                        // left to be checked when asked for
+                    }
+                }
+            }
+        }
+        return { [self] in
+            cancelled.set(stop, .unsigned)
+            group.wait()
+            for (id, status) in background.drain() where self.known[id] == nil {
+                self.known[id] = status
+                added.append(id)
+            }
+        }
     }
 
     /// A tag's signature (not cached: there are few tags).
