@@ -46,6 +46,7 @@ extension Quorum {
             if let by = d.endedBy { state += " by \(by)\(d.endReason.map { ": \($0)" } ?? "")" }
             if let head = d.conflictedWith { state += " with round head \(Output.short(head)); the author must revise it" }
             print("State:     \(state)")
+            if let why = d.neverMerges { print("Never merges: \(why)") }
             for r in d.revisions {
                 print("Revision \(r.number): \(Output.short(r.commit)) on \(Output.short(r.base)) (\(r.kind) by \(r.by), \(Output.date(r.date)))\(r.number == d.revision ? "  <- current" : "")")
             }

@@ -507,4 +507,23 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         let v1 = try gitOK(["rev-parse", "refs/tags/rfc/\(slug)/v1"], in: ana)
         try assertPushRefused(["\(v1):refs/tags/rfc/\(slug)/v9"], from: ana, code: "tag.shape")
     }
+
+    /// Ben suggests offline, unsigned, before he learns that the policy is
+    /// on: the shared repository refuses his chain, and his own clone
+    /// shows why the suggestion never merges.
+    func testASuggestionMadeUnsignedAfterThePolicySaysItNeverMerges() throws {
+        let ana = try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let offline = try suggestLine(13, "Offline, unsigned.", as: .ben, in: ben)
+        keys[.ana] = try makeKey("ana")
+        try quorumOK(["member", "key", "add", Teammate.ana.email, keys[.ana]!.path + ".pub"], in: ana)
+        try quorumOK(["policy", "--require-signatures"], in: ana)
+        try quorumOK(["sync"], in: ana)
+        let synced = try quorum(["sync"], as: .ben, in: ben)
+        XCTAssertEqual(synced.status, 1, synced.errors)
+        XCTAssertTrue(synced.errors.contains("[signature.missing]"), synced.errors)
+        let shown = try quorumOK(["show", offline["id"] as! String], as: .ben, in: ben).text
+        XCTAssertTrue(shown.contains("Never merges: [signature.missing]"), shown)
+        XCTAssertEqual(try quorumOK(["show", offline["id"] as! String, "--json"], as: .ben, in: ben).object?["state"] as? String, "open")
+    }
 }

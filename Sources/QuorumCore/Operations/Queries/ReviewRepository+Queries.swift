@@ -58,6 +58,9 @@ public struct SuggestionDetail: Codable, Sendable {
     public let endReason: String?
     /// The round head it failed to apply to, while conflicted.
     public let conflictedWith: String?
+    /// Why it never merges, when its own first event's signature does not
+    /// hold where the policy requires one (nil otherwise).
+    public let neverMerges: String?
     public var diff: String?
 }
 
@@ -196,7 +199,7 @@ extension ReviewRepository {
             },
             comments: try commentThreads(suggestion.comments, slug: slug, current: revision.commit),
             endedBy: suggestion.ended?.by.email, endReason: suggestion.ended?.reason,
-            conflictedWith: suggestion.conflictedWith?.hex, diff: nil)
+            conflictedWith: suggestion.conflictedWith?.hex, neverMerges: suggestion.unverified?.description, diff: nil)
         if diff { detail.diff = try git.diff(from: baseTree, to: revisionTree) }
         return detail
     }
