@@ -52,7 +52,7 @@ extension ReviewRepository {
                     "this repository's policy requires every event to be signed, and git has no SSH signing key configured",
                     remedy: "run 'git config gpg.format ssh' and 'git config user.signingKey ~/.ssh/id_ed25519' (your key's path, or 'key::ssh-ed25519 AAAA…' with it in ssh-agent); a lead records its public key with 'quorum member key add \(actor.email) KEY'")
             }
-            if let roster, !roster.keys(of: actor.email).contains(where: { $0.key == signer.publicKey && $0.validBefore == nil && $0.validAfter <= actor.time }) {
+            if let roster, !roster.holds(signer.publicKey, for: actor.email, since: actor.time) {
                 if let owner = roster.keys.first(where: { $0.key == signer.publicKey }), owner.email.lowercased() != actor.email.lowercased() {
                     throw QuorumError.refused(
                         "your signing key \(signer.publicKey.fingerprint) is \(owner.email)'s on the roster, and you are \(actor.email)",

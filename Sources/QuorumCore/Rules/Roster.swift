@@ -156,6 +156,14 @@ public struct Roster: Sendable {
     /// Whether every event and commit must be signed (`quorum policy --require-signatures`).
     public var requiresSignatures: Bool { policy.requireSignatures == true }
 
+    /// Whether `email` holds `key` now (added, not revoked), and, given
+    /// `since`, held it from that time on.
+    public func holds(_ key: SSHPublicKey, for email: String, since time: Int64? = nil) -> Bool {
+        keys(of: email).contains { held in
+            held.key == key && held.validBefore == nil && (time.map { held.validAfter <= $0 } ?? true)
+        }
+    }
+
     /// The keys `email` holds or held, oldest first.
     public func keys(of email: String) -> [MemberKey] {
         keys.filter { $0.email.lowercased() == email.lowercased() }

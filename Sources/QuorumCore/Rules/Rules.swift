@@ -52,7 +52,7 @@ public enum Rules {
         guard roster.isLead(actor) else {
             return Refusal(.rosterNotLead, "only leads may revoke keys; \(actor) is not a lead", remedy: "ask a lead (see 'quorum member list')")
         }
-        guard roster.keys(of: email).contains(where: { $0.key == key && $0.validBefore == nil }) else {
+        guard roster.holds(key, for: email) else {
             return Refusal(.rosterKeyUnknown, "\(email) holds no key \(key.fingerprint) that is not revoked", remedy: "see 'quorum member list --keys'")
         }
         return nil

@@ -81,6 +81,24 @@ final class CheckedSignatures: @unchecked Sendable {
     }
 }
 
+/// Set once by one thread, read by another: tells a background check to stop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
+
+    var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+}
+
 /// Every commit's `CommitSignature`, computed once per commit and kept at
 /// `<git dir>/quorum/signatures`, beside the summary cache. Keyed by commit
 /// id alone: a signature either verifies over a commit's bytes or it does
@@ -159,12 +177,11 @@ final class SignatureStore {
         let results = background
         let directory = git.gitDirectory
         let known = Set(self.known.keys)
-        let cancelled = CheckedSignatures()  // holds one marker entry once the caller is done
-        let stop = ObjectID(hex: String(repeating: "0", count: 40))!
+        let cancelled = StopFlag()
         DispatchQueue.global().async(group: group) {
             guard let repository = try? Repository.open(at: directory) else { return }
             for span in spans {
-                if cancelled.get(stop) != nil { return }
+                if cancelled.isStopped { return }
                 let ids: [ObjectID]
                 switch span {
                 case .history(let tip, let hide): ids = (try? repository.commits(from: tip, excluding: hide.map { [$0] } ?? [])) ?? []
@@ -180,7 +197,7 @@ final class SignatureStore {
             }
         }
         return { [self] in
-            cancelled.set(stop, .unsigned)
+            cancelled.stop()
             group.wait()
             for (id, status) in background.drain() where self.known[id] == nil {
                 self.known[id] = status

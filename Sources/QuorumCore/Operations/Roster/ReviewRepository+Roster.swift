@@ -103,7 +103,7 @@ extension ReviewRepository {
                         "you have no SSH signing key configured; once signatures are required you could sign nothing",
                         remedy: "run 'git config gpg.format ssh' and 'git config user.signingKey ~/.ssh/id_ed25519', and record its public key with 'quorum member key add \(actor.email) KEY'")
                 }
-                guard roster.keys(of: actor.email).contains(where: { $0.key == signer.publicKey && $0.validBefore == nil }) else {
+                guard roster.holds(signer.publicKey, for: actor.email) else {
                     throw QuorumError.refused(
                         "your signing key \(signer.publicKey.fingerprint) is not on the roster as yours; once signatures are required you could sign nothing",
                         remedy: "record it first: quorum member key add \(actor.email) \"\(signer.publicKey.line)\"")
