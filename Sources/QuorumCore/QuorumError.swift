@@ -60,6 +60,11 @@ public struct QuorumError: Error, CustomStringConvertible, Sendable {
 extension QuorumError {
     /// Wraps a libgit2 failure in the domain's terms.
     static func storage(_ what: String, _ cause: GitError) -> QuorumError {
-        QuorumError(.failure, "could not \(what)", cause: cause)
+        if let lock = cause.lockFile {
+            return QuorumError(
+                .failure, "could not \(what): \(lock) has been locked for \(cause.lockAge ?? 0) s, probably by a git or quorum command that was interrupted",
+                remedy: "if no git or quorum command is working on this repository now, remove it ('rm \(lock)') and run the command again")
+        }
+        return QuorumError(.failure, "could not \(what)", cause: cause)
     }
 }

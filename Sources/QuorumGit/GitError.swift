@@ -8,6 +8,19 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     public let code: Int32
     public let errorClass: Int32
     public let message: String
+    /// The lock file that stopped a write, when one did (see `writingPastStaleLocks`).
+    public var lockFile: String? = nil
+    /// How long (seconds) `lockFile` had been held.
+    public var lockAge: Int? = nil
+
+    public init(function: String, code: Int32, errorClass: Int32, message: String, lockFile: String? = nil, lockAge: Int? = nil) {
+        self.function = function
+        self.code = code
+        self.errorClass = errorClass
+        self.message = message
+        self.lockFile = lockFile
+        self.lockAge = lockAge
+    }
 
     public var description: String {
         "\(function) failed (\(code)): \(message)"
@@ -15,9 +28,14 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 
     /// libgit2 reports a stale compare-and-swap expectation or a held lock:
     /// the caller should re-read and retry.
+    /// A lock older than `Repository.staleLockAge` (`lockFile`) is no race:
+    /// waiting will not end it.
     public var isLostRace: Bool {
-        code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue
+        code == GIT_EMODIFIED.rawValue || (code == GIT_ELOCKED.rawValue && lockAge == nil)
     }
+
+    /// A lock file stopped the write (held by a live process, or left by a killed one).
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
 
     public var isExists: Bool { code == GIT_EEXISTS.rawValue }
 

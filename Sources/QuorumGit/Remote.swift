@@ -361,7 +361,7 @@ extension Repository {
         try check("git_transaction_new", git_transaction_new(&transaction, handle))
         defer { git_transaction_free(transaction) }
         for update in updates.sorted(by: { $0.name < $1.name }) {
-            try check("git_transaction_lock_ref", retryingVanishedDirectory { git_transaction_lock_ref(transaction, update.name) })
+            try check("git_transaction_lock_ref", try writingPastStaleLocks(lockFiles(for: update.name)) { git_transaction_lock_ref(transaction, update.name) })
         }
         for update in updates {
             let current = try referenceTarget(update.name)

@@ -94,10 +94,16 @@ public final class Repository {
         try check("git_repository_init_options_init", git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)))
         options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | (bare ? GIT_REPOSITORY_INIT_BARE.rawValue : 0)
         var repo: OpaquePointer?
-        let result = "main".withCString { head -> Int32 in
-            options.initial_head = head
-            return git_repository_init_ext(&repo, path, &options)
+        func initialise() -> Int32 {
+            "main".withCString { head -> Int32 in
+                options.initial_head = head
+                return git_repository_init_ext(&repo, path, &options)
+            }
         }
+        // An init that was killed leaves its config lock: a new repository
+        // is only ever this user's, so an old one is cleared.
+        let directory = (path.hasSuffix("/") ? path : path + "/") + (bare ? "" : ".git/")
+        let result = try writingPastStaleLocks([directory + "config.lock", directory + "HEAD.lock"], clearing: true, initialise(), initialise)
         try check("git_repository_init_ext", result)
         guard let repo else { throw GitError(function: "git_repository_init_ext", code: -1, errorClass: 0, message: "no repository") }
         return Repository(handle: repo)
@@ -134,7 +140,7 @@ public final class Repository {
         var config: OpaquePointer?
         try check("git_repository_config", git_repository_config(&config, handle))
         defer { git_config_free(config) }
-        try check("git_config_set_string", git_config_set_string(config, key, value))
+        try check("git_config_set_string", try writingPastStaleLocks([gitDirectory + "config.lock"]) { git_config_set_string(config, key, value) })
     }
 
     // MARK: Blobs
@@ -418,12 +424,12 @@ public final class Repository {
         defer { if ref != nil { git_reference_free(ref) } }
         if let expected {
             var old = expected.raw
-            let result = retryingVanishedDirectory { git_reference_create_matching(&ref, handle, name, &new, 1, &old, message) }
+            let result = try writingPastStaleLocks(lockFiles(for: name)) { git_reference_create_matching(&ref, handle, name, &new, 1, &old, message) }
             try check("git_reference_create_matching", result)
         } else {
             // libgit2: an all-zero expected id means "must not exist yet".
             var zero = git_oid()
-            let result = retryingVanishedDirectory { git_reference_create_matching(&ref, handle, name, &new, 0, &zero, message) }
+            let result = try writingPastStaleLocks(lockFiles(for: name)) { git_reference_create_matching(&ref, handle, name, &new, 0, &zero, message) }
             if result == GIT_EEXISTS.rawValue {
                 throw GitError(function: "git_reference_create_matching", code: GIT_EMODIFIED.rawValue, errorClass: 0, message: "reference '\(name)' already exists")
             }
@@ -504,7 +510,14 @@ public final class Repository {
         var refdb: OpaquePointer?
         guard git_repository_refdb(&refdb, handle) == 0 else { return }
         defer { git_refdb_free(refdb) }
-        guard git_refdb_compress(refdb) == 0, let prune else { return }
+        var result = git_refdb_compress(refdb)
+        // Never wait for a live packer; a lock a killed one left is cleared
+        // as any other (see `writingPastStaleLocks`).
+        let lock = gitDirectory + "packed-refs.lock"
+        if result == GIT_ELOCKED.rawValue, let age = Self.lockAge(lock), age >= Self.staleLockAge {
+            result = (try? writingPastStaleLocks([lock]) { git_refdb_compress(refdb) }) ?? result
+        }
+        guard result == 0, let prune else { return }
         removeEmptyDirectories(gitDirectory + "refs/" + prune)
     }
 
@@ -558,7 +571,7 @@ public final class Repository {
         defer { git_signature_free(sig) }
         if let sign { return try createSignedTag(name, target: target, tagger: sig, message: message, sign: sign) }
         var oid = git_oid()
-        try check("git_tag_create", git_tag_create(&oid, handle, name, target, sig, message, 0))
+        try check("git_tag_create", try writingPastStaleLocks(lockFiles(for: "refs/tags/" + name)) { git_tag_create(&oid, handle, name, target, sig, message, 0) })
         return ObjectID(oid)
     }
 

@@ -72,7 +72,7 @@ extension Repository {
             _ = try check("git_odb_write", git_odb_write(&oid, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_TAG))
         }
         var ref: OpaquePointer?
-        try check("git_reference_create", git_reference_create(&ref, handle, "refs/tags/" + name, &oid, 0, "quorum: tag"))
+        try check("git_reference_create", try writingPastStaleLocks(lockFiles(for: "refs/tags/" + name)) { git_reference_create(&ref, handle, "refs/tags/" + name, &oid, 0, "quorum: tag") })
         git_reference_free(ref)
         return ObjectID(oid)
     }

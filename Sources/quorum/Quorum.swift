@@ -26,9 +26,15 @@ struct Quorum: ParsableCommand {
         ]
     )
 
+    /// What the library did on the side (a stale lock removed), on standard error.
+    static func printNotices() {
+        for notice in Notices.drain() { FileHandle.standardError.write(Data("quorum: note: \(notice)\n".utf8)) }
+    }
+
     static func main() {
         do {
             var command = try parseAsRoot()
+            defer { printNotices() }
             try command.run()
         } catch let error as QuorumError {
             FileHandle.standardError.write(Data("quorum: \(error)\n".utf8))

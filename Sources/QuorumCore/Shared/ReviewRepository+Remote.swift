@@ -16,9 +16,8 @@ extension ReviewRepository {
         do {
             _ = try sync(peer)
         } catch let error as QuorumError where error.kind == .failure {
-            throw QuorumError(
-                .failure, error.message, remedy: "to merge in this clone only, and share it with 'quorum sync' later: 'quorum merge --local \(idPrefix)'",
-                cause: error.cause)
+            let local = "to merge in this clone only, and share it with 'quorum sync' later: 'quorum merge --local \(idPrefix)'"
+            throw QuorumError(.failure, error.message, remedy: error.remedy.map { $0 + "; or, " + local } ?? local, cause: error.cause)
         }
         let result: MergeResult
         do {
