@@ -204,6 +204,7 @@ public final class ReviewRepository {
     /// and a key is configured (see `signing(as:)`).
     func append(_ record: EventRecord, to ref: String, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?,
                 grandfathered: [GrandfatheredHead] = []) throws -> ObjectID {
+        if let parent, try isRepeat(of: record, by: actor, head: parent) { return parent }
         let commit = try log.write(record, summary: summary, trailers: trailers, actor: actor, parent: parent,
                                    grandfathered: grandfathered, sign: signing(as: actor))
         try git.updateReference(ref, to: commit, expected: parent, message: "quorum: \(record.type.rawValue)")
@@ -228,6 +229,24 @@ public final class ReviewRepository {
         return tip
     }
 
+    /// How long after an event the same event by the same person counts
+    /// as a re-run of the command that wrote it (seconds).
+    static let repeatWindow: Int64 = 600
+
+    /// Whether `head` (a chain's head) is the event `record` by `actor`,
+    /// written in the last `repeatWindow` seconds: the command that wrote
+    /// it is being run again, because it was interrupted after moving the
+    /// ref and its user could not tell. Its re-run then records nothing
+    /// (with a notice) instead of the same comment or objection twice.
+    func isRepeat(of record: EventRecord, by actor: Signature, head: ObjectID) throws -> Bool {
+        let commit = try git.commit(head)
+        guard commit.author.email.lowercased() == actor.email.lowercased(),
+              Int64(Date().timeIntervalSince1970) - commit.committer.time < Self.repeatWindow,
+              let event = try? log.decode(commit), event.record == record else { return false }
+        Notices.post("\(head.short) already records this \(record.type.rawValue) by you (the command was interrupted after recording it); nothing new was written")
+        return true
+    }
+
     /// Packs refs about once every 32 writes, chosen by the new commit's id,
     /// so that listing stays fast (loose refs list ~20x slower than packed)
     /// without any process paying for it every time.
@@ -237,16 +256,23 @@ public final class ReviewRepository {
         }
     }
 
-    /// Pins revision `commit` of a suggestion so that `gc` keeps it: under
-    /// `revs/<number>`, or the next free number when that pin holds
-    /// something else (a stray pin, or one a crash left: pins only keep
-    /// objects alive, and their numbers are not read as revision numbers).
-    func pinRevision(slug: String, id: ObjectID, number: Int, to commit: ObjectID) throws {
+    /// Pins revision `commit` of a suggestion so that `gc` keeps it, under
+    /// `revs/<number>` (`number`: the revision's, one more than the chain
+    /// records). A pin already there holds no revision of the chain: a
+    /// revise or rebase was interrupted between pinning and recording its
+    /// event, and the pin is reused (moved, compare-and-swap). A pin the
+    /// chain does name (`named`, found when sync joined two clones' pins)
+    /// is kept, and the next free number taken.
+    func pinRevision(slug: String, id: ObjectID, number: Int, to commit: ObjectID, named: Set<ObjectID>) throws {
         var number = number
         while true {
             let ref = Layout.revisionPin(slug, id, number)
             guard let existing = try git.referenceTarget(ref) else { break }
             if existing == commit { return }
+            if !named.contains(existing) {
+                try git.updateReference(ref, to: commit, expected: existing, message: "quorum: pin (an interrupted revision's pin reused)")
+                return
+            }
             number += 1
         }
         try git.updateReference(Layout.revisionPin(slug, id, number), to: commit, expected: nil, message: "quorum: pin")

@@ -28,6 +28,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case roundSettings = "round.settings"
         case forkNotLead = "fork.not-lead"
         case forkNumber = "fork.number"
+        case forkUnfinished = "fork.unfinished"
         case cutNotLead = "cut.not-lead"
         case cutExists = "cut.exists"
         case cutPending = "cut.pending"
@@ -109,7 +110,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
     public var scope: Scope {
         switch code {
         case .suggestionOver, .roundClosed, .approveTwice, .approveConflicted, .approveNotCurrent, .revokeNothing, .mergeConflicted,
-             .resolveNothing, .cutExists, .cutPending:
+             .resolveNothing, .cutExists, .cutPending, .forkUnfinished:
             return .state
         default:
             return .permission

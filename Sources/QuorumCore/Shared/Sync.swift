@@ -251,6 +251,8 @@ extension ReviewRepository {
                 refusals += 1
             } catch let error as GitError where error.isLostRace && attempt < 200 {
                 usleep(UInt32(min(attempt, 25) * 2_000 + Int.random(in: 0..<4_000)))
+            } catch let error as GitError where error.lockFile != nil {
+                throw QuorumError.storage("sync with \(peer.name) (\(peer.location))", error)
             } catch let error as GitError {
                 throw QuorumError(
                     .failure, "could not sync with \(peer.name) (\(peer.location))",
@@ -382,7 +384,11 @@ extension ReviewRepository {
             let rejections = check.run()
             if rejections.isEmpty { break }
             let refused = Set(rejections.map(\.ref))
-            problems += rejections.map { SyncProblem(ref: $0.ref, reason: String($0.description.dropFirst($0.ref.count + 2))) }
+            let leftovers = Set(rejections.filter { remote[$0.ref] == nil && isLeftOverByInterruptedCommand($0) }.map(\.ref))
+            for ref in leftovers.sorted() {
+                Notices.post("not shared: \(ref), left by a command that was interrupted (running the command again finishes or reuses it)")
+            }
+            problems += rejections.filter { !leftovers.contains($0.ref) }.map { SyncProblem(ref: $0.ref, reason: String($0.description.dropFirst($0.ref.count + 2))) }
             pushes.removeAll { refused.contains($0.name) }
         }
         let undone = try undoRefusedMerges(&problems, local: local, remote: remote, into: &report)
@@ -413,6 +419,23 @@ extension ReviewRepository {
             }
         }
         return replays.contains { !$0.merges.isEmpty }
+    }
+
+    /// Whether a ref only this clone has, which the shared repository would
+    /// refuse, is what an interrupted command leaves and its next run
+    /// finishes: a revision pin no event names yet (a suggest or revise
+    /// killed before recording its event), or a round branch no fork event
+    /// opened (a fork killed before recording it). Such refs stay here,
+    /// unshared, and are no problem of the sync.
+    private func isLeftOverByInterruptedCommand(_ rejection: PushRejection) -> Bool {
+        switch SharedRef(rejection.ref) {
+        case .revisionPin:
+            return rejection.code == Refusal.Code.pinUnnamed.rawValue
+        case .round(let slug, let number):
+            return rejection.code == Refusal.Code.roundStart.rawValue && (try? proposal(slug))?.round(number) == nil
+        default:
+            return false
+        }
     }
 
     /// Takes off this clone's rounds the merges the shared repository would

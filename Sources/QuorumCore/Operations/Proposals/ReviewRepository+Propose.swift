@@ -34,7 +34,12 @@ extension ReviewRepository {
             message: "Propose \(slug): \(finalTitle)\n\nProposal: \(slug)\nRound: 1 \(round.name)\n", sign: signing(as: actor))
         let branch = Layout.roundBranch(slug, 1)
         do {
-            try git.updateReference(branch, to: commit, expected: nil, message: "quorum: propose")
+            // A round branch with no proposal (checked above) was left by a
+            // propose that was interrupted before recording its event: it
+            // is no round yet, and this run starts it again.
+            let left = try git.referenceTarget(branch)
+            try git.updateReference(branch, to: commit, expected: left, message: "quorum: propose")
+            if let left { Notices.post("moved \(branch) from \(left.short), where a propose that was interrupted had made it") }
         } catch let error as GitError where error.isLostRace {
             throw QuorumError.refused("branch \(branch) exists already (an interrupted or concurrent propose?)", remedy: "if no proposal '\(slug)' is listed by 'quorum status', delete the branch with 'git update-ref -d \(branch)' and try again")
         }

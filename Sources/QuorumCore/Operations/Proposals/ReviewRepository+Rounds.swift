@@ -65,6 +65,23 @@ extension ReviewRepository {
             try enforce(Rules.mayFork(actor.email, opening: Rules.firstRound(roster: roster), proposal: proposal, roster: roster))
         }
         guard let current = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round to fork") }
+        // The fork that opened the open round, run again: it was interrupted
+        // (finish it) or it was done (say so). Another fork waits until the
+        // one before has carried everything it set out to.
+        let sameFork = current.number > 1 && current.name == name && Set(current.audience) == Set(audience)
+        let summaries = try list(slug: slug)
+        let unfinished = notYetCarried(into: current, among: summaries)
+        if sameFork {
+            if !unfinished.isEmpty { return try resumeFork(slug: slug) }
+            Notices.post("round \(current.number) of '\(slug)' (\(name)) is open for that audience already: that fork was done; nothing new was written")
+            return ForkResult(
+                id: proposal.metaHead.hex, slug: slug, round: current, closedRound: current.number - 1, carried: [], leftBehind: [], warnings: [])
+        }
+        if !unfinished.isEmpty {
+            throw QuorumError(Refusal(
+                .forkUnfinished, "the fork that opened round \(current.number) of '\(slug)' was interrupted before carrying \(unfinished.count) suggestion(s)",
+                remedy: "finish it first with 'quorum fork \(slug) --resume', then fork again"))
+        }
         var warnings: [String] = []
         let earlier = Set(proposal.rounds.flatMap(\.audience))
         let missing = earlier.subtracting(audience).sorted()
@@ -79,7 +96,7 @@ extension ReviewRepository {
             warnings.append("group '\(group)' has nobody in it yet (add people with 'quorum member add EMAIL --group \(group)')")
         }
         // Which suggestions go forward.
-        let live = try list(slug: slug).filter { $0.round == current.number && !$0.state.isFinal }
+        let live = summaries.filter { $0.round == current.number && !$0.state.isFinal }
         let chosen: [SuggestionSummary]
         switch carry {
         case .all: chosen = live
@@ -101,8 +118,12 @@ extension ReviewRepository {
         try enforce(Rules.mayFork(actor.email, opening: info, proposal: proposal, roster: roster))
         let branch = Layout.roundBranch(slug, number)
         if let existing = try git.referenceTarget(branch) {
-            guard existing == head else {
-                throw QuorumError.refused("branch \(branch) exists already and is not at round \(current.number)'s head", remedy: "remove it with 'git update-ref -d \(branch)' if it is left over from an interrupted fork")
+            // No fork event names round `number` (the proposal would have
+            // it open): a fork made the branch and was interrupted. It is
+            // no round yet, so it is moved to where this fork starts it.
+            if existing != head {
+                try git.updateReference(branch, to: head, expected: existing, message: "quorum: fork (a branch an interrupted fork left, moved)")
+                Notices.post("moved \(branch) from \(existing.short), where a fork that was interrupted had made it, to round \(current.number)'s head \(head.short)")
             }
         } else {
             do {
@@ -207,7 +228,7 @@ extension ReviewRepository {
                     let tree = try mergedTree(slug: slug, base: current.base, head: head, revision: current.commit, subject: "suggestion \(id.short)")
                     let original = try git.commit(current.commit)
                     let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message, sign: signing(as: actor))
-                    try pinRevision(slug: slug, id: id, number: suggestion.revisions.count + 1, to: commit)
+                    try pinRevision(slug: slug, id: id, number: suggestion.revisions.count + 1, to: commit, named: Set(suggestion.revisions.map(\.commit)))
                     record.revision = commit.hex
                 } catch let refusal as QuorumError where refusal.kind == .refused {
                     conflicted = true

@@ -92,17 +92,34 @@ extension ReviewRepository {
         let proposal = try proposal(slug)
         guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
         let tagRef = Layout.versionTag(slug, version)
-        if try git.referenceTarget(tagRef) != nil {
-            throw QuorumError(Refusal(.cutExists, "version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1"))
+        // A tag with no cut event: a cut was interrupted after tagging. The
+        // tag stands (versions never move); this run records its event.
+        var leftTag: (id: ObjectID, commit: ObjectID, message: String)?
+        if let existing = try git.referenceTarget(tagRef) {
+            guard !proposal.versions.contains(where: { $0.version == version }) else {
+                throw QuorumError(Refusal(.cutExists, "version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1"))
+            }
+            guard let tag = try git.annotatedTag(existing), tag.tagger?.email.lowercased() == actor.email.lowercased() else {
+                throw QuorumError(Refusal(
+                    .cutExists, "\(tagRef) exists already, made by \(try git.annotatedTag(existing)?.tagger?.email ?? "plain git"), and no cut recorded it",
+                    remedy: "a cut interrupted after tagging is finished by the lead who ran it, running it again; or delete the tag ('git tag -d rfc/\(slug)/\(version)') if it was made by hand"))
+            }
+            leftTag = (existing, tag.target, tag.message)
         }
         let pending = try list(slug: slug, state: .approved).filter { $0.round == round.number }
-        if !pending.isEmpty && !force {
+        if !pending.isEmpty && !force && leftTag == nil {
             throw QuorumError(Refusal(.cutPending,
                 "round \(round.number) has approved suggestions not merged yet: " + pending.map { "\(String($0.id.prefix(8))) \($0.title)" }.joined(separator: "; "),
                 remedy: "merge them first, or cut anyway with --force"))
         }
-        let head = try roundHead(round)
-        let previous = try versions(slug: slug).last
+        let roundHead = try roundHead(round)
+        let head = leftTag?.commit ?? roundHead
+        if head != roundHead, !(try git.isAncestor(head, of: roundHead)) {
+            throw QuorumError(Refusal(
+                .cutExists, "\(tagRef) exists already and tags \(head.short), which is not in round \(round.number) of '\(slug)'",
+                remedy: "delete the tag ('git tag -d rfc/\(slug)/\(version)') if it was made by hand, or cut another version name"))
+        }
+        let previous = try versions(slug: slug).last { $0.version != version }
         let changelog = try changes(from: previous.flatMap { ObjectID(hex: $0.commit) }, to: head)
         let credits = try self.credits(slug: slug)
         var message = "\(proposal.title) \(version)\n\n"
@@ -118,10 +135,18 @@ extension ReviewRepository {
         }
         message += "\nCredits:\n" + credits.map { "  \($0)\n" }.joined()
         let tagID: ObjectID
-        do {
-            tagID = try git.createAnnotatedTag("rfc/\(slug)/\(version)", on: head, tagger: actor, message: message, sign: signing(as: actor))
-        } catch let error as GitError where error.isExists {
-            throw QuorumError.refused("version \(version) of '\(slug)' was cut by someone else just now; versions are immutable")
+        if let leftTag {
+            tagID = leftTag.id
+            message = leftTag.message
+            Notices.post("recorded version \(version), whose tag \(tagID.short) a run of this command that was interrupted had made")
+        } else {
+            do {
+                tagID = try git.createAnnotatedTag("rfc/\(slug)/\(version)", on: head, tagger: actor, message: message, sign: signing(as: actor))
+            } catch let error as GitError where error.isExists {
+                throw QuorumError(Refusal(
+                    .cutExists, "version \(version) of '\(slug)' was cut by someone else just now; versions are immutable",
+                    remedy: "see it with 'quorum versions \(slug)'; cut another version name if this one is still needed"))
+            }
         }
         var record = EventRecord(type: .cut)
         record.slug = slug

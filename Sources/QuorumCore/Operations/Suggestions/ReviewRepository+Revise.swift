@@ -96,7 +96,7 @@ extension ReviewRepository {
         baseTree: ObjectID, tree: ObjectID, title: String?, message: String?, actor: Signature
     ) throws -> RevisionResult {
         let number = suggestion.revisions.count + 1
-        try pinRevision(slug: suggestion.slug, id: suggestion.id, number: number, to: commit)
+        try pinRevision(slug: suggestion.slug, id: suggestion.id, number: number, to: commit, named: Set(suggestion.revisions.map(\.commit)))
         var record = EventRecord(type: kind)
         record.revision = commit.hex
         record.base = base.hex

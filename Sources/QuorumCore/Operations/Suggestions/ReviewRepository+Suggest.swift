@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import QuorumGit
 
@@ -49,6 +50,9 @@ extension ReviewRepository {
         // Text with no base named: refuse it if it looks edited from an older copy.
         if base == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
         let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
+        // The same suggestion again: finish the run that was interrupted.
+        let intent = SuggestIntent(actor: actor.email, slug: slug, round: round.number, base: head, tree: tree, message: text, coAuthors: pairs)
+        if let earlier = try finishInterruptedSuggest(intent) { return earlier }
         let revision = try git.createCommit(
             tree: tree, parents: [head], author: actor, committer: actor,
             message: text + "\n" + coAuthorTrailers(pairs, roster: roster), sign: signing(as: actor))
@@ -65,18 +69,53 @@ extension ReviewRepository {
             record, summary: "Suggest: \(title)",
             trailers: [(Trailers.proposal, slug), (Trailers.round, String(round.number)), (Trailers.revision, revision.hex)],
             actor: actor, parent: nil, sign: signing(as: actor))
-        // Pin the revision before the chain exists: a crash in between leaves
-        // only an unused pin, never a suggestion whose text can be collected.
-        try pinRevision(slug: slug, id: first, number: 1, to: revision)
-        do {
-            try git.updateReference(Layout.suggestionMeta(slug, first), to: first, expected: nil, message: "quorum: suggest")
-        } catch let error as GitError where error.isLostRace {
-            throw QuorumError.refused("an identical suggestion \(first.short) was recorded at the same moment")
-        }
-        maybePackReferences(after: first)
+        // Note what is being recorded, then pin the revision before the
+        // chain exists: a crash in between leaves only an unused pin, never
+        // a suggestion whose text can be collected, and the note lets the
+        // next run finish this suggestion instead of making another.
+        intent.write(id: first, in: self)
+        try pinRevision(slug: slug, id: first, number: 1, to: revision, named: [])
+        try createSuggestionChain(slug: slug, id: first)
         return SuggestResult(
             id: first.hex, shortId: first.short, slug: slug, round: round.number, title: title,
             revision: revision.hex, base: head.hex, documents: record.documents ?? [])
+    }
+
+    /// Points a new suggestion's chain ref at its first event. A chain
+    /// already there at that event is this run's own (the same text by the
+    /// same person in the same second is the same commit).
+    private func createSuggestionChain(slug: String, id: ObjectID) throws {
+        let ref = Layout.suggestionMeta(slug, id)
+        do {
+            try git.updateReference(ref, to: id, expected: nil, message: "quorum: suggest")
+        } catch let error as GitError where error.isLostRace {
+            guard try git.referenceTarget(ref) != nil else { throw QuorumError.storage("record suggestion \(id.short)", error) }
+        }
+        maybePackReferences(after: id)
+    }
+
+    /// When the last suggest in this clone (see `SuggestIntent`) set out to
+    /// record the same suggestion and was interrupted, finishes it (pins
+    /// its revision and creates its chain, as far as they are missing) and
+    /// returns it; nil when there is nothing to finish. A suggestion that
+    /// exists and is no longer open is not this run's: nil.
+    private func finishInterruptedSuggest(_ intent: SuggestIntent) throws -> SuggestResult? {
+        guard let id = intent.recorded(in: self), git.hasObject(id),
+              let event = try? log.decode(git.commit(id)), event.record.type == .suggest,
+              let revisionHex = event.record.revision, let revision = ObjectID(hex: revisionHex), git.hasObject(revision) else { return nil }
+        let slug = intent.slug
+        if try git.referenceTarget(Layout.suggestionMeta(slug, id)) != nil {
+            guard let existing = try? suggestion(slug, id), existing.revisions.count == 1,
+                  let round = try proposal(slug).openRound, !(try existing.state(in: round, roster: roster())).isFinal else { return nil }
+            Notices.post("suggestion \(id.short) was recorded by a run of this command that was interrupted; nothing new was written")
+        } else {
+            try pinRevision(slug: slug, id: id, number: 1, to: revision, named: [])
+            try createSuggestionChain(slug: slug, id: id)
+            Notices.post("finished suggestion \(id.short), which a run of this command that was interrupted had begun")
+        }
+        return SuggestResult(
+            id: id.hex, shortId: id.short, slug: slug, round: intent.round, title: event.record.title ?? "",
+            revision: revision.hex, base: intent.base.hex, documents: event.record.documents ?? [])
     }
 
     /// Suggests what changed in the work tree, as `git commit` would (see
@@ -100,5 +139,48 @@ extension ReviewRepository {
             if !result.contains(member.email) { result.append(member.email) }
         }
         return result
+    }
+}
+
+/// What a `suggest` is about to record, noted in `<git dir>/quorum/suggesting`
+/// before its refs are written: who suggests what (a digest of person,
+/// proposal, round, base, resulting tree, message and co-authors) and the
+/// suggestion's id. A suggestion's id is its first event's commit, which
+/// the clock makes different on every run, so without the note a run
+/// after an interruption would make a second suggestion (or leave the
+/// first half-made). One note per clone: the last suggest's; it is only a
+/// hint, checked against the objects before it is trusted.
+struct SuggestIntent {
+    let slug: String
+    let round: Int
+    let base: ObjectID
+    let digest: String
+
+    init(actor: String, slug: String, round: Int, base: ObjectID, tree: ObjectID, message: String, coAuthors: [String]) {
+        self.slug = slug
+        self.round = round
+        self.base = base
+        let text = [actor.lowercased(), slug, String(round), base.hex, tree.hex, message, coAuthors.joined(separator: ",")].joined(separator: "\u{0}")
+        digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func path(_ repository: ReviewRepository) -> String { repository.git.gitDirectory + "quorum/suggesting" }
+
+    /// The id the last suggest noted, when it noted this same suggestion.
+    func recorded(in repository: ReviewRepository) -> ObjectID? {
+        guard let data = FileManager.default.contents(atPath: Self.path(repository)) else { return nil }
+        let fields = String(decoding: data, as: UTF8.self).split(separator: " ")
+        guard fields.count == 2, fields[0] == digest else { return nil }
+        return ObjectID(hex: fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Notes that this suggestion is being recorded as `id` (best effort:
+    /// written to a temporary file and renamed into place).
+    func write(id: ObjectID, in repository: ReviewRepository) {
+        let path = Self.path(repository)
+        try? FileManager.default.createDirectory(atPath: repository.git.gitDirectory + "quorum", withIntermediateDirectories: true)
+        let temporary = path + ".\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data("\(digest) \(id.hex)\n".utf8)) else { return }
+        if rename(temporary, path) != 0 { unlink(temporary) }
     }
 }
