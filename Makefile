@@ -3,15 +3,16 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench install uninstall clean
+.PHONY: deps build release test crash-test demo bench install uninstall clean
 
-## deps: install libgit2-dev, pkg-config, git and ssh-keygen (openssh-client) with apt-get when missing
+## deps: install libgit2-dev, pkg-config, git, ssh-keygen (openssh-client) and strace (the crash test's fault injection) with apt-get when missing
 deps:
 	@missing=""; \
 	dpkg -s libgit2-dev >/dev/null 2>&1 || missing="$$missing libgit2-dev"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v ssh-keygen >/dev/null 2>&1 || missing="$$missing openssh-client"; \
+	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
@@ -31,6 +32,11 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build --disable-swift-testing
+
+## crash-test: every write command killed at every rename, link, unlink and exclusive create in turn, then run again (make test tries a sample)
+crash-test: deps
+	$(SWIFT) build --build-tests
+	QUORUM_CRASH_EXHAUSTIVE=1 QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build --disable-swift-testing --filter CrashTests
 
 ## demo: a whole review cycle on Proposals/career-steps in a temporary repository
 demo: deps
