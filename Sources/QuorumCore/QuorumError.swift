@@ -32,12 +32,23 @@ public struct QuorumError: Error, CustomStringConvertible, Sendable {
         self.init(.refused, refusal.message, remedy: refusal.remedy, code: refusal.code)
     }
 
-    static func usage(_ message: String, remedy: String? = nil) -> QuorumError {
+    /// Bad usage or input (exit 64). The remedy is required: whoever typed
+    /// it can always be told what to type instead.
+    static func usage(_ message: String, remedy: String) -> QuorumError {
         QuorumError(.usage, message, remedy: remedy)
     }
 
-    static func refused(_ message: String, remedy: String? = nil) -> QuorumError {
+    /// A refusal that no rule of `Rules` makes (exit 1): there is nothing to
+    /// do, or it needs doing differently. The remedy is required, as a
+    /// rule's is (`Refusal.Code.remedy`).
+    static func refused(_ message: String, remedy: String) -> QuorumError {
         QuorumError(.refused, message, remedy: remedy)
+    }
+
+    /// A rule's refusal of what someone typed, as bad input (exit 64),
+    /// keeping the rule's code: `Rules.plainText` and its kin.
+    static func input(_ refusal: Refusal) -> QuorumError {
+        QuorumError(.usage, refusal.message, remedy: refusal.remedy, code: refusal.code)
     }
 
     public var exitCode: Int32 {

@@ -166,7 +166,7 @@ public final class ReviewRepository {
     /// The suggestion folded against a proposal and roster already read.
     func suggestion(_ slug: String, _ id: ObjectID, proposal: Proposal, roster: Roster) throws -> Suggestion {
         guard let chain = try log.read(Layout.suggestionMeta(slug, id)) else {
-            throw QuorumError.usage("no suggestion with id \(id.short)")
+            throw QuorumError.usage("no suggestion with id \(id.short)", remedy: "see 'quorum list' for the ids there are")
         }
         return try suggestion(slug, id, head: chain.head, events: chain.events, proposal: proposal, roster: roster)
     }
@@ -204,6 +204,7 @@ public final class ReviewRepository {
     /// and a key is configured (see `signing(as:)`).
     func append(_ record: EventRecord, to ref: String, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?,
                 grandfathered: [GrandfatheredHead] = []) throws -> ObjectID {
+        try checkText(record, actor: actor)
         let commit = try log.write(record, summary: summary, trailers: trailers, actor: actor, parent: parent,
                                    grandfathered: grandfathered, sign: signing(as: actor))
         try git.updateReference(ref, to: commit, expected: parent, message: "quorum: \(record.type.rawValue)")
@@ -217,15 +218,30 @@ public final class ReviewRepository {
     @discardableResult
     func appendAll(_ events: [PendingEvent], to ref: String, actor: Signature, parent: ObjectID?, grandfathered: [GrandfatheredHead] = []) throws -> ObjectID {
         let sign = try signing(as: actor)
+        for event in events { try checkText(event.record, actor: actor) }
         var tip = parent
         for event in events {
             tip = try log.write(event.record, summary: event.summary, trailers: event.trailers, actor: actor, parent: tip,
                                 grandfathered: grandfathered, sign: sign)
         }
-        guard let tip, tip != parent else { throw QuorumError.refused("nothing to record") }
+        guard let tip, tip != parent else { throw QuorumError.refused("nothing to record", remedy: "nothing was changed") }
         try git.updateReference(ref, to: tip, expected: parent, message: "quorum: \(events.map(\.record.type.rawValue).joined(separator: ", "))")
         maybePackReferences(after: tip)
         return tip
+    }
+
+    /// Refuses (as bad input, exit 64) an event whose text the rules would
+    /// refuse on every clone (`Rules.plainText`): the commands check what
+    /// people type as they read it, and this is the same rule once more on
+    /// the whole event, so that no command writes one that counts for nothing.
+    func checkText(_ record: EventRecord, actor: Signature) throws {
+        let payload: EventPayload
+        do {
+            payload = try EventPayload(record)
+        } catch let refusal as Refusal {
+            throw QuorumError(.failure, "quorum made a malformed event: \(refusal.message)", remedy: refusal.remedy, code: refusal.code)
+        }
+        if let refusal = Rules.plainText(of: payload, actor: actor) { throw QuorumError.input(refusal) }
     }
 
     /// Packs refs about once every 32 writes, chosen by the new commit's id,

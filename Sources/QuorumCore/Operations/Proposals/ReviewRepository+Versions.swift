@@ -90,7 +90,7 @@ extension ReviewRepository {
         let roster = try roster()
         try enforce(Rules.mayCut(actor.email, roster: roster))
         let proposal = try proposal(slug)
-        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round", remedy: "see 'quorum rounds \(slug)'") }
         let tagRef = Layout.versionTag(slug, version)
         if try git.referenceTarget(tagRef) != nil {
             throw QuorumError(Refusal(.cutExists, "version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1"))
@@ -121,7 +121,7 @@ extension ReviewRepository {
         do {
             tagID = try git.createAnnotatedTag("rfc/\(slug)/\(version)", on: head, tagger: actor, message: message, sign: signing(as: actor))
         } catch let error as GitError where error.isExists {
-            throw QuorumError.refused("version \(version) of '\(slug)' was cut by someone else just now; versions are immutable")
+            throw QuorumError.refused("version \(version) of '\(slug)' was cut by someone else just now; versions are immutable", remedy: "see 'quorum versions \(slug)'; cut another version name if you need one")
         }
         var record = EventRecord(type: .cut)
         record.slug = slug
