@@ -31,10 +31,10 @@ struct Quorum: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as QuorumError {
-            FileHandle.standardError.write(Data("quorum: \(error)\n".utf8))
+            Output.error("quorum: \(error)")
             Foundation.exit(error.exitCode)
         } catch let error as GitError {
-            FileHandle.standardError.write(Data("quorum: git error: \(error)\n".utf8))
+            Output.error("quorum: git error: \(error)")
             Foundation.exit(70)
         } catch {
             exit(withError: error)
