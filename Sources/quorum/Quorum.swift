@@ -31,9 +31,15 @@ struct Quorum: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as QuorumError {
-            Output.error("quorum: \(error)")
-            Foundation.exit(error.exitCode)
+            // A full disk or an unwritable repository is said as what it is.
+            let explained = error.explained(repository: CommonOptions.repository)
+            Output.error("quorum: \(explained)")
+            Foundation.exit(explained.exitCode)
         } catch let error as GitError {
+            if let explained = QuorumError.explaining(error, repository: CommonOptions.repository) {
+                Output.error("quorum: \(explained)")
+                Foundation.exit(explained.exitCode)
+            }
             Output.error("quorum: git error: \(error)")
             Foundation.exit(70)
         } catch {

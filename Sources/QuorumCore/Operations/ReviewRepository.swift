@@ -25,6 +25,17 @@ public final class ReviewRepository {
         do {
             git = try Repository.open(at: path)
         } catch let error as GitError {
+            if let explained = QuorumError.explaining(error, repository: path) { throw explained }
+            // libgit2 1.5 reports its ownership check as "not found" (a
+            // config lookup's error) when no safe.directory is set at all.
+            if error.isNotFound, let owned = repositoryOwnedByAnotherUser(at: path) {
+                throw QuorumError.explaining(
+                    GitError(function: error.function, code: -36, errorClass: error.errorClass, message: "repository path '\(owned)' is not owned by current user"),
+                    repository: owned) ?? error
+            }
+            guard error.isNotFound else {
+                throw QuorumError(.failure, "cannot open the git repository at \(path)", remedy: "'git -C \(path) status' says what git makes of it", cause: error)
+            }
             throw QuorumError(.usage, "not a git repository: \(path)", remedy: "run 'quorum init' there, or pass --repo PATH", cause: error)
         }
         let repo = ReviewRepository(git: git, environment: environment)
@@ -45,7 +56,8 @@ public final class ReviewRepository {
         do {
             git = try Repository.create(at: path)
         } catch let error as GitError {
-            throw QuorumError(.usage, "cannot create a git repository at \(path)", cause: error)
+            throw QuorumError.explaining(error, repository: path)
+                ?? QuorumError(.usage, "cannot create a git repository at \(path)", remedy: "choose a directory you may write, or run 'quorum init' in an existing repository", cause: error)
         }
         let repo = ReviewRepository(git: git, environment: environment)
         let actor = try repo.identity()
@@ -60,6 +72,32 @@ public final class ReviewRepository {
         record.key = try repo.signer()?.publicKey.line
         try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [(Trailers.member, lead.email)], actor: actor, parent: nil)
         return (repo, lead)
+    }
+
+    /// The repository at or above `path` (a work tree's top directory with
+    /// `.git`, or a bare repository) when it, or its `.git`, belongs to
+    /// another user: what git's "dubious ownership" check refuses. Nil
+    /// when there is none, or it is this user's.
+    static func repositoryOwnedByAnotherUser(at path: String) -> String? {
+        var directory = URL(fileURLWithPath: path).standardizedFileURL
+        let me = geteuid()
+        func owner(_ url: URL) -> uid_t? {
+            var info = stat()
+            return stat(url.path, &info) == 0 ? info.st_uid : nil
+        }
+        let files = FileManager.default
+        while true {
+            let dotGit = directory.appendingPathComponent(".git")
+            let isBare = files.fileExists(atPath: directory.appendingPathComponent("HEAD").path)
+                && files.fileExists(atPath: directory.appendingPathComponent("objects").path)
+            if files.fileExists(atPath: dotGit.path) || isBare {
+                let owners = [owner(directory), files.fileExists(atPath: dotGit.path) ? owner(dotGit) : nil].compactMap { $0 }
+                return owners.contains { $0 != me } ? directory.path : nil
+            }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
     }
 
     // MARK: Identity

@@ -21,6 +21,7 @@ extension Quorum {
 
         func run() throws {
             let target = path ?? options.repo
+            CommonOptions.repository = target
             let (repo, lead) = try ReviewRepository.initialize(at: target)
             let location = repo.git.workDirectory ?? repo.git.gitDirectory
             if options.json {
