@@ -12,8 +12,15 @@ struct CommonOptions: ParsableArguments {
     var json = false
 
     func open() throws -> ReviewRepository {
-        try ReviewRepository.open(at: repo)
+        CommonOptions.repository = repo
+        let opened = try ReviewRepository.open(at: repo)
+        CommonOptions.repository = opened.git.workDirectory ?? opened.git.gitDirectory
+        return opened
     }
+
+    /// The repository this process works in, once a command has named it:
+    /// errors whose cause is the machine's name it (`QuorumError.explained`).
+    nonisolated(unsafe) static var repository: String?
 }
 
 /// `--file DOC=PATH…`, taken by the commands that write text.

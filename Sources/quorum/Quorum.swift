@@ -28,7 +28,7 @@ struct Quorum: ParsableCommand {
 
     /// What the library did on the side (a stale lock removed), on standard error.
     static func printNotices() {
-        for notice in Notices.drain() { FileHandle.standardError.write(Data("quorum: note: \(notice)\n".utf8)) }
+        for notice in Notices.drain() { Output.error("quorum: note: \(notice)") }
     }
 
     static func main() {
@@ -37,10 +37,16 @@ struct Quorum: ParsableCommand {
             defer { printNotices() }
             try command.run()
         } catch let error as QuorumError {
-            FileHandle.standardError.write(Data("quorum: \(error)\n".utf8))
-            Foundation.exit(error.exitCode)
+            // A full disk or an unwritable repository is said as what it is.
+            let explained = error.explained(repository: CommonOptions.repository)
+            Output.error("quorum: \(explained)")
+            Foundation.exit(explained.exitCode)
         } catch let error as GitError {
-            FileHandle.standardError.write(Data("quorum: git error: \(error)\n".utf8))
+            if let explained = QuorumError.explaining(error, repository: CommonOptions.repository) {
+                Output.error("quorum: \(explained)")
+                Foundation.exit(explained.exitCode)
+            }
+            Output.error("quorum: git error: \(error)")
             Foundation.exit(70)
         } catch {
             exit(withError: error)

@@ -25,6 +25,17 @@ public final class ReviewRepository {
         do {
             git = try Repository.open(at: path)
         } catch let error as GitError {
+            if let explained = QuorumError.explaining(error, repository: path) { throw explained }
+            // libgit2 1.5 reports its ownership check as "not found" (a
+            // config lookup's error) when no safe.directory is set at all.
+            if error.isNotFound, let owned = repositoryOwnedByAnotherUser(at: path) {
+                throw QuorumError.explaining(
+                    GitError(function: error.function, code: -36, errorClass: error.errorClass, message: "repository path '\(owned)' is not owned by current user"),
+                    repository: owned) ?? error
+            }
+            guard error.isNotFound else {
+                throw QuorumError(.failure, "cannot open the git repository at \(path)", remedy: "'git -C \(path) status' says what git makes of it", cause: error)
+            }
             throw QuorumError(.usage, "not a git repository: \(path)", remedy: "run 'quorum init' there, or pass --repo PATH", cause: error)
         }
         let repo = ReviewRepository(git: git, environment: environment)
@@ -45,7 +56,8 @@ public final class ReviewRepository {
         do {
             git = try Repository.create(at: path)
         } catch let error as GitError {
-            throw QuorumError(.usage, "cannot create a git repository at \(path)", cause: error)
+            throw QuorumError.explaining(error, repository: path)
+                ?? QuorumError(.usage, "cannot create a git repository at \(path)", remedy: "choose a directory you may write, or run 'quorum init' in an existing repository", cause: error)
         }
         let repo = ReviewRepository(git: git, environment: environment)
         let actor = try repo.identity()
@@ -60,6 +72,32 @@ public final class ReviewRepository {
         record.key = try repo.signer()?.publicKey.line
         try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [(Trailers.member, lead.email)], actor: actor, parent: nil)
         return (repo, lead)
+    }
+
+    /// The repository at or above `path` (a work tree's top directory with
+    /// `.git`, or a bare repository) when it, or its `.git`, belongs to
+    /// another user: what git's "dubious ownership" check refuses. Nil
+    /// when there is none, or it is this user's.
+    static func repositoryOwnedByAnotherUser(at path: String) -> String? {
+        var directory = URL(fileURLWithPath: path).standardizedFileURL
+        let me = geteuid()
+        func owner(_ url: URL) -> uid_t? {
+            var info = stat()
+            return stat(url.path, &info) == 0 ? info.st_uid : nil
+        }
+        let files = FileManager.default
+        while true {
+            let dotGit = directory.appendingPathComponent(".git")
+            let isBare = files.fileExists(atPath: directory.appendingPathComponent("HEAD").path)
+                && files.fileExists(atPath: directory.appendingPathComponent("objects").path)
+            if files.fileExists(atPath: dotGit.path) || isBare {
+                let owners = [owner(directory), files.fileExists(atPath: dotGit.path) ? owner(dotGit) : nil].compactMap { $0 }
+                return owners.contains { $0 != me } ? directory.path : nil
+            }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
     }
 
     // MARK: Identity
@@ -166,7 +204,7 @@ public final class ReviewRepository {
     /// The suggestion folded against a proposal and roster already read.
     func suggestion(_ slug: String, _ id: ObjectID, proposal: Proposal, roster: Roster) throws -> Suggestion {
         guard let chain = try log.read(Layout.suggestionMeta(slug, id)) else {
-            throw QuorumError.usage("no suggestion with id \(id.short)")
+            throw QuorumError.usage("no suggestion with id \(id.short)", remedy: "see 'quorum list' for the ids there are")
         }
         return try suggestion(slug, id, head: chain.head, events: chain.events, proposal: proposal, roster: roster)
     }
@@ -204,6 +242,7 @@ public final class ReviewRepository {
     /// and a key is configured (see `signing(as:)`).
     func append(_ record: EventRecord, to ref: String, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?,
                 grandfathered: [GrandfatheredHead] = []) throws -> ObjectID {
+        try checkText(record, actor: actor)
         if let parent, try isRepeat(of: record, by: actor, head: parent) { return parent }
         let commit = try log.write(record, summary: summary, trailers: trailers, actor: actor, parent: parent,
                                    grandfathered: grandfathered, sign: signing(as: actor))
@@ -218,12 +257,13 @@ public final class ReviewRepository {
     @discardableResult
     func appendAll(_ events: [PendingEvent], to ref: String, actor: Signature, parent: ObjectID?, grandfathered: [GrandfatheredHead] = []) throws -> ObjectID {
         let sign = try signing(as: actor)
+        for event in events { try checkText(event.record, actor: actor) }
         var tip = parent
         for event in events {
             tip = try log.write(event.record, summary: event.summary, trailers: event.trailers, actor: actor, parent: tip,
                                 grandfathered: grandfathered, sign: sign)
         }
-        guard let tip, tip != parent else { throw QuorumError.refused("nothing to record") }
+        guard let tip, tip != parent else { throw QuorumError.refused("nothing to record", remedy: "nothing was changed") }
         try git.updateReference(ref, to: tip, expected: parent, message: "quorum: \(events.map(\.record.type.rawValue).joined(separator: ", "))")
         maybePackReferences(after: tip)
         return tip
@@ -245,6 +285,20 @@ public final class ReviewRepository {
               let event = try? log.decode(commit), event.record == record else { return false }
         Notices.post("\(head.short) already records this \(record.type.rawValue) by you (the command was interrupted after recording it); nothing new was written")
         return true
+    }
+
+    /// Refuses (as bad input, exit 64) an event whose text the rules would
+    /// refuse on every clone (`Rules.plainText`): the commands check what
+    /// people type as they read it, and this is the same rule once more on
+    /// the whole event, so that no command writes one that counts for nothing.
+    func checkText(_ record: EventRecord, actor: Signature) throws {
+        let payload: EventPayload
+        do {
+            payload = try EventPayload(record)
+        } catch let refusal as Refusal {
+            throw QuorumError(.failure, "quorum made a malformed event: \(refusal.message)", remedy: refusal.remedy, code: refusal.code)
+        }
+        if let refusal = Rules.plainText(of: payload, actor: actor) { throw QuorumError.input(refusal) }
     }
 
     /// Packs refs about once every 32 writes, chosen by the new commit's id,

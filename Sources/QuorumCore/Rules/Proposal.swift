@@ -82,10 +82,11 @@ public struct Proposal: Sendable {
             let roster = admitting.contains(event.id) ? current : history
             let actor = event.actor.email
             func refuse(_ refusal: Refusal) { violations.append(Violation(event: event, refusal: refusal)) }
-            // A fork or cut whose signature does not hold counts for
-            // nothing; the propose event still opens the proposal (so that
-            // it can be read), and is reported.
-            if let refusal = Rules.signature(of: event, roster: roster, exempt: exempt, atPush: admitting.contains(event.id)) {
+            // A fork or cut whose signature does not hold, or whose text
+            // is not plain, counts for nothing; the propose event still
+            // opens the proposal (so that it can be read), and is reported.
+            if let refusal = Rules.signature(of: event, roster: roster, exempt: exempt, atPush: admitting.contains(event.id))
+                ?? Rules.plainText(of: event.payload, actor: event.actor) {
                 refuse(refusal)
                 if index > 0 { continue }
             }

@@ -83,6 +83,81 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case tagMoved = "tag.moved"
         case tagChangelog = "tag.changelog"
         case missingObject = "object.missing"
+        // What people type.
+        case textControl = "text.control"
+
+        /// What to do about a refusal with this code when the rule that
+        /// refused has nothing more particular to say. A switch with no
+        /// default: a new code does not compile until it has a remedy, so
+        /// that every refusal prints a `hint:`.
+        public var remedy: String {
+            switch self {
+            case .rosterNotLead: return "ask a lead (see 'quorum member list')"
+            case .rosterLastLead: return "make someone else a lead first ('quorum member add EMAIL --lead')"
+            case .rosterMalformed:
+                return "a member has an email such as ana@example.com, a plain name and group names of lower-case letters, digits and dashes; record them with 'quorum member add'"
+            case .rosterKeyNotMember: return "add them first: quorum member add EMAIL --name NAME --ssh-key KEY"
+            case .rosterKeyTaken: return "each member signs with their own key (see 'quorum member list --keys')"
+            case .rosterKeyUnknown: return "see 'quorum member list --keys' for the keys each member holds"
+            case .rosterPolicy:
+                return "run 'quorum sync' so that the policy covers everything shared, then 'quorum policy' again; a policy event changes only whether signatures are required"
+            case .signatureMissing, .signatureNotTheirs, .signatureInvalid:
+                return "each writer sets 'git config user.signingKey ~/.ssh/id_ed25519' and 'git config gpg.format ssh', and a lead records the key with 'quorum member key add'"
+            case .signatureKeyNotValid, .signatureKeyRevoked:
+                return "sign with a key the roster holds for you now (see 'quorum member list --keys'); a lead records a new one with 'quorum member key add'"
+            case .proposeNotMember: return "ask a lead to add you to the policy's default group ('quorum member add EMAIL --group working-group')"
+            case .roundSettings:
+                return "a proposal's first round has the policy's settings; a lead chooses others when forking ('quorum fork SLUG --name NAME --audience GROUP --quorum N', N from 1 to 20)"
+            case .forkNotLead, .cutNotLead, .tagNotLead: return "ask a lead (see 'quorum member list')"
+            case .forkNumber: return "fork with 'quorum fork', which opens the next round (see 'quorum rounds SLUG')"
+            case .forkUnfinished: return "finish the fork before with 'quorum fork SLUG --resume', then fork again"
+            case .cutExists: return "choose another version name (see 'quorum versions SLUG'); versions never move"
+            case .cutPending: return "merge the approved suggestions first ('quorum merge ID'), or cut anyway with --force"
+            case .suggestNotAudience, .commentNotAudience, .objectNotAudience:
+                return "ask a lead to add you to one of the round's audience groups (see 'quorum rounds SLUG')"
+            case .reviseNotAuthor: return "suggest your own change with 'quorum suggest SLUG', or comment on this one"
+            case .rebaseNotAllowed: return "ask its author or a lead to run 'quorum rebase ID'"
+            case .carryNotLead: return "a lead carries suggestions into a new round ('quorum fork SLUG --carry ID')"
+            case .approveSelf: return "ask approvers of the round other than its authors to review it"
+            case .approveNotApprover: return "ask a lead to add you to one of the round's approver groups (see 'quorum rounds SLUG')"
+            case .approveTwice: return "nothing to do: your approval counts once already (see 'quorum show ID')"
+            case .approveConflicted: return "wait for its author to revise it ('quorum revise ID'), then approve the new revision"
+            case .approveNotCurrent: return "approve its current revision (see 'quorum show ID')"
+            case .revokeNothing, .revokeNeverApproved: return "see 'quorum show ID' for the approvals that stand; only your own can be revoked"
+            case .resolveNotObjector: return "a lead can override it with 'quorum resolve ID OBJECTION --override -m REASON'"
+            case .resolveOverrideNotLead: return "ask the person who objected to resolve it, or a lead to override it"
+            case .resolveOverrideReason: return "give the reason with -m"
+            case .resolveUnknown: return "see 'quorum show ID' for its objections and their ids"
+            case .resolveNothing: return "see 'quorum show ID' for its objections: only an open one can be resolved"
+            case .withdrawNotAuthor: return "an approver or lead can 'quorum reject' it instead"
+            case .rejectNotApprover: return "ask an approver of the round or a lead; or object with 'quorum object ID -m REASON'"
+            case .mergeNotAudience: return "ask someone in the round's audience or approvers, or a lead, to merge it"
+            case .mergeQuorum: return "ask approvers of the round to run 'quorum approve ID'"
+            case .mergeObjection:
+                return "each objection is lifted by the person who raised it, with 'quorum resolve ID OBJECTION' (or overridden by a lead)"
+            case .mergeConflicted: return "its author revises it onto the round's current text ('quorum revise ID')"
+            case .conflictNotAudience: return "only the round's audience, approvers and leads record a conflict"
+            case .pairEditNotAllowed, .pairEditUnprovable:
+                return "make a suggestion instead, which the other person approves: 'quorum suggest SLUG -m ... --file ...'"
+            case .pairEditNotAudience: return "both people of a pair edit must be in the round's audience; ask a lead to add them"
+            case .pairEditNoPartner: return "name the other person, someone other than you, with --pair EMAIL"
+            case .suggestionOver: return "nothing more happens to it but comments; suggest a new change with 'quorum suggest SLUG'"
+            case .roundClosed:
+                return "work in the open round (see 'quorum rounds SLUG'); a lead can carry a suggestion there ('quorum fork SLUG --resume --carry ID')"
+            case .chainShape, .eventMalformed:
+                return "write review data with quorum ('quorum sync' joins chains that grew apart); 'quorum verify' names every event at fault"
+            case .eventDerived: return "write events with quorum, which takes these facts from the objects"
+            case .revisionOutside: return "a revision changes files under Proposals/SLUG/ only"
+            case .refShape: return "Quorum's namespaces (refs/quorum/, refs/heads/quorum/, refs/tags/rfc/) hold only what quorum writes"
+            case .refRewind: return "fetch, reconcile with 'quorum sync', and push again"
+            case .refDelete: return "review history is append-only; withdraw or reject a suggestion instead"
+            case .pinUnnamed, .missingObject: return "push what it needs with it ('quorum sync' does)"
+            case .roundCommit, .roundStart, .mergeTree, .mergeTrailers:
+                return "change a round with 'quorum merge' of an approved suggestion, or 'quorum edit' where pair edits are allowed"
+            case .tagShape, .tagMoved, .tagChangelog: return "cut versions with 'quorum cut SLUG VERSION', which writes the tag and its changelog"
+            case .textControl: return "remove it: names, titles, group names and the first line of a message are plain text (tabs are allowed)"
+            }
+        }
     }
 
     /// Whether a refusal is about *who* may do a thing or the shape of what
@@ -99,12 +174,13 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
-    public let remedy: String?
+    /// What to do: the rule's own advice, or the code's (`Code.remedy`).
+    public let remedy: String
 
     public init(_ code: Code, _ message: String, remedy: String? = nil) {
         self.code = code
         self.message = message
-        self.remedy = remedy
+        self.remedy = remedy ?? code.remedy
     }
 
     public var scope: Scope {

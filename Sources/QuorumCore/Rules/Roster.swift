@@ -92,6 +92,9 @@ public struct Roster: Sendable {
                 event.signature, by: actor, at: event.signedAt, roster: self, atPush: admitting.contains(event.id), what: "event \(event.id.short)")) {
                 continue
             }
+            // Text a terminal would obey: the event counts for nothing
+            // (the first one still starts the roster, so that it can be read).
+            if refuse(Rules.plainText(of: event.payload, actor: event.actor)), index > 0 { continue }
             switch event.payload {
             case .initialize(let policy, let member, let key) where index == 0:
                 if let policy { self.policy = policy }

@@ -18,8 +18,9 @@ public enum Rules {
         guard roster.isLead(actor) else {
             return Refusal(.rosterNotLead, "only leads may change the roster; \(actor) is not a lead", remedy: "ask a lead (see 'quorum member list')")
         }
-        if (try? Validation.checkEmail(member.email)) == nil || (try? Validation.checkName(member.name)) == nil {
-            return Refusal(.rosterMalformed, "'\(member.email)' is not a valid member (email and name)")
+        if (try? Validation.checkEmail(member.email)) == nil || (try? Validation.checkName(member.name)) == nil
+            || member.groups.contains(where: { (try? Validation.checkSlug($0, what: "group name")) == nil }) {
+            return Refusal(.rosterMalformed, "'\(member.email)' is not a valid member (email, name and group names)")
         }
         if roster.member(member.email)?.lead == true, !member.lead, roster.members.filter(\.lead).count == 1 {
             return Refusal(.rosterLastLead, "\(member.email) is the last lead; the roster would have nobody to manage it", remedy: "make someone else a lead first")
@@ -364,7 +365,7 @@ public enum Rules {
     /// that count, no open objection, not conflicted.
     public static func quorumMet(_ suggestion: Suggestion, in round: Round, roster: Roster) -> Refusal? {
         if let unverified = suggestion.unverified {
-            return Refusal(unverified.code, "suggestion \(suggestion.id.short) never merges: its own event's signature does not hold (\(unverified.message))", remedy: unverified.remedy)
+            return Refusal(unverified.code, "suggestion \(suggestion.id.short) never merges: its own event counts for nothing (\(unverified.message))", remedy: unverified.remedy)
         }
         let approvals = suggestion.approvals(in: round, roster: roster)
         let counting = approvals.filter(\.counts).count

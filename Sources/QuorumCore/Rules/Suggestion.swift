@@ -78,7 +78,8 @@ public struct Suggestion: Sendable {
     /// shown, never counted, and never standing in for the person's own.
     public private(set) var unverifiedApprovals: [(actor: Signature, revision: ObjectID, message: String?, refusal: Refusal)] = []
     /// Set when the suggestion's own first event is not signed as the
-    /// policy requires: it is shown, but never merges.
+    /// policy requires, or its text is not plain (`Rules.plainText`): it
+    /// is shown, but never merges.
     public private(set) var unverified: Refusal?
     public private(set) var objections: [Objection] = []
     public private(set) var comments: [Comment] = []
@@ -131,6 +132,13 @@ public struct Suggestion: Sendable {
                 if case .approve(let revision, let note) = event.payload {
                     unverifiedApprovals.append((event.actor, revision, note, refusal))
                 }
+                guard index == 0 else { continue }
+                unverified = refusal
+            } else if let refusal = Rules.plainText(of: event.payload, actor: event.actor) {
+                // Text a terminal would obey: the event counts for nothing;
+                // a suggest event still starts the suggestion (so that it
+                // can be read), which then never merges.
+                violations.append(Violation(event: event, refusal: refusal))
                 guard index == 0 else { continue }
                 unverified = refusal
             }

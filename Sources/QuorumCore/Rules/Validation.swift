@@ -44,12 +44,19 @@ public enum Validation {
         }
     }
 
+    /// Plain text (`Rules.plainText`): no control characters, which a
+    /// terminal would obey. Throws a usage error with the rule's code.
+    public static func checkPlain(_ text: String, what: String) throws {
+        if let refusal = Rules.plainText(text, what: what) { throw QuorumError.input(refusal) }
+    }
+
     /// An email as git records it: something@something, no spaces or angle brackets.
     public static func checkEmail(_ email: String) throws {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let ok = parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
             && !email.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\n" || $0 == "," })
         guard ok else { throw QuorumError.usage("illegal email '\(email)'", remedy: "give an address such as ana@example.com") }
+        try checkPlain(email, what: "the email")
     }
 
     /// A person's name for a git signature: not empty, no angle brackets or newlines.
@@ -58,13 +65,15 @@ public enum Validation {
         guard !trimmed.isEmpty, !name.contains(where: { $0 == "<" || $0 == ">" || $0 == "\n" }) else {
             throw QuorumError.usage("illegal name '\(name)'", remedy: "give a plain name such as 'Ana Lima'")
         }
+        try checkPlain(name, what: "the name")
     }
 
     /// A message (suggestion title and body): not empty.
     static func checkMessage(_ message: String) throws -> String {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw QuorumError.usage("the message is empty", remedy: "say what the change does with -m") }
-        guard !trimmed.contains("\0") else { throw QuorumError.usage("the message contains a NUL byte") }
+        guard !trimmed.contains("\0") else { throw QuorumError.usage("the message contains a NUL byte", remedy: "remove it") }
+        if let refusal = Rules.plainMessage(trimmed, what: "the message") { throw QuorumError.input(refusal) }
         return trimmed
     }
 }

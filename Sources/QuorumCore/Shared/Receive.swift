@@ -322,7 +322,8 @@ final class PushCheck {
                 }
                 guard let round = proposal.openRound ?? proposal.rounds.last else { return nil }
                 let roster = admission && freshSet.contains(event.id) ? current : history
-                if let refusal = Rules.signature(of: event, roster: roster, exempt: exempt, atPush: admission && freshSet.contains(event.id)) {
+                if let refusal = Rules.signature(of: event, roster: roster, exempt: exempt, atPush: admission && freshSet.contains(event.id))
+                    ?? Rules.plainText(of: event.payload, actor: event.actor) {
                     return Violation(event: event, refusal: refusal)
                 }
                 return Rules.mayComment(event.actor.email, in: round, roster: roster).map { Violation(event: event, refusal: $0) }

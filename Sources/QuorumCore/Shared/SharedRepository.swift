@@ -45,7 +45,7 @@ public final class SharedRepository {
             let rejections = check(pushed)
             guard rejections.isEmpty else {
                 throw QuorumError.refused(
-                    "the shared repository refused the push:\n  " + rejections.map(\.description).joined(separator: "\n  "))
+                    "the shared repository refused the push:\n  " + rejections.map(\.description).joined(separator: "\n  "), remedy: "make changes with quorum ('quorum merge', 'quorum sync'), which keeps the rules")
             }
         }
         // Pack the shared repository's refs now and then, as clones do

@@ -159,7 +159,7 @@ struct SharedRemote {
             guard !report.refused.isEmpty else { return }
             let said = report.remoteMessages.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
             throw QuorumError.refused(
-                "\(name) refused the push (\(report.refused.keys.sorted().joined(separator: ", ")))" + (said.isEmpty ? "" : ":\n" + said))
+                "\(name) refused the push (\(report.refused.keys.sorted().joined(separator: ", ")))" + (said.isEmpty ? "" : ":\n" + said), remedy: "see the reasons above; 'quorum verify' names what breaks the rules here")
         }
     }
 
@@ -214,7 +214,7 @@ extension ReviewRepository {
             let mine = URL(fileURLWithPath: git.gitDirectory).standardizedFileURL.resolvingSymlinksInPath().path
             let theirs = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
             if mine == theirs || git.workDirectory.map({ URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }) == theirs {
-                throw QuorumError.usage("remote '\(remote)' is this repository itself")
+                throw QuorumError.usage("remote '\(remote)' is this repository itself", remedy: "name another repository: a remote's name, a path or a URL")
             }
         }
         return SharedRemote(name: remote, location: location)
@@ -527,7 +527,7 @@ extension ReviewRepository {
         var isComments = false
         if case .proposalComments = kind { isComments = true }
         if try git.mergeBase(local, remote) == nil, !isComments {
-            throw QuorumError.refused("this chain and the shared one have different beginnings (were they made by two separate 'quorum init' or 'propose'?); the shared one stands here only after you remove yours with 'git update-ref -d \(name)'")
+            throw QuorumError.refused("this chain and the shared one have different beginnings (were they made by two separate 'quorum init' or 'propose'?); the shared one stands here only after you remove yours with 'git update-ref -d \(name)'", remedy: "remove yours with 'git update-ref -d \(name)' (the shared one then stands here), then run 'quorum sync' again")
         }
         func key(_ side: ObjectID, _ other: ObjectID) throws -> (Int64, String) {
             let own = try git.commits(from: side, excluding: [other])
@@ -558,7 +558,7 @@ extension ReviewRepository {
         -> (tip: ObjectID, merges: [(id: ObjectID, revision: ObjectID, commit: ObjectID)])
     {
         guard try git.mergeBase(local, shared) != nil else {
-            throw QuorumError.refused("this round branch and the shared one have different beginnings; the shared one stands only after you remove yours with 'git update-ref -d \(name)'")
+            throw QuorumError.refused("this round branch and the shared one have different beginnings; the shared one stands only after you remove yours with 'git update-ref -d \(name)'", remedy: "remove yours with 'git update-ref -d \(name)' (the shared one then stands here), then run 'quorum sync' again")
         }
         var own: [Commit] = []
         var cursor = local
@@ -566,7 +566,7 @@ extension ReviewRepository {
             let commit = try git.commit(cursor)
             own.append(commit)
             guard let parent = commit.parents.first else {
-                throw QuorumError.refused("this round branch does not continue the shared one")
+                throw QuorumError.refused("this round branch does not continue the shared one", remedy: "see 'quorum verify'; the shared round stands here only after you remove yours with 'git update-ref -d \(name)'")
             }
             cursor = parent
         }
@@ -579,7 +579,7 @@ extension ReviewRepository {
                 if try git.isAncestor(revision, of: tip) { continue }
                 let revisionCommit = try git.commit(revision)
                 guard let base = revisionCommit.parents.first else {
-                    throw QuorumError.refused("commit \(commit.id.short) merges \(revision.short), which is not a revision")
+                    throw QuorumError.refused("commit \(commit.id.short) merges \(revision.short), which is not a revision", remedy: "see 'quorum verify'; a round branch takes merges of revisions only")
                 }
                 let tree = tip == base
                     ? revisionCommit.tree
@@ -592,7 +592,7 @@ extension ReviewRepository {
                 tip = try git.createCommit(tree: tree, parents: [tip], author: commit.author, committer: commit.committer, message: commit.message,
                                            sign: signing(as: commit.committer))
             } else {
-                throw QuorumError.refused("commit \(commit.id.short) is on the round here but not there, and is neither a quorum merge nor a pair edit; it cannot be carried over")
+                throw QuorumError.refused("commit \(commit.id.short) is on the round here but not there, and is neither a quorum merge nor a pair edit; it cannot be carried over", remedy: "see 'quorum verify'; make the change as a suggestion instead")
             }
         }
         return (tip, merges)

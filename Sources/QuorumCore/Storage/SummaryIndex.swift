@@ -12,7 +12,7 @@ import QuorumGit
 /// Writes go to a temporary file and are renamed into place, so
 /// concurrent readers see the old or the new file, never half of one.
 struct SummaryIndex {
-    static let header = "quorum-summaries 5"
+    static let header = "quorum-summaries 6"
     let repository: ReviewRepository
 
     private var path: String { repository.git.gitDirectory + "quorum/summaries" }

@@ -29,13 +29,13 @@ extension Quorum {
             if revoke {
                 let result = try repo.revoke(id, message: message)
                 if options.json { return try Output.json(result) }
-                return print("Revoked your approval of \(Output.short(result.suggestion)); it is \(result.state.rawValue)")
+                return Output.line("Revoked your approval of \(Output.short(result.suggestion)); it is \(result.state.rawValue)")
             }
             let result = try repo.approve(id, message: message)
             if options.json { return try Output.json(result) }
             let short = Output.short(result.suggestion)
-            print("Approved \(short): \(result.approvals) of \(result.quorum) approvals")
-            if result.state == .approved { print("Quorum met; merge it with: quorum merge \(short)") }
+            Output.line("Approved \(short): \(result.approvals) of \(result.quorum) approvals")
+            if result.state == .approved { Output.line("Quorum met; merge it with: quorum merge \(short)") }
         }
     }
 }

@@ -41,7 +41,7 @@ extension Quorum {
                 struct Result: Encodable { let slug: String; let document: String?; let commit: String; let text: String }
                 return try Output.json(Result(slug: slug, document: document, commit: commit.hex, text: String(decoding: data, as: UTF8.self)))
             }
-            FileHandle.standardOutput.write(data)
+            Output.document(data)
         }
     }
 }

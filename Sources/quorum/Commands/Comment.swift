@@ -55,7 +55,7 @@ extension Quorum {
                 if let a = anchor.firstLine, let b = anchor.lastLine { place += a == b ? " line \(a)" : " lines \(a)-\(b)" }
                 if let s = anchor.section { place += " section \"\(s)\"" }
             }
-            print("Comment \(Output.short(result.id))\(place)\(result.replyTo.map { " (reply to \(Output.short($0)))" } ?? "")")
+            Output.line("Comment \(Output.short(result.id))\(place)\(result.replyTo.map { " (reply to \(Output.short($0)))" } ?? "")")
         }
     }
 }

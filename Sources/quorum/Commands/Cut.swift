@@ -32,9 +32,9 @@ extension Quorum {
         func run() throws {
             let result = try options.open().cut(slug: slug, version: version, notes: message, force: force)
             if options.json { return try Output.json(result) }
-            print("Cut \(result.slug) \(result.version): tag \(result.tag.replacingOccurrences(of: "refs/tags/", with: "")) on \(Output.short(result.commit)) (round \(result.round))")
-            print("")
-            print(result.message, terminator: "")
+            Output.line("Cut \(result.slug) \(result.version): tag \(result.tag.replacingOccurrences(of: "refs/tags/", with: "")) on \(Output.short(result.commit)) (round \(result.round))")
+            Output.line("")
+            Output.lines(result.message)
         }
     }
 }

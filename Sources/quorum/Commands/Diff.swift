@@ -26,7 +26,7 @@ extension Quorum {
                 struct Result: Encodable { let slug: String; let from: String; let to: String; let diff: String }
                 return try Output.json(Result(slug: slug, from: from, to: to, diff: patch))
             }
-            print(patch, terminator: "")
+            Output.lines(patch)
         }
     }
 }

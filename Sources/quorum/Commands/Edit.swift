@@ -39,7 +39,7 @@ extension Quorum {
                 ? try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
                 : try repo.pairEdit(slug: slug, message: message, pair: pair, documents: try text.readAll(), base: base)
             if options.json { return try Output.json(result) }
-            print("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
+            Output.line("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
         }
     }
 }

@@ -50,9 +50,9 @@ extension Quorum {
                     struct Result: Encodable { let slug: String; let path: String; let format: String; let label: String; let bytes: Int }
                     return try Output.json(Result(slug: slug, path: output, format: format, label: document.label, bytes: text.utf8.count))
                 }
-                print("Wrote \(document.label) of \(slug) as \(format) to \(output)")
+                Output.line("Wrote \(document.label) of \(slug) as \(format) to \(output)")
             } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+                Output.document(Data(text.utf8))
             }
         }
     }

@@ -86,20 +86,20 @@ extension Quorum {
                 : try repo.fork(
                     slug: slug, name: name ?? "", audience: audience, approvers: approvers.isEmpty ? nil : approvers,
                     quorum: quorum, carry: choice, strict: strict, pairEdits: pairEdits)
-            for warning in result.warnings { FileHandle.standardError.write(Data("quorum: warning: \(warning)\n".utf8)) }
+            for warning in result.warnings { Output.error("quorum: warning: " + Output.escape(warning)) }
             if options.json { return try Output.json(result) }
             let r = result.round
             if resume {
-                print("Finished the fork that opened round \(r.number) (\(r.name)) of \(result.slug)")
+                Output.line("Finished the fork that opened round \(r.number) (\(r.name)) of \(result.slug)")
             } else {
-                print("Opened round \(r.number) (\(r.name)) of \(result.slug) on \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")); round \(result.closedRound) is closed")
+                Output.line("Opened round \(r.number) (\(r.name)) of \(result.slug) on \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")); round \(result.closedRound) is closed")
             }
-            print("Audience: \(r.audience.joined(separator: ", ")); approvers: \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
+            Output.line("Audience: \(r.audience.joined(separator: ", ")); approvers: \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
             for c in result.carried {
                 let kept = c.approvalsKept.isEmpty ? "no approvals kept" : "approvals kept: \(c.approvalsKept.joined(separator: ", "))"
-                print("  carried \(Output.short(c.id)) \(c.title) - \(c.conflicted ? "conflicted, its author must revise it" : kept)")
+                Output.line("  carried \(Output.short(c.id)) \(c.title) - \(c.conflicted ? "conflicted, its author must revise it" : kept)")
             }
-            for id in result.leftBehind { print("  left behind \(Output.short(id)) in round \(result.closedRound)") }
+            for id in result.leftBehind { Output.line("  left behind \(Output.short(id)) in round \(result.closedRound)") }
         }
     }
 }

@@ -34,19 +34,21 @@ extension Quorum {
                 let rejections = shared.check(updates)
                 guard !rejections.isEmpty else { return }
                 var text = "quorum: push refused: it breaks the review rules\n"
-                for rejection in rejections { text += "  \(rejection)\n" }
+                // One line each: git shows them as 'remote:' lines on the
+                // pusher's terminal, so nothing in them may act on it.
+                for rejection in rejections { text += "  " + Output.escape(rejection.description) + "\n" }
                 text += "hint: make changes with quorum ('quorum merge', 'quorum sync'), which keeps the rules; "
                 text += "if quorum itself wrote this, the shared repository's quorum may be older than yours: upgrade it and run 'quorum hooks install' there\n"
-                FileHandle.standardError.write(Data(text.utf8))
+                Output.error(text)
                 throw ExitCode(1)
             case .postReceive:
                 // The push is in already: a failing notification is reported, never fatal.
                 do {
                     if let outcome = try shared.notify(updates), outcome.status != 0 {
-                        FileHandle.standardError.write(Data("quorum: the notify command exited \(outcome.status) (\(outcome.events) events)\n".utf8))
+                        Output.error("quorum: the notify command exited \(outcome.status) (\(outcome.events) events)")
                     }
                 } catch {
-                    FileHandle.standardError.write(Data("quorum: could not send notifications: \(error)\n".utf8))
+                    Output.error("quorum: could not send notifications: \(error)")
                 }
             }
         }

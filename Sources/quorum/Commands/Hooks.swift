@@ -41,7 +41,7 @@ extension Quorum {
                 } ?? Self.runningExecutable()
                 let statuses = try ServerHooks.install(into: bare, binary: program, force: force)
                 if json { return try Output.json(statuses) }
-                for status in statuses { print("Installed \(status.path) (runs \(status.binary ?? program))") }
+                for status in statuses { Output.line("Installed \(status.path) (runs \(status.binary ?? program))") }
             }
 
             static func runningExecutable() -> String {
@@ -67,7 +67,7 @@ extension Quorum {
                     try Output.json(statuses)
                 } else {
                     for status in statuses {
-                        print("\(Output.pad(status.name, 13)) \(describe(status))")
+                        Output.line("\(Output.pad(status.name, 13)) \(describe(status))")
                     }
                 }
                 if statuses.contains(where: { $0.state != .current }) { throw ExitCode(1) }

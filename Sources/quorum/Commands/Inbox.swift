@@ -18,7 +18,7 @@ extension Quorum {
                 return try Output.json(Result(person: person, items: items))
             }
             if items.isEmpty {
-                print("Nothing waits for \(person).")
+                Output.line("Nothing waits for \(person).")
                 return
             }
             let verbs: [InboxItem.Reason: String] = [
@@ -26,7 +26,7 @@ extension Quorum {
             ]
             for item in items {
                 let s = item.suggestion
-                print("\(Output.short(s.id))  \(Output.pad(verbs[item.reason] ?? "", 9)) \(Output.pad(s.slug, 16)) \(s.title) - \(item.detail)")
+                Output.line("\(Output.short(s.id))  \(Output.pad(verbs[item.reason] ?? "", 9)) \(Output.pad(s.slug, 16)) \(s.title) - \(item.detail)")
             }
         }
     }

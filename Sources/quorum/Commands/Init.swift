@@ -21,6 +21,7 @@ extension Quorum {
 
         func run() throws {
             let target = path ?? options.repo
+            CommonOptions.repository = target
             let (repo, lead) = try ReviewRepository.initialize(at: target)
             let location = repo.git.workDirectory ?? repo.git.gitDirectory
             if options.json {
@@ -28,9 +29,9 @@ extension Quorum {
                 let head = try repo.git.referenceTarget(Layout.roster)?.hex ?? ""
                 try Output.json(Result(id: head, path: location, lead: lead, quorum: try repo.roster().policy.quorum))
             } else {
-                print("Initialised Quorum repository in \(location)")
-                print("Lead: \(lead.formatted) (group \(lead.groups.joined(separator: ", ")))")
-                print("Policy: 2 independent approvals per suggestion. Next: quorum member add EMAIL --name NAME")
+                Output.line("Initialised Quorum repository in \(location)")
+                Output.line("Lead: \(lead.formatted) (group \(lead.groups.joined(separator: ", ")))")
+                Output.line("Policy: 2 independent approvals per suggestion. Next: quorum member add EMAIL --name NAME")
             }
         }
     }

@@ -26,7 +26,9 @@ extension Quorum {
             if options.json { return try Output.json(items) }
             var out = ""
             for item in items { out += Output.summaryLine(item, showSlug: true) + "\n" }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            // One line per suggestion, each escaped on its own: a newline
+            // in a title must not make a line of its own.
+            Output.lines(out)
         }
     }
 }

@@ -20,9 +20,9 @@ extension Quorum {
             let entries = try options.open().history(slug: slug, round: round)
             if options.json { return try Output.json(entries) }
             for e in entries {
-                print("\(Output.short(e.commit))  \(Output.date(e.date))  \(e.title)")
+                Output.line("\(Output.short(e.commit))  \(Output.date(e.date))  \(e.title)")
                 if let by = e.suggestedBy {
-                    print("          suggestion \(Output.short(e.suggestion ?? "")) by \(by); approved by \(e.approvedBy.joined(separator: ", "))")
+                    Output.line("          suggestion \(Output.short(e.suggestion ?? "")) by \(by); approved by \(e.approvedBy.joined(separator: ", "))")
                 }
             }
         }

@@ -49,8 +49,8 @@ extension Quorum {
                     try Output.json(Output_(id: result.event.hex, added: result.added, member: result.member))
                 } else {
                     let m = result.member
-                    print("\(result.added ? "Added" : "Updated") \(m.formatted): groups \(m.groups.joined(separator: ", "))\(m.lead ? ", lead" : "")")
-                    for key in keys { print("Added SSH key \(key.fingerprint) (\(key.algorithm)) for \(m.email)") }
+                    Output.line("\(result.added ? "Added" : "Updated") \(m.formatted): groups \(m.groups.joined(separator: ", "))\(m.lead ? ", lead" : "")")
+                    for key in keys { Output.line("Added SSH key \(key.fingerprint) (\(key.algorithm)) for \(m.email)") }
                 }
             }
         }
@@ -79,14 +79,14 @@ extension Quorum {
                 for m in roster.members {
                     let held = roster.keys(of: m.email)
                     let signing = held.contains { $0.validBefore == nil } ? "" : (roster.requiresSignatures ? "  (no key: cannot sign)" : "")
-                    print("\(Output.pad(m.email, width))\(Output.pad(m.name, 22))\(m.groups.joined(separator: ","))\(m.lead ? "  (lead)" : "")\(signing)")
+                    Output.line("\(Output.pad(m.email, width))\(Output.pad(m.name, 22))\(m.groups.joined(separator: ","))\(m.lead ? "  (lead)" : "")\(signing)")
                     guard keys else { continue }
                     for key in held {
                         let window = key.validBefore.map { "revoked \(Output.date($0))" } ?? "since \(Output.date(key.validAfter))"
-                        print("    \(key.key.fingerprint) \(key.key.algorithm)  \(window)")
+                        Output.line("    \(key.key.fingerprint) \(key.key.algorithm)  \(window)")
                     }
                 }
-                print("Signatures: \(roster.requiresSignatures ? "required" : "not required")")
+                Output.line("Signatures: \(roster.requiresSignatures ? "required" : "not required")")
             }
         }
 
@@ -142,9 +142,9 @@ private func changeKey(email: String, key: String, options: CommonOptions, revok
         struct Result: Encodable { let id: String; let email: String; let fingerprint: String; let revoked: Bool }
         try Output.json(Result(id: event.hex, email: email, fingerprint: parsed.fingerprint, revoked: revoke))
     } else if revoke {
-        print("Revoked SSH key \(parsed.fingerprint) of \(email); what it signed before stays valid, nothing signed with it from now on does")
+        Output.line("Revoked SSH key \(parsed.fingerprint) of \(email); what it signed before stays valid, nothing signed with it from now on does")
     } else {
-        print("Added SSH key \(parsed.fingerprint) (\(parsed.algorithm)) for \(email)")
+        Output.line("Added SSH key \(parsed.fingerprint) (\(parsed.algorithm)) for \(email)")
     }
 }
 

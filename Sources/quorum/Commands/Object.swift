@@ -19,7 +19,7 @@ extension Quorum {
         func run() throws {
             let result = try options.open().object(id, reason: message)
             if options.json { return try Output.json(result) }
-            print("Objection \(Output.short(result.id)) raised on \(Output.short(result.suggestion)); it blocks merging until you run: quorum resolve \(Output.short(result.suggestion))")
+            Output.line("Objection \(Output.short(result.id)) raised on \(Output.short(result.suggestion)); it blocks merging until you run: quorum resolve \(Output.short(result.suggestion))")
         }
     }
 }

@@ -33,11 +33,11 @@ extension Quorum {
                 return
             }
             if let requireSignatures {
-                print(requireSignatures ? "Signatures are required from now on." : "Signatures are no longer required.")
+                Output.line(requireSignatures ? "Signatures are required from now on." : "Signatures are no longer required.")
             } else {
-                print("Quorum: \(roster.policy.quorum) approvals in a proposal's first round")
-                print("Default group: \(roster.policy.defaultGroup)")
-                print("Signatures: \(roster.requiresSignatures ? "required" : "not required")")
+                Output.line("Quorum: \(roster.policy.quorum) approvals in a proposal's first round")
+                Output.line("Default group: \(roster.policy.defaultGroup)")
+                Output.line("Signatures: \(roster.requiresSignatures ? "required" : "not required")")
             }
         }
     }
@@ -63,7 +63,7 @@ extension Quorum {
         func run() throws {
             let text = try options.open().allowedSigners()
             guard let output else {
-                print(text, terminator: "")
+                Output.lines(text)
                 return
             }
             do {
@@ -71,7 +71,7 @@ extension Quorum {
             } catch {
                 throw ValidationError("cannot write \(output): \(error.localizedDescription)")
             }
-            if !options.json { print("Wrote \(text.split(separator: "\n").count - 1) key(s) to \(output)") }
+            if !options.json { Output.line("Wrote \(text.split(separator: "\n").count - 1) key(s) to \(output)") }
         }
     }
 }

@@ -32,9 +32,9 @@ extension Quorum {
             let repo = try options.open()
             let result = try repo.propose(slug: slug, title: title, documents: try text.readAll())
             if options.json { return try Output.json(result) }
-            print("Proposed \(result.slug): \(result.title)")
-            print("Documents: \(result.documents.joined(separator: ", "))")
-            print("Round 1 is open on \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))")
+            Output.line("Proposed \(result.slug): \(result.title)")
+            Output.line("Documents: \(result.documents.joined(separator: ", "))")
+            Output.line("Round 1 is open on \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))")
         }
     }
 }

@@ -19,7 +19,7 @@ extension Quorum {
         func run() throws {
             let result = try options.open().reject(id, reason: message)
             if options.json { return try Output.json(result) }
-            print("Rejected \(Output.short(result.suggestion))")
+            Output.line("Rejected \(Output.short(result.suggestion))")
         }
     }
 }

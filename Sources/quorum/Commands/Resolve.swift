@@ -46,7 +46,7 @@ extension Quorum {
         func run() throws {
             let result = try options.open().resolve(id, objection: objection, override: override, reason: message)
             if options.json { return try Output.json(result) }
-            print("Objection \(override ? "overridden" : "resolved") on \(Output.short(result.suggestion)); \(result.openObjections) still open; it is \(result.state.rawValue)")
+            Output.line("Objection \(override ? "overridden" : "resolved") on \(Output.short(result.suggestion)); \(result.openObjections) still open; it is \(result.state.rawValue)")
         }
     }
 }

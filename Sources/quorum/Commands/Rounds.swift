@@ -17,10 +17,10 @@ extension Quorum {
             for report in rounds {
                 let r = report.round
                 let when = "opened \(Output.date(Int64(r.opened.timeIntervalSince1970)))" + (r.closedAt.map { ", closed \(Output.date(Int64($0.timeIntervalSince1970)))" } ?? "")
-                print("\(r.number) \(Output.pad(r.name, 16)) \(r.closed ? "closed" : "open  ")  audience \(r.audience.joined(separator: ",")); approvers \(r.approvers.joined(separator: ",")); quorum \(r.quorum)")
-                print("  \(when); \(report.suggested) suggested, \(report.merged) merged, \(report.open) open\(r.pairEdits ? "; pair edits allowed" : "")")
+                Output.line("\(r.number) \(Output.pad(r.name, 16)) \(r.closed ? "closed" : "open  ")  audience \(r.audience.joined(separator: ",")); approvers \(r.approvers.joined(separator: ",")); quorum \(r.quorum)")
+                Output.line("  \(when); \(report.suggested) suggested, \(report.merged) merged, \(report.open) open\(r.pairEdits ? "; pair edits allowed" : "")")
                 if !report.notYetCarried.isEmpty {
-                    print("  the fork that opened it was interrupted: \(report.notYetCarried.count) suggestion(s) still to carry (\(report.notYetCarried.map(Output.short).joined(separator: ", "))); finish it with 'quorum fork \(slug) --resume'")
+                    Output.line("  the fork that opened it was interrupted: \(report.notYetCarried.count) suggestion(s) still to carry (\(report.notYetCarried.map(Output.short).joined(separator: ", "))); finish it with 'quorum fork \(slug) --resume'")
                 }
             }
         }

@@ -27,50 +27,50 @@ extension Quorum {
             if (try? repo.proposal(target)) != nil {
                 let p = try repo.showProposal(target)
                 if options.json { return try Output.json(p) }
-                print("proposal \(p.status.slug): \(p.status.title)")
-                print("Documents: \(p.status.documents.joined(separator: ", "))")
+                Output.line("proposal \(p.status.slug): \(p.status.title)")
+                Output.line("Documents: \(p.status.documents.joined(separator: ", "))")
                 for r in p.rounds {
-                    print("Round \(r.number) \(r.name)\(r.closed ? " (closed)" : " (open)"): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
+                    Output.line("Round \(r.number) \(r.name)\(r.closed ? " (closed)" : " (open)"): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
                 }
                 Output.comments(p.comments)
                 return
             }
             let d = try repo.show(target, diff: diff)
             if options.json { return try Output.json(d) }
-            print("suggestion \(d.id)")
-            print("Proposal:  \(d.slug), round \(d.round)")
-            print("Author:    \(d.authorName) <\(d.author)>\(d.coAuthors.isEmpty ? "" : " with \(d.coAuthors.joined(separator: ", "))")")
-            print("Date:      \(Output.date(d.created))")
+            Output.line("suggestion \(d.id)")
+            Output.line("Proposal:  \(d.slug), round \(d.round)")
+            Output.line("Author:    \(d.authorName) <\(d.author)>\(d.coAuthors.isEmpty ? "" : " with \(d.coAuthors.joined(separator: ", "))")")
+            Output.line("Date:      \(Output.date(d.created))")
             var state = d.state.rawValue
             if let merged = d.mergedAs { state += " as \(Output.short(merged)) by \(d.mergedBy ?? "?")" }
             if let by = d.endedBy { state += " by \(by)\(d.endReason.map { ": \($0)" } ?? "")" }
             if let head = d.conflictedWith { state += " with round head \(Output.short(head)); the author must revise it" }
-            print("State:     \(state)")
-            if let why = d.neverMerges { print("Never merges: \(why)") }
+            Output.line("State:     \(state)")
+            if let why = d.neverMerges { Output.line("Never merges: \(why)") }
             for r in d.revisions {
-                print("Revision \(r.number): \(Output.short(r.commit)) on \(Output.short(r.base)) (\(r.kind) by \(r.by), \(Output.date(r.date)))\(r.number == d.revision ? "  <- current" : "")")
+                Output.line("Revision \(r.number): \(Output.short(r.commit)) on \(Output.short(r.base)) (\(r.kind) by \(r.by), \(Output.date(r.date)))\(r.number == d.revision ? "  <- current" : "")")
             }
-            print("Documents: \(d.documents.joined(separator: ", "))")
+            Output.line("Documents: \(d.documents.joined(separator: ", "))")
             let counting = d.approvals.filter(\.counts).count
-            print("Approvals: \(counting) of \(d.quorum)")
+            Output.line("Approvals: \(counting) of \(d.quorum)")
             for a in d.approvals {
                 let note = a.counts ? "counts" : "does not count: \(a.reason ?? "")"
-                print("  \(a.name) <\(a.email)> on \(Output.short(a.revision)) - \(note)\(a.message.map { " - \"\($0)\"" } ?? "")")
+                Output.line("  \(a.name) <\(a.email)> on \(Output.short(a.revision)) - \(note)\(a.message.map { " - \"\($0)\"" } ?? "")")
             }
             if !d.objections.isEmpty {
-                print("Objections:")
+                Output.line("Objections:")
                 for o in d.objections {
                     let state = o.open ? "open, blocks merging"
                         : o.overrideReason.map { "overridden by \(o.resolvedBy ?? "a lead"): \($0)" } ?? "resolved"
-                    print("  \(Output.short(o.id)) by \(o.by) (\(state)): \(o.reason)")
+                    Output.line("  \(Output.short(o.id)) by \(o.by) (\(state)): \(o.reason)")
                 }
             }
-            print("")
-            for line in d.message.split(separator: "\n", omittingEmptySubsequences: false) { print("    \(line)") }
+            Output.line("")
+            for line in Output.bodyLines(d.message) { Output.line("    \(line)") }
             Output.comments(d.comments)
             if let patch = d.diff {
-                print("")
-                print(patch, terminator: "")
+                Output.line("")
+                Output.lines(patch)
             }
         }
     }

@@ -21,7 +21,7 @@ extension Quorum {
                 return try Output.json(statuses)
             }
             if statuses.isEmpty {
-                print("No proposals yet. Start one with: quorum propose SLUG --file DOC=PATH")
+                Output.line("No proposals yet. Start one with: quorum propose SLUG --file DOC=PATH")
                 return
             }
             for status in statuses {
@@ -30,18 +30,18 @@ extension Quorum {
                     .filter { ["open", "approved", "merged"].contains($0) || (status.counts[$0] ?? 0) > 0 }
                     .map { "\(status.counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
                 if slug == nil {
-                    print("\(Output.pad(status.slug, 20)) \(round): \(counts) - \(status.title)")
+                    Output.line("\(Output.pad(status.slug, 20)) \(round): \(counts) - \(status.title)")
                     continue
                 }
-                print("\(status.slug): \(status.title)")
+                Output.line("\(status.slug): \(status.title)")
                 if let r = status.round {
-                    print("Round \(r.number) \(r.name): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
-                    print("Branch: \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")) at \(Output.short(status.head ?? ""))")
+                    Output.line("Round \(r.number) \(r.name): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
+                    Output.line("Branch: \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")) at \(Output.short(status.head ?? ""))")
                 }
-                print("Documents: \(status.documents.joined(separator: ", "))")
-                print("Suggestions: \(counts)")
+                Output.line("Documents: \(status.documents.joined(separator: ", "))")
+                Output.line("Suggestions: \(counts)")
                 for s in status.suggestions ?? [] where !s.state.isFinal {
-                    print("  " + Output.summaryLine(s, showSlug: false))
+                    Output.line("  " + Output.summaryLine(s, showSlug: false))
                 }
             }
         }

@@ -45,8 +45,8 @@ extension Quorum {
                 ? try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair)
                 : try repo.suggest(slug: slug, message: message, documents: try text.readAll(), coAuthors: pair, base: base)
             if options.json { return try Output.json(result) }
-            print("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
-            print(result.shortId)
+            Output.line("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
+            Output.line(result.shortId)
         }
     }
 }

@@ -33,15 +33,15 @@ extension Quorum {
                 return
             }
             if report.upToDate && report.problems.isEmpty && report.undone.isEmpty {
-                print("Up to date with \(report.remote) (\(report.url))")
+                Output.line("Up to date with \(report.remote) (\(report.url))")
                 return
             }
-            print("Synced with \(report.remote) (\(report.url))")
-            if !report.received.isEmpty { print("  received \(count(report.received.count, "ref"))") }
-            for ref in report.reconciled { print("  joined events recorded apart on \(ref)") }
-            for ref in report.replayed { print("  made local merges again on the shared \(ref.replacingOccurrences(of: "refs/heads/", with: ""))") }
-            if !report.sent.isEmpty { print("  sent \(count(report.sent.count, "ref"))") }
-            for undone in report.undone { print("  \(undone.ref.replacingOccurrences(of: "refs/heads/", with: "")): \(undone.reason)") }
+            Output.line("Synced with \(report.remote) (\(report.url))")
+            if !report.received.isEmpty { Output.line("  received \(count(report.received.count, "ref"))") }
+            for ref in report.reconciled { Output.line("  joined events recorded apart on \(ref)") }
+            for ref in report.replayed { Output.line("  made local merges again on the shared \(ref.replacingOccurrences(of: "refs/heads/", with: ""))") }
+            if !report.sent.isEmpty { Output.line("  sent \(count(report.sent.count, "ref"))") }
+            for undone in report.undone { Output.line("  \(undone.ref.replacingOccurrences(of: "refs/heads/", with: "")): \(undone.reason)") }
             guard !report.problems.isEmpty else { return }
             throw QuorumError(
                 .refused,

@@ -41,17 +41,17 @@ extension Quorum {
                 try Output.json(report)
             } else {
                 let c = report.checked
-                print("Checked \(c.chains) event chains (\(c.events) commits), \(c.roundCommits) round-branch commits, \(c.tags) version tags\(slug.map { " of '\($0)'" } ?? "")"
+                Output.line("Checked \(c.chains) event chains (\(c.events) commits), \(c.roundCommits) round-branch commits, \(c.tags) version tags\(slug.map { " of '\($0)'" } ?? "")"
                       + (c.cachedRefs > 0 ? "; \(c.cachedRefs) refs found clean before were checked only for what is new" : "") + ".")
                 if c.signedEvents + c.unsignedBeforePolicy > 0 {
-                    print("Signatures required: \(c.signedEvents) events signed"
+                    Output.line("Signatures required: \(c.signedEvents) events signed"
                           + (c.unsignedBeforePolicy > 0 ? "; \(c.unsignedBeforePolicy) unsigned from before the policy, valid since it applies from its event on" : "") + ".")
                 }
                 if report.clean {
-                    print("No violations: every event and change keeps the review rules.")
+                    Output.line("No violations: every event and change keeps the review rules.")
                 } else {
-                    print("\(report.violations.count) violation\(report.violations.count == 1 ? "" : "s"):")
-                    for violation in report.violations { print("  \(violation)") }
+                    Output.line("\(report.violations.count) violation\(report.violations.count == 1 ? "" : "s"):")
+                    for violation in report.violations { Output.line("  \(violation)") }
                 }
             }
             if !report.clean { throw ExitCode(1) }

@@ -14,9 +14,9 @@ extension Quorum {
         func run() throws {
             let versions = try options.open().versions(slug: slug)
             if options.json { return try Output.json(versions) }
-            if versions.isEmpty { print("No versions of \(slug) yet; a lead cuts one with: quorum cut \(slug) v1") }
+            if versions.isEmpty { Output.line("No versions of \(slug) yet; a lead cuts one with: quorum cut \(slug) v1") }
             for v in versions {
-                print("\(Output.pad(v.version, 10)) \(Output.date(v.date))  \(Output.short(v.commit))  round \(v.round.map(String.init) ?? "?")  by \(v.by)")
+                Output.line("\(Output.pad(v.version, 10)) \(Output.date(v.date))  \(Output.short(v.commit))  round \(v.round.map(String.init) ?? "?")  by \(v.by)")
             }
         }
     }

@@ -19,7 +19,7 @@ extension Quorum {
         func run() throws {
             let result = try options.open().withdraw(id, reason: message)
             if options.json { return try Output.json(result) }
-            print("Withdrew \(Output.short(result.suggestion))")
+            Output.line("Withdrew \(Output.short(result.suggestion))")
         }
     }
 }

@@ -48,7 +48,7 @@ extension ReviewRepository {
             }
             try Validation.checkText(input.text, source: input.source)
             guard seen.insert(name).inserted else {
-                throw QuorumError.usage("document '\(name)' is given twice")
+                throw QuorumError.usage("document '\(name)' is given twice", remedy: "give each document's text once")
             }
             let blob = try git.writeBlob(input.text)
             return (name, blob, .upsert(path: Layout.documentPath(slug, name), blob: blob))

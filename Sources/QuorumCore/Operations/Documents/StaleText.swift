@@ -15,7 +15,7 @@ extension ReviewRepository {
     public func commit(named spec: String, option: String = "--base") throws -> ObjectID {
         let trimmed = spec.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, !trimmed.hasPrefix("-") else {
-            throw QuorumError.usage("\(option) needs a commit: an id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION)")
+            throw QuorumError.usage("\(option) needs a commit: an id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION)", remedy: "e.g. \(option) quorum/SLUG/1")
         }
         do {
             guard let id = try git.resolveCommit(trimmed) else {

@@ -24,7 +24,7 @@ extension ReviewRepository {
             throw QuorumError.usage("this repository has no work tree", remedy: "give the text with --file DOC=PATH")
         }
         let proposal = try proposal(slug)
-        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round", remedy: "see 'quorum rounds \(slug)'") }
         let roundHead = try roundHead(round)
         // The index tells which text the work tree was checked out from
         // (HEAD may have moved on underneath it, as a round branch does when

@@ -25,7 +25,7 @@ extension ReviewRepository {
         let actor = try identity()
         let roster = try roster()
         let proposal = try proposal(slug, roster: roster)
-        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round", remedy: "a lead opens a round with 'quorum fork'; see 'quorum rounds \(slug)'") }
         if !round.pairEdits { try enforce(Rules.mayPairEdit(author: actor.email, partners: [email], in: round, slug: slug, roster: roster)) }
         let pair = try checkCoAuthors([email], actor: actor, roster: roster)[0]
         try enforce(Rules.mayPairEdit(author: actor.email, partners: [pair], in: round, slug: slug, roster: roster))
@@ -33,13 +33,13 @@ extension ReviewRepository {
         let head = try roundHead(round)
         let base = given ?? head
         if base != head, !(try git.isAncestor(base, of: head)) {
-            throw QuorumError.usage("\(base.short) is not in the history of round \(round.number) of '\(slug)'")
+            throw QuorumError.usage("\(base.short) is not in the history of round \(round.number) of '\(slug)'", remedy: "name a commit of the round ('quorum log \(slug)'), or leave --base out")
         }
         let baseTree = try git.commit(base).tree
         let existing = try documents(in: baseTree, slug: slug).keys.sorted()
         let updates = try documentUpdates(inputs, slug: slug, existing: existing)
         let editTree = try git.updateTree(baseTree, updates.map(\.update))
-        guard editTree != baseTree else { throw QuorumError.refused("the text given is the same as the current text; nothing to commit") }
+        guard editTree != baseTree else { throw QuorumError.refused("the text given is the same as the current text; nothing to commit", remedy: "edit the text first; 'quorum cat \(slug)' prints the current text") }
         if given == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
         let message = text + "\n" + coAuthorTrailers([pair], roster: roster) + "\(Trailers.pairEdit): round \(round.number)\n"
         var threeWay = false

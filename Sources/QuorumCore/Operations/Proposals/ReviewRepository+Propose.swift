@@ -53,7 +53,7 @@ extension ReviewRepository {
         do {
             event = try append(record, to: metaRef, summary: "Propose \(slug): \(finalTitle)", trailers: [(Trailers.proposal, slug), (Trailers.round, "1")], actor: actor, parent: nil)
         } catch let error as GitError where error.isLostRace {
-            throw QuorumError.refused("proposal '\(slug)' was created by someone else just now")
+            throw QuorumError.refused("proposal '\(slug)' was created by someone else just now", remedy: "see it with 'quorum show \(slug)', or choose another slug")
         }
         return ProposeResult(id: event.hex, slug: slug, title: finalTitle, documents: names, round: 1, branch: branch, commit: commit.hex)
     }

@@ -53,10 +53,10 @@ extension ReviewRepository {
         carry: CarryChoice, strict: Bool, pairEdits: Bool? = nil, stopAfterCarrying limit: Int? = nil
     ) throws -> ForkResult {
         try Validation.checkSlug(name, what: "round name")
-        guard !audience.isEmpty else { throw QuorumError.usage("give the new round's audience with --audience GROUP") }
+        guard !audience.isEmpty else { throw QuorumError.usage("give the new round's audience with --audience GROUP", remedy: "name at least one group, e.g. --audience working-group") }
         for group in audience + (approvers ?? []) { try Validation.checkSlug(group, what: "group name") }
         if let quorum, !Rules.quorumRange.contains(quorum) {
-            throw QuorumError.usage("--quorum must be between \(Rules.quorumRange.lowerBound) and \(Rules.quorumRange.upperBound)")
+            throw QuorumError.usage("--quorum must be between \(Rules.quorumRange.lowerBound) and \(Rules.quorumRange.upperBound)", remedy: "a round needs at least one approval: give --quorum \(Rules.quorumRange.lowerBound) to \(Rules.quorumRange.upperBound), or leave it out for the open round's")
         }
         let actor = try identity()
         let roster = try roster()
@@ -64,7 +64,7 @@ extension ReviewRepository {
         if !roster.isLead(actor.email) {
             try enforce(Rules.mayFork(actor.email, opening: Rules.firstRound(roster: roster), proposal: proposal, roster: roster))
         }
-        guard let current = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round to fork") }
+        guard let current = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round to fork", remedy: "see 'quorum rounds \(slug)'") }
         // The fork that opened the open round, run again: it was interrupted
         // (finish it) or it was done (say so). Another fork waits until the
         // one before has carried everything it set out to.
@@ -105,7 +105,7 @@ extension ReviewRepository {
             chosen = try prefixes.map { prefix in
                 let (s, id) = try resolve(prefix)
                 guard s == slug, let match = live.first(where: { $0.id == id.hex }) else {
-                    throw QuorumError.usage("suggestion \(prefix) is not an open suggestion of round \(current.number) of '\(slug)'")
+                    throw QuorumError.usage("suggestion \(prefix) is not an open suggestion of round \(current.number) of '\(slug)'", remedy: "see 'quorum list --proposal \(slug)' for the open suggestions")
                 }
                 return match
             }
@@ -129,7 +129,7 @@ extension ReviewRepository {
             do {
                 try git.updateReference(branch, to: head, expected: nil, message: "quorum: fork")
             } catch let error as GitError where error.isLostRace {
-                throw QuorumError.refused("another fork of '\(slug)' is under way")
+                throw QuorumError.refused("another fork of '\(slug)' is under way", remedy: "see 'quorum rounds \(slug)'; when it is finished, fork again if you still need to")
             }
         }
         var record = EventRecord(type: .fork)
@@ -140,7 +140,7 @@ extension ReviewRepository {
         let event: ObjectID = try retryingLostRaces {
             let fresh = try self.proposal(slug)
             guard fresh.openRound?.number == current.number else {
-                throw QuorumError.refused("round \(current.number) of '\(slug)' was forked by someone else just now")
+                throw QuorumError.refused("round \(current.number) of '\(slug)' was forked by someone else just now", remedy: "see 'quorum rounds \(slug)' for the round it opened")
             }
             return try append(
                 record, to: Layout.proposalMeta(slug),
@@ -177,7 +177,7 @@ extension ReviewRepository {
         try enforce(Rules.mayCarry(actor.email, roster: roster))
         let proposal = try proposal(slug)
         guard let round = proposal.openRound, round.number > 1 else {
-            throw QuorumError.refused("'\(slug)' has no forked round open; there is no fork to finish")
+            throw QuorumError.refused("'\(slug)' has no forked round open; there is no fork to finish", remedy: "see 'quorum rounds \(slug)'; 'quorum fork \(slug) --name NAME --audience GROUP' opens a new round")
         }
         let summaries = try list(slug: slug)
         var pending = prefixes.isEmpty ? notYetCarried(into: round, among: summaries).compactMap(ObjectID.init(hex:)) : []
@@ -224,7 +224,7 @@ extension ReviewRepository {
                 record.revision = current.commit.hex
             } else {
                 do {
-                    guard suggestion.conflictedWith == nil else { throw QuorumError.refused("conflicted") }
+                    guard suggestion.conflictedWith == nil else { throw QuorumError.refused("conflicted", remedy: "its author revises it in the new round") }
                     let tree = try mergedTree(slug: slug, base: current.base, head: head, revision: current.commit, subject: "suggestion \(id.short)")
                     let original = try git.commit(current.commit)
                     let commit = try git.createCommit(tree: tree, parents: [head], author: original.author, committer: actor, message: original.message, sign: signing(as: actor))

@@ -9,10 +9,13 @@ public enum Snapshot: Sendable, Equatable, CustomStringConvertible {
     case version(String)
 
     /// Parses `r2` / `round-2` / `2` as a round, anything else as a version.
+    /// `r0` is a round too (one that no proposal has: rounds start at 1),
+    /// so that it is refused as a round, not looked for among versions.
     public init(parsing text: String) {
         let lowered = text.lowercased()
         for prefix in ["round-", "round", "r", ""] where lowered.hasPrefix(prefix) {
-            if let number = Int(lowered.dropFirst(prefix.count)), number > 0 {
+            let digits = lowered.dropFirst(prefix.count)
+            if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int(digits) {
                 self = .round(number)
                 return
             }
@@ -90,7 +93,7 @@ extension ReviewRepository {
         let roster = try roster()
         try enforce(Rules.mayCut(actor.email, roster: roster))
         let proposal = try proposal(slug)
-        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+        guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round", remedy: "see 'quorum rounds \(slug)'") }
         let tagRef = Layout.versionTag(slug, version)
         // A tag with no cut event: a cut was interrupted after tagging. The
         // tag stands (versions never move); this run records its event.
@@ -190,11 +193,14 @@ extension ReviewRepository {
         let proposal = try proposal(slug)
         switch snapshot {
         case .current:
-            guard let round = proposal.openRound ?? proposal.rounds.last else { throw QuorumError(.failure, "proposal '\(slug)' has no rounds") }
+            guard let round = proposal.openRound ?? proposal.rounds.last else { throw QuorumError(.failure, "proposal '\(slug)' has no rounds", remedy: "'quorum verify \(slug)' names what is wrong with its chain") }
             return try roundHead(round)
         case .round(let number):
             guard let round = proposal.round(number) else {
-                throw QuorumError.usage("proposal '\(slug)' has no round \(number)", remedy: "it has rounds 1-\(proposal.rounds.count)")
+                let rounds = proposal.rounds.count == 1 ? "r1" : "r1 to r\(proposal.rounds.count)"
+                throw QuorumError.usage(
+                    number == 0 ? "there is no round 0: round numbers start at 1" : "proposal '\(slug)' has no round \(number)",
+                    remedy: "'\(slug)' has \(rounds) (see 'quorum rounds \(slug)')")
             }
             return try roundHead(round)
         case .version(let version):

@@ -208,14 +208,15 @@ extension ReviewRepository {
     /// the open round's current text).
     public func showProposal(_ slug: String) throws -> ProposalDetail {
         let proposal = try proposal(slug)
-        guard let status = try status(slug: slug).first else { throw QuorumError.usage("no proposal '\(slug)'") }
+        guard let status = try status(slug: slug).first else { throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are") }
         // Comments whose signature does not hold (where the policy requires
-        // one) are left out, as a suggestion's are.
+        // one) or whose text is not plain are left out, as a suggestion's are.
         let roster = try roster()
         let events = try log.read(Layout.proposalComments(slug))?.events ?? []
         let exempt = roster.exempt(events)
         let comments = events.filter { event in
             event.record.type == .comment && Rules.signature(of: event, roster: roster, exempt: exempt, atPush: false) == nil
+                && Rules.plainText(of: event.payload, actor: event.actor) == nil
         }.map(Comment.init(event:))
         let head = try (proposal.openRound ?? proposal.rounds.last).map(roundHead)
         return ProposalDetail(status: status, rounds: proposal.rounds, comments: try commentThreads(comments, slug: slug, current: head))
@@ -226,7 +227,7 @@ extension ReviewRepository {
     public func history(slug: String, round number: Int? = nil) throws -> [LogEntry] {
         let proposal = try proposal(slug)
         guard let round = try number.map({ n in
-            guard let r = proposal.round(n) else { throw QuorumError.usage("proposal '\(slug)' has no round \(n)") }
+            guard let r = proposal.round(n) else { throw QuorumError.usage("proposal '\(slug)' has no round \(n)", remedy: "see 'quorum rounds \(slug)' for its rounds") }
             return r
         }) ?? proposal.openRound ?? proposal.rounds.last else { return [] }
         var entries: [LogEntry] = []

@@ -15,18 +15,18 @@ extension ReviewRepository {
         for group in groups { try Validation.checkSlug(group, what: "group name") }
         let actor = try identity()
         return try retryingLostRaces {
-            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository") }
+            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
             let roster = Roster(events: chain.events)
             if !roster.isLead(actor.email) { try enforce(Rules.mayChangeRoster(actor.email, to: Member(email: email, name: name ?? email, groups: [], lead: false), roster: roster)) }
             let existing = roster.member(email)
             let finalGroups = groups.isEmpty ? (existing?.groups ?? [roster.policy.defaultGroup]) : Array(Set(groups)).sorted()
             guard let finalName = name ?? existing?.name else {
-                throw QuorumError.usage("\(email) is new to the roster: give their name with --name")
+                throw QuorumError.usage("\(email) is new to the roster: give their name with --name", remedy: "quorum member add \(email) --name \"Their Name\"")
             }
             let finalLead = lead ?? existing?.lead ?? false
             let member = Member(email: existing?.email ?? email, name: finalName, groups: finalGroups, lead: finalLead)
             if existing == member, keys.isEmpty {
-                throw QuorumError.refused("\(email) is already on the roster exactly so; nothing to change")
+                throw QuorumError.refused("\(email) is already on the roster exactly so; nothing to change", remedy: "see 'quorum member list'")
             }
             var events: [PendingEvent] = []
             var after = roster
@@ -65,7 +65,7 @@ extension ReviewRepository {
         try Validation.checkEmail(email)
         let actor = try identity()
         return try retryingLostRaces {
-            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository") }
+            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
             try enforce(rule(actor.email, Roster(events: chain.events)))
             return try appendAll([keyEvent(kind, email: email, key: key)], to: Layout.roster, actor: actor, parent: chain.head)
         }
@@ -88,11 +88,11 @@ extension ReviewRepository {
     public func setPolicy(requireSignatures: Bool) throws -> ObjectID {
         let actor = try identity()
         return try retryingLostRaces {
-            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository") }
+            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
             let roster = Roster(events: chain.events)
             var policy = roster.policy
             guard roster.requiresSignatures != requireSignatures else {
-                throw QuorumError.refused("signatures are \(requireSignatures ? "required" : "not required") already; nothing to change")
+                throw QuorumError.refused("signatures are \(requireSignatures ? "required" : "not required") already; nothing to change", remedy: "see 'quorum policy'")
             }
             policy.requireSignatures = requireSignatures
             try enforce(Rules.mayChangePolicy(actor.email, to: policy, roster: roster))

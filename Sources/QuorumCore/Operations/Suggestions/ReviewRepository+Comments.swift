@@ -19,7 +19,7 @@ extension ReviewRepository {
     ) throws -> CommentResult {
         let body = try Validation.checkMessage(text)
         if lines != nil && section != nil {
-            throw QuorumError.usage("give --lines or --section, not both")
+            throw QuorumError.usage("give --lines or --section, not both", remedy: "anchor the comment to lines (--lines A-B) or to a section (--section HEADING)")
         }
         let actor = try identity()
         var isProposal = false
@@ -38,7 +38,7 @@ extension ReviewRepository {
             if isProposal {
                 slug = target
                 let proposal = try proposal(slug)
-                guard let open = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
+                guard let open = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round", remedy: "see 'quorum rounds \(slug)'") }
                 round = open
                 anchorCommit = try roundHead(open)
                 ref = Layout.proposalComments(slug)
@@ -86,7 +86,7 @@ extension ReviewRepository {
         if let lines {
             let count = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
             guard lines.lowerBound >= 1, lines.upperBound <= count else {
-                throw QuorumError.usage("lines \(lines.lowerBound)-\(lines.upperBound) are outside \(name), which has \(count) lines")
+                throw QuorumError.usage("lines \(lines.lowerBound)-\(lines.upperBound) are outside \(name), which has \(count) lines", remedy: "give lines from 1 to \(count) ('quorum cat SLUG' prints the text)")
             }
             anchor.firstLine = lines.lowerBound
             anchor.lastLine = lines.upperBound

@@ -129,7 +129,7 @@ extension ReviewRepository {
             let regions = try conflicts.flatMap { try conflictRegions($0, slug: slug) }
             throw QuorumError.refused(
                 "\(subject) conflicts with the round's current text:\n  " + regions.map(\.description).joined(separator: "\n  "),
-                remedy: nil)
+                remedy: "write it again on the round's current text ('quorum cat \(slug)' prints it)")
         }
     }
 

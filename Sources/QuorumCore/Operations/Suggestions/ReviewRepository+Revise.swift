@@ -46,7 +46,7 @@ extension ReviewRepository {
                 throw QuorumError.refused("this revision would change nothing in '\(slug)'", remedy: "to take the suggestion back, use 'quorum withdraw \(id.short)'")
             }
             if suggestion.conflictedWith == nil, tree == (try git.commit(current.commit).tree) {
-                throw QuorumError.refused("the text is the same as revision \(current.number); nothing to revise")
+                throw QuorumError.refused("the text is the same as revision \(current.number); nothing to revise", remedy: "edit the text first; 'quorum show \(id.short) --diff' shows what the suggestion changes now")
             }
             let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
             let commit = try git.createCommit(
@@ -72,7 +72,7 @@ extension ReviewRepository {
             let head = try roundHead(round)
             let current = suggestion.currentRevision
             if current.base == head {
-                throw QuorumError.refused("suggestion \(id.short) is already written on the round's current head \(head.short); nothing to rebase")
+                throw QuorumError.refused("suggestion \(id.short) is already written on the round's current head \(head.short); nothing to rebase", remedy: "nothing to do: it applies to the round as it is")
             }
             let tree: ObjectID
             do {

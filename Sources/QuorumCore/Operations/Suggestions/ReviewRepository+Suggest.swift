@@ -32,20 +32,20 @@ extension ReviewRepository {
         let pairs = try checkCoAuthors(coAuthors, actor: actor, roster: roster)
         let proposal = try proposal(slug)
         guard let round = proposal.openRound else {
-            throw QuorumError.refused("proposal '\(slug)' has no open round")
+            throw QuorumError.refused("proposal '\(slug)' has no open round", remedy: "see 'quorum rounds \(slug)'")
         }
         try enforce(Rules.maySuggest(actor.email, in: round, roster: roster))
         let roundHead = try roundHead(round)
         let head = base ?? roundHead
         if head != roundHead, !(try git.isAncestor(head, of: roundHead)) {
-            throw QuorumError.usage("\(head.short) is not in the history of round \(round.number) of '\(slug)'")
+            throw QuorumError.usage("\(head.short) is not in the history of round \(round.number) of '\(slug)'", remedy: "name a commit of the round ('quorum log \(slug)'), or leave --base out")
         }
         let headTree = try git.commit(head).tree
         let existing = try documents(in: headTree, slug: slug).keys.sorted()
         let updates = try documentUpdates(inputs, slug: slug, existing: existing)
         let tree = try git.updateTree(headTree, updates.map(\.update))
         guard tree != headTree else {
-            throw QuorumError.refused("the text given is the same as the current text of '\(slug)'; there is nothing to suggest")
+            throw QuorumError.refused("the text given is the same as the current text of '\(slug)'; there is nothing to suggest", remedy: "edit the text first; 'quorum cat \(slug)' prints the current text")
         }
         // Text with no base named: refuse it if it looks edited from an older copy.
         if base == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
@@ -65,6 +65,7 @@ extension ReviewRepository {
         record.base = head.hex
         record.documents = updates.map(\.name).sorted()
         record.coAuthors = pairs.isEmpty ? nil : pairs
+        try checkText(record, actor: actor)
         let first = try log.write(
             record, summary: "Suggest: \(title)",
             trailers: [(Trailers.proposal, slug), (Trailers.round, String(round.number)), (Trailers.revision, revision.hex)],
@@ -134,7 +135,7 @@ extension ReviewRepository {
                 throw QuorumError.usage("co-author \(email) is not on the roster", remedy: "see 'quorum member list'")
             }
             guard member.email.lowercased() != actor.email.lowercased() else {
-                throw QuorumError.usage("you cannot pair with yourself")
+                throw QuorumError.usage("you cannot pair with yourself", remedy: "name someone else with --pair EMAIL (the person writing it with you), or leave --pair out")
             }
             if !result.contains(member.email) { result.append(member.email) }
         }
