@@ -82,6 +82,13 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case tagMoved = "tag.moved"
         case tagChangelog = "tag.changelog"
         case missingObject = "object.missing"
+        // Reading a checked-out round (`suggest` / `edit` with no --file):
+        // not review rules, but what Quorum can read there (`WorkTree`).
+        case workTreeNotCheckedOut = "work-tree.not-checked-out"
+        case workTreeNotAFile = "work-tree.not-a-file"
+        case workTreeDeleted = "work-tree.deleted"
+        case workTreeUnmerged = "work-tree.unmerged"
+        case workTreeUnchanged = "work-tree.unchanged"
     }
 
     /// Whether a refusal is about *who* may do a thing or the shape of what
