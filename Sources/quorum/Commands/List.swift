@@ -22,11 +22,15 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
-            let items = try repo.list(slug: proposal, state: state.flatMap(SuggestionState.init(rawValue:)))
-            if options.json { return try Output.json(items) }
-            var out = ""
-            for item in items { out += Output.summaryLine(item, showSlug: true) + "\n" }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            let listing = try repo.listing(slug: proposal, state: state.flatMap(SuggestionState.init(rawValue:)))
+            if options.json {
+                try Output.json(listing.items)
+            } else {
+                var out = ""
+                for item in listing.items { out += Output.summaryLine(item, showSlug: true) + "\n" }
+                FileHandle.standardOutput.write(Data(out.utf8))
+            }
+            try Output.endReportingDamage(listing.damaged)
         }
     }
 }
