@@ -564,6 +564,14 @@ public final class Repository {
         return entries
     }
 
+    /// Whether git ignores `path` (relative to the work tree), by the
+    /// `.gitignore` files, `.git/info/exclude` and `core.excludesFile`.
+    public func isIgnored(_ path: String) throws -> Bool {
+        var ignored: Int32 = 0
+        try check("git_ignore_path_is_ignored", git_ignore_path_is_ignored(&ignored, handle, path))
+        return ignored == 1
+    }
+
     /// HEAD's commit when HEAD is detached (names a commit, not a branch);
     /// nil when it is on a branch, or unborn.
     public func detachedHead() throws -> ObjectID? {

@@ -156,6 +156,17 @@ final class WorkTreeTests: QuorumTestCase {
         XCTAssertEqual(try allRefs(), before)
     }
 
+    func testNewFilesGitIgnoresAreNotDocuments() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try editWorkTree(line: 32, with: "Edited.")
+        try Data("*~\n".utf8).write(to: repo.appendingPathComponent(".git/info/exclude"))
+        try Data("an editor's backup\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/framework.md~"))
+        try Data("# New\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/new.md"))
+        let result = try open(as: .ben).suggestFromWorkTree(slug: slug, message: "Edited")
+        XCTAssertEqual(result.documents, ["framework.md", "new.md"], "a new file counts unless git ignores it")
+    }
+
     // MARK: Only regular files
 
     /// Checks out round 1 with one real edit, so that only what `prepare`

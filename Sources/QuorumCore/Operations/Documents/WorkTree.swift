@@ -13,7 +13,8 @@ import Glibc
 ///   a fifo, a socket or a device under `Proposals/<slug>/` (or
 ///   `Proposals` or the proposal's folder being one) is refused, naming it.
 ///   Hidden files and folders (a leading `.`) are not documents and are
-///   passed over, as before.
+///   passed over, and so are new files that git ignores (an editor's
+///   `framework.md~`, by `.gitignore` or `.git/info/exclude`).
 /// - the text is the work tree's, staged or not (`git add` changes nothing).
 /// - the base is found through the index and HEAD, in this order: a
 ///   detached HEAD in the round's history is what was checked out; else
@@ -81,12 +82,16 @@ extension ReviewRepository {
         guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round") }
         let branch = round.branch.replacingOccurrences(of: "refs/heads/", with: "")
         let checkOut = "check out the round ('git checkout \(branch)': git keeps your edits, or refuses when they are in the way), edit the documents there and run 'quorum \(command)' again; or give the text with --file DOC=PATH"
-        let base = try checkedOutCommit(slug: slug, round: round, index: index, remedy: checkOut)
-        guard let files = try readProposalFolder(workTree: workTree, slug: slug, command: command) else {
+        let (base, staged) = try checkedOutCommit(slug: slug, round: round, index: index, remedy: checkOut)
+        guard var files = try readProposalFolder(workTree: workTree, slug: slug, command: command) else {
             throw QuorumError.usage(
                 "there is no folder Proposals/\(slug) in the work tree \(workTree)", remedy: checkOut)
         }
-        return WorkTree(base: base, baseDocuments: try documents(in: git.commit(base).tree, slug: slug), files: files)
+        let baseDocuments = try documents(in: git.commit(base).tree, slug: slug)
+        for path in files.keys where baseDocuments[path] == nil && staged[path] == nil {
+            if try git.isIgnored("Proposals/\(slug)/\(path)") { files[path] = nil }
+        }
+        return WorkTree(base: base, baseDocuments: baseDocuments, files: files)
     }
 
     /// The documents changed in the work tree under `Proposals/<slug>/`,
@@ -125,8 +130,9 @@ extension ReviewRepository {
     }
 
     /// The commit of the round's history the work tree was checked out
-    /// from, judged from HEAD and the index (see `WorkTree`).
-    private func checkedOutCommit(slug: String, round: Round, index: [IndexEntry], remedy: String) throws -> ObjectID {
+    /// from, judged from HEAD and the index (see `WorkTree`), and the
+    /// index's documents of the proposal (path below its folder → blob).
+    private func checkedOutCommit(slug: String, round: Round, index: [IndexEntry], remedy: String) throws -> (ObjectID, staged: [String: ObjectID]) {
         let head = try roundHead(round)
         let prefix = "Proposals/\(slug)/"
         let notCheckedOut = "the work tree was not checked out from round \(round.number) of '\(slug)', so Quorum cannot tell what you changed"
@@ -158,7 +164,7 @@ extension ReviewRepository {
         }
         // A detached HEAD never moves by itself: it is what was checked out.
         if let detached = try git.detachedHead(), try git.isAncestor(detached, of: head) {
-            return detached
+            return (detached, staged)
         }
         var best: (commit: ObjectID, documents: Int, lines: Int)?
         var stagedLines: [ObjectID: Lines] = [:]
@@ -169,7 +175,7 @@ extension ReviewRepository {
             let commit = try git.commit(id)
             let docs = try documents(in: commit.tree, slug: slug)
             let differing = Set(docs.keys).union(staged.keys).filter { docs[$0] != staged[$0] }
-            if differing.isEmpty { return id }  // the index holds exactly this commit's text: edits are not staged
+            if differing.isEmpty { return (id, staged) }  // the index holds exactly this commit's text: edits are not staged
             if best == nil || differing.count <= best!.documents {
                 var lines = 0
                 for path in differing {
@@ -190,7 +196,7 @@ extension ReviewRepository {
         guard let best else {
             throw QuorumError(.usage, notCheckedOut, remedy: remedy, code: .workTreeNotCheckedOut)
         }
-        return best.commit
+        return (best.commit, staged)
     }
 
     /// Every regular file below `Proposals/<slug>/` of the work tree, by
