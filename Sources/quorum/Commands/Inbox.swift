@@ -14,8 +14,13 @@ extension Quorum {
         func run() throws {
             let (person, items, damaged) = try options.open().inbox()
             if options.json {
-                struct Result: Encodable { let person: String; let items: [InboxItem] }
-                try Output.json(Result(person: person, items: items))
+                struct Result: Encodable {
+                    let person: String
+                    let items: [InboxItem]
+                    /// The events that could not be read (what they belong to is left out).
+                    let damaged: [DamagedEvent]?
+                }
+                try Output.json(Result(person: person, items: items, damaged: damaged.isEmpty ? nil : damaged))
             } else if items.isEmpty {
                 print("Nothing waits for \(person)\(damaged.isEmpty ? "" : " among what could be read").")
             } else {

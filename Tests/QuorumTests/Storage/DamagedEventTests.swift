@@ -129,6 +129,8 @@ final class DamagedEventTests: QuorumTestCase {
         XCTAssertEqual(damaged["state"] as? String, "damaged")
         XCTAssertEqual((damaged["damaged"] as? [String: Any])?["commit"] as? String, bad)
         XCTAssertEqual(listed.first { $0["id"] as? String == second.id }?["state"] as? String, "open")
+        let inbox = try XCTUnwrap(try run(["inbox", "--json"], as: .cai).json)
+        XCTAssertEqual((inbox["damaged"] as? [[String: Any]])?.compactMap { $0["commit"] as? String }, [bad])
         let shown = try XCTUnwrap(try run(["show", first.id, "--json"]).json)
         XCTAssertEqual(shown["state"] as? String, "damaged")
         XCTAssertEqual((shown["damaged"] as? [String: Any])?["ref"] as? String, chain(first.id))
