@@ -46,6 +46,17 @@ public struct MergeConflict: Sendable {
     public let theirs: ObjectID?
 }
 
+/// One entry of the index (staging area), copied out of libgit2.
+public struct IndexEntry: Sendable, Equatable {
+    public let path: String
+    public let id: ObjectID
+    /// git's file mode: 0o100644 or 0o100755 for a file, 0o120000 a
+    /// symbolic link, 0o160000 a submodule.
+    public let mode: UInt32
+    /// 0, or 1 (ancestor), 2 (ours), 3 (theirs) for an unresolved conflict.
+    public let stage: Int
+}
+
 /// The outcome of a three-way tree merge.
 public enum TreeMergeResult: Sendable {
     case clean(ObjectID)
@@ -544,16 +555,41 @@ public final class Repository {
 
     // MARK: Index
 
-    /// The tree the index (staging area) holds — what the work tree was
-    /// checked out from, plus anything staged — or nil in a bare repository.
-    public func indexTree() throws -> ObjectID? {
+    /// The index (staging area) as git reads it: every entry with its
+    /// path, blob, mode and stage (0, or 1–3 for an unresolved conflict),
+    /// in the index's order. Nil in a bare repository.
+    public func indexEntries() throws -> [IndexEntry]? {
         guard !isBare else { return nil }
         var index: OpaquePointer?
         try check("git_repository_index", git_repository_index(&index, handle))
         defer { git_index_free(index) }
-        var oid = git_oid()
-        try check("git_index_write_tree", git_index_write_tree(&oid, index))
-        return ObjectID(oid)
+        // The index file may have changed since the repository was opened.
+        try check("git_index_read", git_index_read(index, 0))
+        let count = git_index_entrycount(index)
+        var entries: [IndexEntry] = []
+        entries.reserveCapacity(count)
+        for position in 0..<count {
+            guard let entry = git_index_get_byindex(index, position) else { continue }
+            entries.append(IndexEntry(
+                path: String(cString: entry.pointee.path), id: ObjectID(entry.pointee.id),
+                mode: entry.pointee.mode, stage: Int(git_index_entry_stage(entry))))
+        }
+        return entries
+    }
+
+    /// Whether git ignores `path` (relative to the work tree), by the
+    /// `.gitignore` files, `.git/info/exclude` and `core.excludesFile`.
+    public func isIgnored(_ path: String) throws -> Bool {
+        var ignored: Int32 = 0
+        try check("git_ignore_path_is_ignored", git_ignore_path_is_ignored(&ignored, handle, path))
+        return ignored == 1
+    }
+
+    /// HEAD's commit when HEAD is detached (names a commit, not a branch);
+    /// nil when it is on a branch, or unborn.
+    public func detachedHead() throws -> ObjectID? {
+        guard try check("git_repository_head_detached", git_repository_head_detached(handle)) == 1 else { return nil }
+        return try referenceTarget("HEAD")
     }
 
     // MARK: Tags

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import QuorumCore
 
@@ -119,10 +120,29 @@ enum Output {
     }
 
     static func summaryLine(_ s: SuggestionSummary, showSlug: Bool) -> String {
-        let votes = s.state.isFinal ? "" : " \(s.approvals)/\(s.quorum)"
+        let votes = s.state.isFinal || s.state == .damaged ? "" : " \(s.approvals)/\(s.quorum)"
         let slug = showSlug ? pad(s.slug, 16) + " " : ""
         let objected = s.objectors.isEmpty ? "" : "  [objection: \(s.objectors.joined(separator: ", "))]"
-        return "\(short(s.id))  \(slug)\(pad(s.state.rawValue + votes, 13)) \(pad(s.author, 22)) \(s.title)\(objected)"
+        let damaged = s.damaged.map { "  [damaged: event \(short($0.commit)) cannot be read]" } ?? ""
+        return "\(short(s.id))  \(slug)\(pad(s.state.rawValue + votes, 13)) \(pad(s.author, 22)) \(s.title)\(objected)\(damaged)"
+    }
+
+    /// The exit status of a listing that could not read everything: it
+    /// showed what it could, and marked or left out the rest.
+    static let damagedExitStatus: Int32 = 3
+
+    /// Names on standard error each event a listing could not read, and
+    /// ends the command with `damagedExitStatus` (its output is printed).
+    static func endReportingDamage(_ damaged: [DamagedEvent]) throws {
+        guard !damaged.isEmpty else { return }
+        let one = damaged.count == 1
+        var text = "quorum: \(one ? "an event" : "\(damaged.count) events") could not be read; what \(one ? "it belongs" : "they belong") to is shown as damaged or left out, and everything else is listed:\n"
+        for damage in damaged { text += "  \(damage)\n" }
+        var remedies: [String] = []
+        for damage in damaged where !remedies.contains(damage.remedy) { remedies.append(damage.remedy) }
+        for remedy in remedies { text += "hint: \(remedy)\n" }
+        error(text)
+        throw ExitCode(damagedExitStatus)
     }
 
     static func comments(_ comments: [CommentReport]) {

@@ -13,8 +13,10 @@ struct Quorum: ParsableCommand {
             suggestion once two people other than its author have approved it. \
             Everything is stored in the git repository as ordinary commits and refs.
 
-            Exit status: 0 success, 1 refused (a rule said no), 64 bad usage or \
-            input, 70 the repository could not be read or written.
+            Exit status: 0 success, 1 refused (a rule said no), 3 a listing \
+            (list, status, inbox, show) met events it could not read and shows \
+            what they belong to as damaged, 64 bad usage or input, 70 the \
+            repository could not be read or written.
             """,
         version: "0.1.0",
         subcommands: [

@@ -15,6 +15,10 @@ public enum SuggestionState: String, Codable, Sendable, CaseIterable {
     case rejected
     /// It no longer applies to the round's text; the author must revise it.
     case conflicted
+    /// An event of its chain (or of its proposal's) cannot be read, so its
+    /// state is unknown: never a fold's answer, only a listing's (see
+    /// `DamagedEvent`).
+    case damaged
 
     /// Whether nothing more can happen to it.
     public var isFinal: Bool { self == .merged || self == .withdrawn || self == .rejected }

@@ -267,6 +267,7 @@ final class PushCheck {
         let fresh = try git.commits(from: new, excluding: old.map { [$0] } ?? [])
         let freshSet = Set(fresh)
         var roots = 0
+        var unreadable = false
         for id in fresh {
             let commit = try git.commit(id)
             if commit.parents.count > 1 {
@@ -280,12 +281,15 @@ final class PushCheck {
                 continue
             }
             if commit.parents.isEmpty { roots += 1 }
-            do {
-                _ = try review.log.decode(commit)
-            } catch let error as QuorumError {
-                throw Refusal(.eventMalformed, "malformed event \(id.short): \(error.message)", remedy: error.remedy)
+            if case .damaged(let reason, let remedy) = try review.log.decoded(commit) {
+                let detail = reason.hasPrefix("is malformed: ") ? String(reason.dropFirst("is malformed: ".count)) : "it " + reason
+                report(ref, id, Refusal(.eventMalformed, "malformed event \(id.short): \(detail)", remedy: remedy))
+                unreadable = true
             }
         }
+        // Each event that cannot be read is named above; the chain cannot be
+        // replayed past them.
+        if unreadable { return }
         var isComments = false
         if case .proposalComments = kind { isComments = true }
         if roots > 0, !isComments, old != nil || roots > 1 {

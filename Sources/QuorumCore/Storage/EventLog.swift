@@ -25,12 +25,26 @@ struct EventLog {
 
     /// Reads every event of the chain at `ref`, oldest first; nil when the
     /// ref does not exist. Merge commits (from sync) are walked parents-first.
+    /// Throws a `QuorumError` naming the ref and the commit when an event
+    /// cannot be read (see `reading` for the tolerant form).
     func read(_ ref: String) throws -> (head: ObjectID, events: [Event])? {
         guard let head = try repo.referenceTarget(ref) else { return nil }
-        return (head, try events(from: head))
+        return (head, try events(from: head, ref: ref))
     }
 
-    func events(from head: ObjectID) throws -> [Event] {
+    /// Every event of the chain ending at `head`, oldest first; throws a
+    /// `QuorumError` (`event.malformed`) for the first that cannot be read.
+    func events(from head: ObjectID, ref: String? = nil) throws -> [Event] {
+        switch try reading(from: head, ref: ref) {
+        case .success(let events): return events
+        case .failure(let damage): throw QuorumError(damage)
+        }
+    }
+
+    /// The chain ending at `head` as a tolerant reader takes it: its events,
+    /// oldest first, or the first event that cannot be read, named with
+    /// `ref` and its commit. Throws only when the repository cannot be read.
+    func reading(from head: ObjectID, ref: String?) throws -> Result<[Event], DamagedEvent> {
         var ordered: [Event] = []
         var seen: Set<ObjectID> = []
         // A reconciling merge is no event: events after it name its parents
@@ -42,10 +56,11 @@ struct EventLog {
             if expanded {
                 let commit = try repo.commit(id)
                 let parents = commit.parents.flatMap { standsFor[$0] ?? [$0] }
-                if let event = try decode(commit, parents: parents) {
-                    ordered.append(event)
-                } else {
-                    standsFor[id] = parents
+                switch try decoded(commit, parents: parents) {
+                case .event(let event): ordered.append(event)
+                case .reconcilingMerge: standsFor[id] = parents
+                case .damaged(let reason, let remedy):
+                    return .failure(DamagedEvent(ref: ref, commit: id.hex, reason: reason, remedy: remedy))
                 }
                 continue
             }
@@ -56,28 +71,62 @@ struct EventLog {
                 stack.append((parent, false))
             }
         }
-        return ordered
+        return .success(ordered)
     }
 
     /// The event a commit holds; nil for a reconciling merge. `parents`
-    /// (default: the commit's) are the events it follows.
+    /// (default: the commit's) are the events it follows. Throws a
+    /// `QuorumError` (`event.malformed`) when it cannot be read.
     func decode(_ commit: Commit, parents: [ObjectID]? = nil) throws -> Event? {
+        switch try decoded(commit, parents: parents) {
+        case .event(let event): return event
+        case .reconcilingMerge: return nil
+        case .damaged(let reason, let remedy):
+            throw QuorumError(DamagedEvent(ref: nil, commit: commit.id.hex, reason: reason, remedy: remedy))
+        }
+    }
+
+    /// What one commit of a chain holds.
+    enum Decoded {
+        case event(Event)
+        /// A merge from `sync` joining two histories: no event of its own.
+        case reconcilingMerge
+        /// An event that cannot be read: why (a phrase that follows "event
+        /// <id> "), and what to do.
+        case damaged(reason: String, remedy: String)
+    }
+
+    /// Decodes one commit. Throws only when the repository cannot be read:
+    /// whatever is wrong with the record itself is `.damaged`.
+    func decoded(_ commit: Commit, parents: [ObjectID]? = nil) throws -> Decoded {
         guard let blob = try repo.blobID(in: commit.tree, at: EventLog.fileName) else {
-            if commit.parents.count > 1 { return nil }  // a reconciling merge carries no event
-            throw QuorumError(.failure, "event \(commit.id.short) has no \(EventLog.fileName)", remedy: "the review data was written by something other than Quorum")
+            if commit.parents.count > 1 { return .reconcilingMerge }
+            return .damaged(reason: "has no \(EventLog.fileName)", remedy: DamagedEvent.notQuorums)
         }
         let data = try repo.readBlob(blob)
+        let record: EventRecord
         do {
-            let record = try JSONDecoder().decode(EventRecord.self, from: data)
-            guard record.v == EventRecord.currentVersion else {
-                throw QuorumError(.failure, "event \(commit.id.short) has format version \(record.v); this quorum reads version \(EventRecord.currentVersion)", remedy: "upgrade quorum")
+            record = try JSONDecoder().decode(EventRecord.self, from: data)
+        } catch {
+            // A kind this quorum does not know was written by a newer one.
+            struct Kind: Decodable { let type: String }
+            if let kind = try? JSONDecoder().decode(Kind.self, from: data), EventRecord.Kind(rawValue: kind.type) == nil {
+                return .damaged(reason: "is of a kind this quorum does not know, '\(kind.type)'", remedy: DamagedEvent.newerQuorum)
             }
-            var grandfathered: [GrandfatheredHead] = []
-            if record.type == .policy, let list = try repo.blobID(in: commit.tree, at: EventLog.grandfatheredFileName) {
-                grandfathered = GrandfatheredHead.parse(String(decoding: try repo.readBlob(list), as: UTF8.self))
-            }
-            let store = signatures, id = commit.id
-            return try Event(
+            return .damaged(reason: "is malformed: " + DamagedEvent.describe(error), remedy: DamagedEvent.notQuorums)
+        }
+        guard record.v == EventRecord.currentVersion else {
+            return .damaged(
+                reason: "has format version \(record.v); this quorum reads version \(EventRecord.currentVersion)",
+                remedy: record.v > EventRecord.currentVersion ? DamagedEvent.newerQuorum : DamagedEvent.notQuorums)
+        }
+        var grandfathered: [GrandfatheredHead] = []
+        if record.type == .policy, let list = try repo.blobID(in: commit.tree, at: EventLog.grandfatheredFileName) {
+            grandfathered = GrandfatheredHead.parse(String(decoding: try repo.readBlob(list), as: UTF8.self))
+        }
+        let store = signatures, id = commit.id
+        do {
+            return .event(try Event(
                 id: commit.id, record: record, actor: commit.author, parents: parents ?? commit.parents,
                 signedAt: commit.committer.time, grandfathered: grandfathered, checked: LazySignature {
                     do {
@@ -85,21 +134,9 @@ struct EventLog {
                     } catch {
                         return .invalid("its signature could not be read: \(error)")
                     }
-                })
-        } catch let error as QuorumError {
-            throw error
+                }))
         } catch let refusal as Refusal {
-            throw QuorumError(.failure, "event \(commit.id.short) is malformed: \(refusal.message)", code: refusal.code)
-        } catch {
-            // A kind this quorum does not know was written by a newer one.
-            struct Kind: Decodable { let type: String }
-            if let kind = try? JSONDecoder().decode(Kind.self, from: data), EventRecord.Kind(rawValue: kind.type) == nil {
-                throw QuorumError(
-                    .failure, "event \(commit.id.short) is of a kind this quorum does not know, '\(kind.type)'",
-                    remedy: "a newer quorum wrote it: upgrade this one (on a shared repository, the quorum its hooks run, then 'quorum hooks install' there again)",
-                    code: .eventMalformed)
-            }
-            throw QuorumError(.failure, "event \(commit.id.short) is malformed: \(error)", code: .eventMalformed)
+            return .damaged(reason: "is malformed: \(refusal.message)", remedy: DamagedEvent.notQuorums)
         }
     }
 

@@ -11,6 +11,11 @@ import QuorumGit
 /// so the cache can never show a stale state; deleting it is always safe.
 /// Writes go to a temporary file and are renamed into place, so
 /// concurrent readers see the old or the new file, never half of one.
+///
+/// A suggestion whose chain (or its proposal's) holds an event that cannot
+/// be read is summarised as `damaged` and never stored: it is found again
+/// on every read (and the totals, whose digest then never matches, are not
+/// used while it lasts), so a repaired chain is read as soon as it is.
 struct SummaryIndex {
     static let header = "quorum-summaries 6"
     let repository: ReviewRepository
@@ -47,14 +52,19 @@ struct SummaryIndex {
     /// summaries; otherwise computed through `summaries()`, which rewrites it.
     /// Also returns every proposal's chain head, read in the same pass
     /// over the refs (each pass costs ~10 ms at 10,000 suggestions).
-    func counts() throws -> (counts: [String: [SuggestionState: Int]], proposals: [(slug: String, head: ObjectID)]) {
+    /// `damaged` names the events that could not be read on the way.
+    func counts() throws -> (counts: [String: [SuggestionState: Int]], proposals: [(slug: String, head: ObjectID)], damaged: [DamagedEvent]) {
         let scanned = try scan()
         if let totals = loadTotals(context: scanned.context, digest: Self.digest(scanned.chains.map(\.head))) {
-            return (totals, scanned.proposals)
+            return (totals, scanned.proposals, [])
         }
         var counts: [String: [SuggestionState: Int]] = [:]
-        for summary in try summaries((scanned.context, scanned.chains)) { counts[summary.slug, default: [:]][summary.state, default: 0] += 1 }
-        return (counts, scanned.proposals)
+        var damaged: [DamagedEvent] = []
+        for summary in try summaries((scanned.context, scanned.chains)) {
+            counts[summary.slug, default: [:]][summary.state, default: 0] += 1
+            if let damage = summary.damaged { damaged.append(damage) }
+        }
+        return (counts, scanned.proposals, damaged)
     }
 
     /// Forgets the cache (when a round branch moved back, which the keys
@@ -81,7 +91,7 @@ struct SummaryIndex {
         fresh.reserveCapacity(chains.count)
         var changed = cached.count != chains.count
         var roster: Roster?
-        var proposals: [String: Proposal] = [:]
+        var proposals: [String: Result<Proposal, DamagedEvent>] = [:]
         let facts = repository.localFacts()
         var result: [SuggestionSummary] = []
         result.reserveCapacity(chains.count)
@@ -101,16 +111,39 @@ struct SummaryIndex {
             changed = true
             let rosterNow = try roster ?? repository.roster()
             roster = rosterNow
-            let proposal = try proposals[slug] ?? repository.proposal(slug, roster: rosterNow)
+            let proposal = try proposals[slug] ?? proposalReading(slug, roster: rosterNow)
             proposals[slug] = proposal
-            let suggestion = try repository.suggestion(slug, id, head: chain.head, events: repository.log.events(from: chain.head), proposal: proposal, roster: rosterNow, facts: facts)
-            let summary = repository.summary(of: suggestion, round: proposal.round(suggestion.round), roster: rosterNow)
-            fresh.append((chain.head, summary))
-            result.append(summary)
+            let damage: DamagedEvent
+            switch proposal {
+            case .failure(let damaged):
+                damage = damaged
+            case .success(let proposal):
+                switch try repository.suggestionReading(slug, id, head: chain.head, proposal: proposal, roster: rosterNow, facts: facts) {
+                case .success(let suggestion):
+                    let summary = repository.summary(of: suggestion, round: proposal.round(suggestion.round), roster: rosterNow)
+                    fresh.append((chain.head, summary))
+                    result.append(summary)
+                    continue
+                case .failure(let damaged):
+                    damage = damaged
+                }
+            }
+            // Not kept in `fresh`: a damaged chain is read again every time.
+            let quorum = (try? proposal.get())?.rounds.last?.quorum ?? rosterNow.policy.quorum
+            result.append(repository.damagedSummary(slug, id, damage: damage, quorum: quorum))
         }
         // Rewrite when anything was recomputed, or entries went away.
         if changed || cached.count != fresh.count { save(fresh, context: context) }
         return result.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
+    }
+
+    /// The proposal `slug` as of its chain's head, or the event that keeps
+    /// it from being read.
+    private func proposalReading(_ slug: String, roster: Roster) throws -> Result<Proposal, DamagedEvent> {
+        guard let head = try repository.git.referenceTarget(Layout.proposalMeta(slug)) else {
+            throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
+        }
+        return try repository.proposalReading(slug, head: head, roster: roster)
     }
 
     private func load(context: String) -> [ObjectID: SuggestionSummary] {

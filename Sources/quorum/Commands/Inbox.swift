@@ -12,22 +12,27 @@ extension Quorum {
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            let (person, items) = try options.open().inbox()
+            let (person, items, damaged) = try options.open().inbox()
             if options.json {
-                struct Result: Encodable { let person: String; let items: [InboxItem] }
-                return try Output.json(Result(person: person, items: items))
+                struct Result: Encodable {
+                    let person: String
+                    let items: [InboxItem]
+                    /// The events that could not be read (what they belong to is left out).
+                    let damaged: [DamagedEvent]?
+                }
+                try Output.json(Result(person: person, items: items, damaged: damaged.isEmpty ? nil : damaged))
+            } else if items.isEmpty {
+                Output.line("Nothing waits for \(person)\(damaged.isEmpty ? "" : " among what could be read").")
+            } else {
+                let verbs: [InboxItem.Reason: String] = [
+                    .approve: "approve?", .merge: "merge", .revise: "revise", .objected: "answer", .resolve: "resolve?",
+                ]
+                for item in items {
+                    let s = item.suggestion
+                    Output.line("\(Output.short(s.id))  \(Output.pad(verbs[item.reason] ?? "", 9)) \(Output.pad(s.slug, 16)) \(s.title) - \(item.detail)")
+                }
             }
-            if items.isEmpty {
-                Output.line("Nothing waits for \(person).")
-                return
-            }
-            let verbs: [InboxItem.Reason: String] = [
-                .approve: "approve?", .merge: "merge", .revise: "revise", .objected: "answer", .resolve: "resolve?",
-            ]
-            for item in items {
-                let s = item.suggestion
-                Output.line("\(Output.short(s.id))  \(Output.pad(verbs[item.reason] ?? "", 9)) \(Output.pad(s.slug, 16)) \(s.title) - \(item.detail)")
-            }
+            try Output.endReportingDamage(damaged)
         }
     }
 }

@@ -22,13 +22,15 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
-            let items = try repo.list(slug: proposal, state: state.flatMap(SuggestionState.init(rawValue:)))
-            if options.json { return try Output.json(items) }
-            var out = ""
-            for item in items { out += Output.summaryLine(item, showSlug: true) + "\n" }
-            // One line per suggestion, each escaped on its own: a newline
-            // in a title must not make a line of its own.
-            Output.lines(out)
+            let listing = try repo.listing(slug: proposal, state: state.flatMap(SuggestionState.init(rawValue:)))
+            if options.json {
+                try Output.json(listing.items)
+            } else {
+                var out = ""
+                for item in listing.items { out += Output.summaryLine(item, showSlug: true) + "\n" }
+                Output.lines(out)
+            }
+            try Output.endReportingDamage(listing.damaged)
         }
     }
 }

@@ -24,19 +24,38 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
-            if (try? repo.proposal(target)) != nil {
-                let p = try repo.showProposal(target)
-                if options.json { return try Output.json(p) }
-                Output.line("proposal \(p.status.slug): \(p.status.title)")
-                Output.line("Documents: \(p.status.documents.joined(separator: ", "))")
-                for r in p.rounds {
-                    Output.line("Round \(r.number) \(r.name)\(r.closed ? " (closed)" : " (open)"): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
+            if try repo.hasProposal(target) {
+                let listing = try repo.showProposalListing(target)
+                let p = listing.items[0]
+                if options.json {
+                    try Output.json(p)
+                } else {
+                    Output.line("proposal \(p.status.slug): \(p.status.title)")
+                    Output.line("Documents: \(p.status.documents.joined(separator: ", "))")
+                    for r in p.rounds {
+                        Output.line("Round \(r.number) \(r.name)\(r.closed ? " (closed)" : " (open)"): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
+                    }
+                    Output.comments(p.comments)
                 }
-                Output.comments(p.comments)
-                return
+                return try Output.endReportingDamage(listing.damaged)
             }
             let d = try repo.show(target, diff: diff)
-            if options.json { return try Output.json(d) }
+            if options.json {
+                try Output.json(d)
+                return try Output.endReportingDamage(d.damaged.map { [$0] } ?? [])
+            }
+            if let damage = d.damaged {
+                Output.line("suggestion \(d.id)")
+                Output.line("Proposal:  \(d.slug)\(d.round > 0 ? ", round \(d.round)" : "")")
+                if !d.author.isEmpty { Output.line("Author:    \(d.authorName) <\(d.author)>") }
+                if d.created > 0 { Output.line("Date:      \(Output.date(d.created))") }
+                Output.line("State:     damaged: \(damage)")
+                if !d.message.isEmpty {
+                    Output.line("")
+                    for line in d.message.split(separator: "\n", omittingEmptySubsequences: false) { Output.line("    \(line)") }
+                }
+                return try Output.endReportingDamage([damage])
+            }
             Output.line("suggestion \(d.id)")
             Output.line("Proposal:  \(d.slug), round \(d.round)")
             Output.line("Author:    \(d.authorName) <\(d.author)>\(d.coAuthors.isEmpty ? "" : " with \(d.coAuthors.joined(separator: ", "))")")

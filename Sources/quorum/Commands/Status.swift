@@ -15,11 +15,20 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
-            let statuses = try repo.status(slug: slug)
+            let listing = try repo.statusListing(slug: slug)
             if options.json {
-                if slug != nil, let one = statuses.first { return try Output.json(one) }
-                return try Output.json(statuses)
+                if slug != nil, let one = listing.items.first {
+                    try Output.json(one)
+                } else {
+                    try Output.json(listing.items)
+                }
+            } else {
+                printText(listing.items)
             }
+            try Output.endReportingDamage(listing.damaged)
+        }
+
+        private func printText(_ statuses: [ProposalStatus]) {
             if statuses.isEmpty {
                 Output.line("No proposals yet. Start one with: quorum propose SLUG --file DOC=PATH")
                 return
@@ -29,6 +38,10 @@ extension Quorum {
                 let counts = SuggestionState.allCases.map(\.rawValue)
                     .filter { ["open", "approved", "merged"].contains($0) || (status.counts[$0] ?? 0) > 0 }
                     .map { "\(status.counts[$0] ?? 0) \($0)" }.joined(separator: ", ")
+                if let damage = status.damaged {
+                    Output.line("\(Output.pad(status.slug, 20)) damaged (event \(Output.short(damage.commit)) cannot be read): \(counts) - \(status.title)")
+                    continue
+                }
                 if slug == nil {
                     Output.line("\(Output.pad(status.slug, 20)) \(round): \(counts) - \(status.title)")
                     continue

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import QuorumCore
+import QuorumGit
 
 /// `suggest` and `edit` with no --file: the documents changed in a checked-out
 /// round, written on the commit they were checked out from.
@@ -67,8 +68,9 @@ final class WorkTreeTests: QuorumTestCase {
         let before = try allRefs()
         let result = try run(["suggest", slug, "-m", "Unknown base"], as: .ben)
         XCTAssertEqual(result.status, 64, result.stderr)
-        XCTAssertTrue(result.stderr.contains("was not checked out from round 1"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("[work-tree.not-checked-out]"), result.stderr)
         XCTAssertTrue(result.stderr.contains("git checkout quorum/career-steps/1"), result.stderr)
+        assertNoHintDiscardsWork(result.stderr)
         XCTAssertEqual(try allRefs(), before)
     }
 
@@ -78,7 +80,194 @@ final class WorkTreeTests: QuorumTestCase {
         let before = try allRefs()
         let result = try run(["suggest", slug, "-m", "Nothing"], as: .ben)
         XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("nothing changed under Proposals/career-steps/"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("[work-tree.unchanged]"), result.stderr)
         XCTAssertEqual(try allRefs(), before)
+    }
+
+    // MARK: Staged edits
+
+    func testAStagedEditIsWrittenOnTheCheckedOutCommitAndKeepsLaterMerges() throws {
+        let (proposed, _) = try checkedOutRoundThatMovedOn()
+        try editWorkTree(line: 100, with: "Edited and staged.")
+        try gitOK(["add", "Proposals/career-steps/framework.md"])
+
+        let result = try runOK(["suggest", slug, "-m", "Staged", "--json"], as: .cai)
+        let json = try XCTUnwrap(result.json)
+        XCTAssertEqual(json["base"] as? String, proposed, "git add does not lose track of the commit the work tree came from")
+        let id = try XCTUnwrap(json["id"] as? String)
+        try runOK(["approve", id], as: .ben)
+        try runOK(["approve", id], as: .dee)
+        try runOK(["merge", id], as: .cai)
+        let text = try runOK(["cat", slug]).stdout
+        XCTAssertEqual(line(5, of: text), "Merged while you were editing.", "the change merged meanwhile is kept")
+        XCTAssertEqual(line(100, of: text), "Edited and staged.")
+    }
+
+    func testStagedAndUnstagedEditsBothCount() throws {
+        let (proposed, _) = try checkedOutRoundThatMovedOn()
+        try editWorkTree(line: 100, with: "Staged first.")
+        try gitOK(["add", "-A"])
+        try editWorkTree(line: 120, with: "Then edited again, not staged.")
+
+        let result = try open(as: .cai).suggestFromWorkTree(slug: slug, message: "Both")
+        XCTAssertEqual(result.base, proposed)
+        let revision = try open(as: .cai).text(slug: slug, document: nil, in: XCTUnwrap(ObjectID(hex: result.revision)))
+        let text = String(decoding: revision, as: UTF8.self)
+        XCTAssertEqual(line(100, of: text), "Staged first.")
+        XCTAssertEqual(line(120, of: text), "Then edited again, not staged.")
+        XCTAssertEqual(line(5, of: text), line(5, of: TestEnvironment.framework), "written on the checked-out text, not the moved head")
+    }
+
+    func testAStagedEditOnARoundThatDidNotMoveIsWrittenOnItsHead() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        let head = try gitOK(["rev-parse", "quorum/career-steps/1"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try editWorkTree(line: 32, with: "Staged on the current text.")
+        try gitOK(["add", "Proposals"])
+        XCTAssertEqual(try open(as: .ben).suggestFromWorkTree(slug: slug, message: "Staged").base, head)
+    }
+
+    func testADetachedCheckoutIsTheBaseWhateverIsStaged() throws {
+        let lead = try careerSteps()
+        let proposed = try XCTUnwrap(try lead.git.referenceTarget(Layout.roundBranch(slug, 1))).hex
+        try gitOK(["checkout", "-q", "--detach", "quorum/career-steps/1"])
+        let change = try suggest(replacingLine(5, of: TestEnvironment.framework, with: "Merged meanwhile."), message: "Line 5", as: .ben)
+        _ = try open(as: .cai).approve(change.id, message: nil)
+        _ = try open(as: .dee).approve(change.id, message: nil)
+        _ = try open(as: .ana).merge(change.id)
+        // The same line, edited differently: the text alone cannot tell which commit it came from.
+        try editWorkTree(line: 5, with: "Edited here, not merged.")
+        try gitOK(["add", "-A"])
+        XCTAssertEqual(try open(as: .cai).suggestFromWorkTree(slug: slug, message: "Detached").base, proposed)
+    }
+
+    func testAFileStagedOutsideTheProposalIsNamedAndKeptInTheWorkTree() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try editWorkTree(line: 32, with: "Edited.")
+        try Data("notes\n".utf8).write(to: repo.appendingPathComponent("notes.txt"))
+        try gitOK(["add", "notes.txt"])
+        let before = try allRefs()
+        let result = try run(["suggest", slug, "-m", "With notes"], as: .ben)
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("[work-tree.not-checked-out]"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("notes.txt"), result.stderr)
+        assertNoHintDiscardsWork(result.stderr)
+        XCTAssertEqual(try allRefs(), before)
+    }
+
+    func testNewFilesGitIgnoresAreNotDocuments() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try editWorkTree(line: 32, with: "Edited.")
+        try Data("*~\n".utf8).write(to: repo.appendingPathComponent(".git/info/exclude"))
+        try Data("an editor's backup\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/framework.md~"))
+        try Data("# New\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/new.md"))
+        let result = try open(as: .ben).suggestFromWorkTree(slug: slug, message: "Edited")
+        XCTAssertEqual(result.documents, ["framework.md", "new.md"], "a new file counts unless git ignores it")
+    }
+
+    // MARK: Only regular files
+
+    /// Checks out round 1 with one real edit, so that only what `prepare`
+    /// adds can be the reason for a refusal.
+    private func expectNotAFile(_ named: String, file: StaticString = #filePath, line: UInt = #line, _ prepare: () throws -> Void) throws {
+        try editWorkTree(line: 32, with: "A real edit.")
+        try prepare()
+        let review = try open(as: .ben)
+        let error = try expectRefusal(.usage, mentioning: [named], in: review, review.suggestFromWorkTree(slug: slug, message: "Hostile"), file: file, line: line)
+        XCTAssertEqual(error?.code, .workTreeNotAFile, flat(error?.description), file: file, line: line)
+        XCTAssertNotNil(error?.remedy, file: file, line: line)
+        let cli = try run(["suggest", slug, "-m", "Hostile"], as: .ben)
+        XCTAssertEqual(cli.status, 64, cli.stderr, file: file, line: line)
+        XCTAssertTrue(cli.stderr.contains("[work-tree.not-a-file]") && cli.stderr.contains("hint:"), cli.stderr, file: file, line: line)
+        XCTAssertFalse(cli.stderr.contains("root:"), "the link's target was read", file: file, line: line)
+    }
+
+    func testADocumentThatIsASymbolicLinkIsRefusedAndNotFollowed() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try expectNotAFile("Proposals/career-steps/framework.md") {
+            try FileManager.default.removeItem(at: document)
+            try FileManager.default.createSymbolicLink(atPath: document.path, withDestinationPath: "/etc/passwd")
+        }
+    }
+
+    func testANewFileThatIsASymbolicLinkIsRefused() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try expectNotAFile("Proposals/career-steps/extra.md") {
+            try FileManager.default.createSymbolicLink(
+                atPath: repo.appendingPathComponent("Proposals/career-steps/extra.md").path, withDestinationPath: "/etc/passwd")
+        }
+    }
+
+    func testAFolderThatIsASymbolicLinkIsNotFollowed() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        let outside = tmp.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data("secret\n".utf8).write(to: outside.appendingPathComponent("secret.md"))
+        try expectNotAFile("Proposals/career-steps/parts") {
+            try FileManager.default.createSymbolicLink(
+                atPath: repo.appendingPathComponent("Proposals/career-steps/parts").path, withDestinationPath: outside.path)
+        }
+    }
+
+    func testTheProposalFolderOrProposalsItselfBeingASymbolicLinkIsRefused() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        // An edited copy elsewhere, linked in place of the proposal's folder.
+        let copy = tmp.appendingPathComponent("copy/career-steps")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try expectNotAFile("Proposals/career-steps") {
+            let folder = repo.appendingPathComponent("Proposals/career-steps")
+            try FileManager.default.moveItem(at: folder, to: copy)
+            try FileManager.default.createSymbolicLink(atPath: folder.path, withDestinationPath: copy.path)
+        }
+        let proposals = repo.appendingPathComponent("Proposals")
+        try FileManager.default.removeItem(at: proposals.appendingPathComponent("career-steps"))
+        try FileManager.default.moveItem(at: proposals, to: tmp.appendingPathComponent("copy-proposals"))
+        try FileManager.default.moveItem(at: copy, to: tmp.appendingPathComponent("copy-proposals/career-steps"))
+        try FileManager.default.createSymbolicLink(atPath: proposals.path, withDestinationPath: tmp.appendingPathComponent("copy-proposals").path)
+        let review = try open(as: .ben)
+        let error = try expectRefusal(.usage, mentioning: ["Proposals is a symbolic link"], in: review, review.suggestFromWorkTree(slug: slug, message: "Linked"))
+        XCTAssertEqual(error?.code, .workTreeNotAFile)
+    }
+
+    func testAFifoIsRefusedWithoutWaitingOnIt() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try expectNotAFile("Proposals/career-steps/pipe.md") {
+            XCTAssertEqual(mkfifo(repo.appendingPathComponent("Proposals/career-steps/pipe.md").path, 0o644), 0)
+        }
+    }
+
+    // MARK: Deleted documents
+
+    func testADeletedDocumentIsRefusedNotIgnored() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try Data("# Extra\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/extra.md"))
+        try FileManager.default.removeItem(at: document)
+        let review = try open(as: .ben)
+        let error = try expectRefusal(.usage, mentioning: ["framework.md"], in: review, review.suggestFromWorkTree(slug: slug, message: "Gone"))
+        XCTAssertEqual(error?.code, .workTreeDeleted)
+        assertNoHintDiscardsWork(error?.description ?? "")
+    }
+
+    func testARenamedDocumentIsRefusedAsADeletion() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try gitOK(["mv", "Proposals/career-steps/framework.md", "Proposals/career-steps/steps.md"])
+        let review = try open(as: .ben)
+        let error = try expectRefusal(.usage, mentioning: ["framework.md"], in: review, review.suggestFromWorkTree(slug: slug, message: "Renamed"))
+        XCTAssertEqual(error?.code, .workTreeDeleted)
+    }
+
+    private func assertNoHintDiscardsWork(_ text: String, file: StaticString = #filePath, line: UInt = #line) {
+        for discarding in ["reset --hard", "checkout --", "checkout .", "restore", "stash", "clean -"] {
+            XCTAssertFalse(text.contains(discarding), "a hint suggests '\(discarding)', which throws work away: \(flat(text))", file: file, line: line)
+        }
     }
 }

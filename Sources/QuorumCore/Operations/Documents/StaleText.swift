@@ -99,7 +99,7 @@ extension ReviewRepository {
 /// A text as a multiset of its lines (by a 64-bit hash of each), for a
 /// cheap measure of how far apart two texts are: moved lines cost nothing,
 /// a changed line costs two.
-private struct Lines {
+struct Lines {
     let counts: [UInt64: Int]
 
     init(_ data: Data) {

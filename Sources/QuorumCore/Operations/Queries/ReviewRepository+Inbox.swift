@@ -25,16 +25,19 @@ extension ReviewRepository {
     /// What the caller owes or is owed, oldest first: suggestions waiting
     /// for their approval; their own suggestions that are approved,
     /// conflicted or objected to; and objections they raised and must resolve.
-    public func inbox() throws -> (person: String, items: [InboxItem]) {
+    /// `damaged` names the events that could not be read: what they belong
+    /// to is left out.
+    public func inbox() throws -> (person: String, items: [InboxItem], damaged: [DamagedEvent]) {
         let actor = try identity()
         let me = actor.email.lowercased()
         let roster = try roster()
         // Suggestions and proposals from one pass over the refs.
         let (summaries, heads) = try SummaryIndex(repository: self).summariesAndProposals()
         var rounds: [String: Proposal] = [:]
-        for proposal in try proposals(at: heads) { rounds[proposal.slug] = proposal }
+        let (proposals, damagedProposals) = try readProposals(at: heads)
+        for proposal in proposals { rounds[proposal.slug] = proposal }
         var items: [InboxItem] = []
-        for summary in summaries where !summary.state.isFinal {
+        for summary in summaries where !summary.state.isFinal && summary.state != .damaged {
             guard let proposal = rounds[summary.slug], let round = proposal.round(summary.round), !round.closed else { continue }
             let mine = summary.author.lowercased() == me || summary.coAuthors.contains { $0.lowercased() == me }
             if mine {
@@ -55,6 +58,7 @@ extension ReviewRepository {
                 items.append(InboxItem(reason: .resolve, suggestion: summary, detail: "your objection is open"))
             }
         }
-        return (actor.email, items)
+        let damaged = Listing([InboxItem](), damaged: damagedProposals.map(\.damage) + summaries.compactMap(\.damaged)).damaged
+        return (actor.email, items, damaged)
     }
 }

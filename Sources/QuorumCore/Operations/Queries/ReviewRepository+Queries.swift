@@ -18,6 +18,22 @@ public struct SuggestionSummary: Codable, Sendable {
     public let approvedBy: [String]
     /// Emails of the people with an open objection.
     public let objectors: [String]
+    /// The event that could not be read, when `state` is `damaged`.
+    public var damaged: DamagedEvent? = nil
+}
+
+/// What a listing read, and each event it could not read on the way (once):
+/// what such an event belongs to is shown as damaged, or left out when a
+/// filter asked for something else.
+public struct Listing<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var damaged: [DamagedEvent]
+
+    init(_ items: [Item], damaged: [DamagedEvent]) {
+        self.items = items
+        var seen: Set<DamagedEvent> = []
+        self.damaged = damaged.filter { seen.insert($0).inserted }
+    }
 }
 
 /// An approval as `show` reports it.
@@ -62,6 +78,9 @@ public struct SuggestionDetail: Codable, Sendable {
     /// hold where the policy requires one (nil otherwise).
     public let neverMerges: String?
     public var diff: String?
+    /// The event that could not be read, when `state` is `damaged` (and
+    /// only what its first event tells is filled in).
+    public var damaged: DamagedEvent? = nil
 }
 
 /// A revision as `show` reports it.
@@ -111,18 +130,41 @@ public struct ProposalStatus: Codable, Sendable {
     public let head: String?
     public let counts: [String: Int]
     public let suggestions: [SuggestionSummary]?
+    /// The event of the proposal's chain that could not be read: then only
+    /// its slug, title and counts are known.
+    public var damaged: DamagedEvent? = nil
 }
 
 extension ReviewRepository {
     /// Every suggestion (optionally of one proposal, or in one state),
     /// oldest first. Served from the summary index, so it stays fast as
-    /// history grows.
+    /// history grows. See `listing` for the events it could not read.
     public func list(slug: String? = nil, state: SuggestionState? = nil) throws -> [SuggestionSummary] {
-        if let slug { _ = try proposal(slug) }
+        try listing(slug: slug, state: state).items
+    }
+
+    /// `list`, with the events it could not read: a suggestion whose chain
+    /// (or its proposal's) holds one is listed as `damaged`.
+    public func listing(slug: String? = nil, state: SuggestionState? = nil) throws -> Listing<SuggestionSummary> {
+        if let slug { try requireProposal(slug) }
         var summaries = try SummaryIndex(repository: self).summaries()
         if let slug { summaries = summaries.filter { $0.slug == slug } }
+        let damaged = summaries.compactMap(\.damaged)
         if let state { summaries = summaries.filter { $0.state == state } }
-        return summaries
+        return Listing(summaries, damaged: damaged)
+    }
+
+    /// Whether a proposal's chain exists (readable or not).
+    public func hasProposal(_ slug: String) throws -> Bool {
+        guard (try? Validation.checkSlug(slug)) != nil else { return false }
+        return try git.referenceTarget(Layout.proposalMeta(slug)) != nil
+    }
+
+    private func requireProposal(_ slug: String) throws {
+        try Validation.checkSlug(slug)
+        guard try hasProposal(slug) else {
+            throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
+        }
     }
 
     func summary(of suggestion: Suggestion, round: Round?, roster: Roster) -> SuggestionSummary {
@@ -139,41 +181,70 @@ extension ReviewRepository {
     }
 
     /// Proposals with their open round and counts by state; with a slug,
-    /// that one proposal and its suggestions.
+    /// that one proposal and its suggestions. See `statusListing` for the
+    /// events it could not read.
     public func status(slug: String? = nil) throws -> [ProposalStatus] {
+        try statusListing(slug: slug).items
+    }
+
+    /// `status`, with the events it could not read: a proposal whose chain
+    /// holds one is listed as damaged (its slug and counts only), and its
+    /// suggestions, or any whose chain holds one, count as `damaged`. With
+    /// a slug, a damaged proposal fails (`event.malformed`).
+    public func statusListing(slug: String? = nil) throws -> Listing<ProposalStatus> {
         let proposals: [Proposal]
         let all: [SuggestionSummary]
         var totals: [String: [SuggestionState: Int]] = [:]
+        var damaged: [DamagedEvent] = []
+        var damagedProposals: [(slug: String, damage: DamagedEvent)] = []
         if let slug {
             proposals = [try proposal(slug)]
             all = try SummaryIndex(repository: self).summaries().filter { $0.slug == slug }
             for summary in all { totals[slug, default: [:]][summary.state, default: 0] += 1 }
+            damaged = all.compactMap(\.damaged)
         } else {
             // Every proposal: counts only, which the summary index keeps as
             // totals, and the proposals' heads from the same pass over the refs.
             let scanned = try SummaryIndex(repository: self).counts()
             totals = scanned.counts
-            proposals = try self.proposals(at: scanned.proposals)
+            (proposals, damagedProposals) = try readProposals(at: scanned.proposals)
+            damaged = damagedProposals.map(\.damage) + scanned.damaged
             all = []
         }
-        return try proposals.map { proposal in
+        func counts(_ slug: String) -> [String: Int] {
             var counts: [String: Int] = [:]
-            for state in SuggestionState.allCases { counts[state.rawValue] = totals[proposal.slug]?[state] ?? 0 }
+            for state in SuggestionState.allCases { counts[state.rawValue] = totals[slug]?[state] ?? 0 }
+            return counts
+        }
+        var statuses = try proposals.map { proposal in
             let head = try proposal.openRound.flatMap { try git.referenceTarget($0.branch) }
             let docs = try head.map { try documents(in: git.commit($0).tree, slug: proposal.slug).keys.sorted() } ?? proposal.documents
             return ProposalStatus(
                 slug: proposal.slug, title: proposal.title, documents: docs, round: proposal.openRound,
-                head: head?.hex, counts: counts, suggestions: slug == nil ? nil : all)
+                head: head?.hex, counts: counts(proposal.slug), suggestions: slug == nil ? nil : all)
         }
+        for (slug, damage) in damagedProposals {
+            let first = try firstEvent(ofChainAt: Layout.proposalMeta(slug))
+            statuses.append(ProposalStatus(
+                slug: slug, title: first?.title ?? "", documents: first?.documents ?? [], round: nil, head: nil,
+                counts: counts(slug), suggestions: nil, damaged: damage))
+        }
+        return Listing(statuses.sorted { $0.slug < $1.slug }, damaged: damaged)
     }
 
     /// The whole story of one suggestion; with `diff`, its change as a
     /// unified diff against the text it was written on.
+    /// A suggestion whose chain holds an event that cannot be read is
+    /// shown as `damaged`, with what its first event tells.
     public func show(_ idPrefix: String, diff: Bool) throws -> SuggestionDetail {
         let (slug, id) = try resolve(idPrefix)
         let roster = try roster()
         let proposal = try proposal(slug, roster: roster)
-        let suggestion = try suggestion(slug, id, proposal: proposal, roster: roster)
+        let suggestion: Suggestion
+        switch try suggestionReading(slug, id, proposal: proposal, roster: roster) {
+        case .success(let read): suggestion = read
+        case .failure(let damage): return try damagedDetail(slug, id, damage: damage, proposal: proposal, roster: roster)
+        }
         let round = proposal.round(suggestion.round)
         let revision = suggestion.currentRevision
         let revisionTree = try git.commit(revision.commit).tree
@@ -207,8 +278,15 @@ extension ReviewRepository {
     /// A proposal's status, rounds and comment threads (anchors mapped onto
     /// the open round's current text).
     public func showProposal(_ slug: String) throws -> ProposalDetail {
+        try showProposalListing(slug).items[0]
+    }
+
+    /// `showProposal`, with the events of its suggestions' chains that
+    /// could not be read (its own chain must be readable).
+    public func showProposalListing(_ slug: String) throws -> Listing<ProposalDetail> {
         let proposal = try proposal(slug)
-        guard let status = try status(slug: slug).first else { throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are") }
+        let listing = try statusListing(slug: slug)
+        guard let status = listing.items.first else { throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are") }
         // Comments whose signature does not hold (where the policy requires
         // one) or whose text is not plain are left out, as a suggestion's are.
         let roster = try roster()
@@ -219,7 +297,9 @@ extension ReviewRepository {
                 && Rules.plainText(of: event.payload, actor: event.actor) == nil
         }.map(Comment.init(event:))
         let head = try (proposal.openRound ?? proposal.rounds.last).map(roundHead)
-        return ProposalDetail(status: status, rounds: proposal.rounds, comments: try commentThreads(comments, slug: slug, current: head))
+        return Listing(
+            [ProposalDetail(status: status, rounds: proposal.rounds, comments: try commentThreads(comments, slug: slug, current: head))],
+            damaged: listing.damaged)
     }
 
     /// The accepted changes of a round (default: the open one), newest
