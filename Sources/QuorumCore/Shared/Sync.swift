@@ -171,6 +171,7 @@ struct SharedRemote {
         do {
             repository = try Repository.open(at: resolved)
         } catch let error as GitError {
+            if let explained = ReviewRepository.openFailure(error, at: resolved) { throw explained }
             throw QuorumError(.usage, "no git repository at \(path) (remote '\(name)')", remedy: remedy, cause: error)
         }
         let found = URL(fileURLWithPath: repository.gitDirectory).standardizedFileURL.resolvingSymlinksInPath().path
@@ -251,7 +252,7 @@ extension ReviewRepository {
                 refusals += 1
             } catch let error as GitError where error.isLostRace && attempt < 200 {
                 usleep(UInt32(min(attempt, 25) * 2_000 + Int.random(in: 0..<4_000)))
-            } catch let error as GitError where error.lockFile != nil {
+            } catch let error as GitError where !error.lockFiles.isEmpty {
                 throw QuorumError.storage("sync with \(peer.name) (\(peer.location))", error)
             } catch let error as GitError {
                 throw QuorumError(
