@@ -387,7 +387,7 @@ extension ReviewRepository {
             let refused = Set(rejections.map(\.ref))
             let leftovers = Set(rejections.filter { remote[$0.ref] == nil && isLeftOverByInterruptedCommand($0) }.map(\.ref))
             for ref in leftovers.sorted() {
-                Notices.post("not shared: \(ref), left by a command that was interrupted (running the command again finishes or reuses it)")
+                Notices.post("not shared: \(ref): no event here names it yet (a command interrupted after making it leaves it so, and running that command again finishes or reuses it)")
             }
             problems += rejections.filter { !leftovers.contains($0.ref) }.map { SyncProblem(ref: $0.ref, reason: String($0.description.dropFirst($0.ref.count + 2))) }
             pushes.removeAll { refused.contains($0.name) }
