@@ -297,6 +297,12 @@ public final class ReviewRepository {
         guard commit.author.email.lowercased() == actor.email.lowercased(),
               Int64(Date().timeIntervalSince1970) - commit.committer.time < Self.repeatWindow,
               let event = try? log.decode(commit), event.record == record else { return false }
+        // With a signing key, it is this person's only when signed with it:
+        // an event written in their name by someone else (which the folds
+        // do not count where signatures are required) is no earlier run.
+        if let signer = try signer() {
+            guard case .valid(let key) = try log.signatures.commit(head), key == signer.publicKey else { return false }
+        }
         Notices.post("\(head.short) already records this \(record.type.rawValue) by you (the command was interrupted after recording it); nothing new was written")
         return true
     }
