@@ -83,7 +83,9 @@ public enum ServerHooks {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for name in names {
             let file = (directory as NSString).appendingPathComponent(name)
-            let temporary = file + ".quorum-\(getpid()).tmp"
+            // What an install killed before its rename left (a minute old: never a live one's).
+            SummaryIndex.removeLeftovers(beside: file + ".quorum")
+            let temporary = file + ".quorum.\(getpid()).tmp"
             do {
                 try Data(script(name, binary: binary).utf8).write(to: URL(fileURLWithPath: temporary))
                 try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: temporary)

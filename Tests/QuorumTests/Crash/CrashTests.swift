@@ -67,6 +67,31 @@ final class CrashTests: QuorumTestCase {
                 try t.base(s)
                 return ["member", "add", "dee@example.com", "--name", "Dee Park", "--group", "managers"]
             },
+            Scenario(name: "member key add", person: .ana) { t, s in
+                try t.base(s)
+                return ["member", "key", "add", Person.ben.email, try t.key("ben") + ".pub"]
+            },
+            Scenario(name: "member key revoke", person: .ana) { t, s in
+                try t.base(s)
+                let key = try t.key("ben") + ".pub"
+                try t.quorum(["member", "key", "add", Person.ben.email, key], as: .ana, s)
+                return ["member", "key", "revoke", Person.ben.email, key]
+            },
+            Scenario(name: "policy --require-signatures", person: .ana) { t, s in
+                try t.base(s)
+                // Ana signs with her own key, recorded on the roster.
+                let key = try t.key("ana")
+                for (name, value) in [("gpg.format", "ssh"), ("user.signingKey", key)] {
+                    _ = try t.execute(TestEnvironment.gitBinary, ["config", name, value], environment: t.environment(for: .ana), in: s.clone)
+                }
+                try t.quorum(["member", "key", "add", Person.ana.email, key + ".pub"], as: .ana, s)
+                return ["policy", "--require-signatures"]
+            },
+            Scenario(name: "hooks install", person: .ana) { t, s in
+                try t.base(s)
+                _ = try t.execute(TestEnvironment.gitBinary, ["init", "-q", "--bare", s.shared.path], environment: t.environment(for: .ana), in: s.root)
+                return ["hooks", "install", "../shared.git"]  // relative: each trial installs into its own copy
+            },
             Scenario(name: "propose", person: .ana) { t, s in
                 try t.quorum(["init"], as: .ana, s)
                 return try ["propose", slug, "--title", "Career", "--file", "framework.md=" + t.document(0)]
@@ -172,6 +197,17 @@ final class CrashTests: QuorumTestCase {
             throw XCTSkip("the starting state could not be made")
         }
         return result
+    }
+
+    /// A new ed25519 key pair (no passphrase) at `keys/<name>`; its private key's path.
+    func key(_ name: String) throws -> String {
+        let path = tmp.appendingPathComponent("keys/\(name)").path
+        if !FileManager.default.fileExists(atPath: path) {
+            try FileManager.default.createDirectory(atPath: tmp.appendingPathComponent("keys").path, withIntermediateDirectories: true)
+            let made = try execute("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path], environment: environment(for: nil), in: tmp)
+            XCTAssertEqual(made.status, 0, made.stderr)
+        }
+        return path
     }
 
     /// Ana's repository with Ben and Cai in the working group and career-steps proposed.
@@ -361,6 +397,16 @@ final class CrashTests: QuorumTestCase {
         }
         if let roster = try shown(["member", "list"]) as? [String: Any], let members = roster["members"] as? [[String: Any]] {
             lines += members.map { "member \($0["email"] ?? "") \($0["groups"] ?? "") lead \($0["lead"] ?? "")" }.sorted()
+        }
+        if let keys = try shown(["member", "list", "--keys"]) as? [String: Any], let held = keys["keys"] as? [[String: Any]] {
+            lines += held.map { "key \($0["email"] ?? "") revoked \($0["validBefore"] != nil)" }.sorted()
+        }
+        if let policy = try shown(["policy"]) as? [String: Any] {
+            lines.append("policy signatures \(policy["requireSignatures"] ?? "")")
+        }
+        if stage.hasShared {
+            let hooks = try execute(TestEnvironment.binary, ["hooks", "check", stage.shared.path], environment: environment(for: .ana), in: stage.clone)
+            lines.append("hooks check exit \(hooks.status)")
         }
         for directory in [stage.clone] + (stage.hasShared ? [stage.shared] : []) {
             guard let git = try? Repository.open(at: directory.path) else { continue }
