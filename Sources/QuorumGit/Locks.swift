@@ -41,7 +41,16 @@ extension Repository {
         var attempts = 0
         while result == GIT_ELOCKED.rawValue, attempts < 2_000 {
             attempts += 1
-            guard let (lock, age) = locks.lazy.compactMap({ path in Self.lockAge(path).map { (path, $0) } }).first else {
+            // One look per lock file: a lazy compactMap would stat each
+            // twice, and a lock that vanished in between crashed it.
+            var held: (String, Double)?
+            for path in locks {
+                if let age = Self.lockAge(path) {
+                    held = (path, age)
+                    break
+                }
+            }
+            guard let (lock, age) = held else {
                 // The lock went away between the write and our look: try again.
                 result = again()
                 continue
