@@ -11,7 +11,7 @@ RELEASE = -c release --static-swift-stdlib -Xlinker --strip-all
 
 .PHONY: deps build release test crash-test demo bench install uninstall clean
 
-## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests) with apt-get when missing; build libgit2 from Debian's source (scripts/build-libgit2.sh: adds a deb-src entry when apt has none, caches the build in ~/.cache/quorum)
+## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
 deps:
 	@missing=""; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
