@@ -89,10 +89,13 @@ public struct QuorumError: Error, CustomStringConvertible, Sendable {
 extension QuorumError {
     /// Wraps a libgit2 failure in the domain's terms.
     static func storage(_ what: String, _ cause: GitError) -> QuorumError {
-        if let lock = cause.lockFile {
+        if let lock = cause.lockFiles.first {
+            let others = cause.lockFiles.count - 1
             return QuorumError(
-                .failure, "could not \(what): \(lock) has been locked for \(cause.lockAge ?? 0) s, probably by a git or quorum command that was interrupted",
-                remedy: "if no git or quorum command is working on this repository now, remove it ('rm \(lock)') and run the command again")
+                .failure,
+                "could not \(what): \(lock) has been locked for \(cause.lockAge ?? 0) s, probably by a git or quorum command that was interrupted"
+                    + (others > 0 ? " (with \(others) more lock file\(others == 1 ? "" : "s") as old there)" : ""),
+                remedy: "if no git or quorum command is working on that repository now, remove \(others > 0 ? "them" : "it") ('rm \(cause.lockFiles.joined(separator: " "))') and run the command again")
         }
         return QuorumError(.failure, "could not \(what)", cause: cause)
     }
@@ -117,7 +120,8 @@ extension QuorumError {
             // safe.directory takes an absolute path.
             return QuorumError(
                 .usage, "\(place) is owned by another user, and git refuses to use it (its 'dubious ownership' check)",
-                remedy: "if you trust it, mark it safe: git config --global --add safe.directory \(path ?? "PATH")", cause: cause, condition: .notOwned)
+                remedy: "if you trust it, mark it safe: git config --global --add safe.directory \(path ?? "PATH") (the path itself: the libgit2 quorum uses does not take '*')",
+                cause: cause, condition: .notOwned)
         }
         let disk = path.flatMap(FileSystemState.init(path:))
         if cause.isNoSpace || disk?.isFull == true {

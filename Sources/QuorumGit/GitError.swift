@@ -10,9 +10,10 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     public let code: Int32
     public let errorClass: Int32
     public let message: String
-    /// The lock file that stopped a write, when one did (see `writingPastStaleLocks`).
-    public var lockFile: String? = nil
-    /// How long (seconds) `lockFile` had been held.
+    /// The stale lock files that stopped a write, when some did (see
+    /// `writingPastStaleLocks`): the one it met first, then any others.
+    public var lockFiles: [String] = []
+    /// How long (seconds) the first of `lockFiles` had been held.
     public var lockAge: Int? = nil
 
     /// `errno` when libgit2 reports an operating-system error (class
@@ -21,13 +22,13 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 
     public init(
         function: String, code: Int32, errorClass: Int32, message: String, systemError: Int32? = nil,
-        lockFile: String? = nil, lockAge: Int? = nil
+        lockFiles: [String] = [], lockAge: Int? = nil
     ) {
         self.function = function
         self.code = code
         self.errorClass = errorClass
         self.message = message
-        self.lockFile = lockFile
+        self.lockFiles = lockFiles
         self.lockAge = lockAge
         self.systemError = systemError
     }
@@ -38,7 +39,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 
     /// libgit2 reports a stale compare-and-swap expectation or a held lock:
     /// the caller should re-read and retry.
-    /// A lock older than `Repository.staleLockAge` (`lockFile`) is no race:
+    /// A lock older than `Repository.staleLockAge` (`lockFiles`) is no race:
     /// waiting will not end it.
     public var isLostRace: Bool {
         code == GIT_EMODIFIED.rawValue || (code == GIT_ELOCKED.rawValue && lockAge == nil)

@@ -27,7 +27,7 @@ extension Repository {
     ///   repository with a work tree (a clone: only this user's commands
     ///   write there), with a notice naming it (see `Notices`);
     /// - in a bare repository, where a live `git receive-pack` may own it,
-    ///   it is never removed: the `GitError` names it (`lockFile`, `lockAge`).
+    ///   it is never removed: the `GitError` names it (`lockFiles`, `lockAge`): every stale lock there.
     /// Returns the write's last result code.
     func writingPastStaleLocks(_ locks: [String], _ write: () -> Int32) throws -> Int32 {
         try Self.writingPastStaleLocks(locks, clearing: !isBare, retryingVanishedDirectory(write), { retryingVanishedDirectory(write) })
@@ -58,20 +58,45 @@ extension Repository {
             if age < Self.staleLockAge {
                 usleep(UInt32(5_000 + Int.random(in: 0..<5_000)))
             } else if !clearing {
+                // Name every stale lock there at once (a transaction killed
+                // while holding several leaves several), not one per run.
+                let all = [lock] + Self.staleLocks(in: (lock as NSString).deletingLastPathComponent, gitDirectory: locks).filter { $0 != lock }
                 throw GitError(
                     function: "git lock", code: GIT_ELOCKED.rawValue, errorClass: 0,
-                    message: "\(lock) has been held for \(Int(age)) s", lockFile: lock, lockAge: Int(age))
+                    message: "\(lock) has been held for \(Int(age)) s", lockFiles: all, lockAge: Int(age))
             } else {
                 guard unlink(lock) == 0 || errno == ENOENT else {
                     throw GitError(
                         function: "unlink", code: GIT_ELOCKED.rawValue, errorClass: 0,
-                        message: "cannot remove \(lock): \(String(cString: strerror(errno)))", lockFile: lock, lockAge: Int(age))
+                        message: "cannot remove \(lock): \(String(cString: strerror(errno)))", lockFiles: [lock], lockAge: Int(age))
                 }
                 Notices.post("removed \(lock), a lock file left \(Int(age)) s ago by an interrupted command")
             }
             result = again()
         }
         return result
+    }
+
+    /// Every lock file older than `staleLockAge` in the repository whose
+    /// lock files `locks` are (found by walking up from `directory` to the
+    /// one holding `packed-refs.lock`): its `refs/` tree, `packed-refs`,
+    /// `config` and `HEAD`. Walked only when a stale lock was met.
+    static func staleLocks(in directory: String, gitDirectory locks: [String]) -> [String] {
+        guard let packed = locks.first(where: { $0.hasSuffix("/packed-refs.lock") }) else { return [] }
+        let root = (packed as NSString).deletingLastPathComponent
+        var found: [String] = []
+        for name in ["packed-refs.lock", "config.lock", "HEAD.lock"] {
+            let path = root + "/" + name
+            if let age = lockAge(path), age >= staleLockAge { found.append(path) }
+        }
+        if let walk = FileManager.default.enumerator(atPath: root + "/refs") {
+            while let relative = walk.nextObject() as? String {
+                guard relative.hasSuffix(".lock") else { continue }
+                let path = root + "/refs/" + relative
+                if let age = lockAge(path), age >= staleLockAge { found.append(path) }
+            }
+        }
+        return found.sorted()
     }
 
     /// Seconds since the file at `path` was last modified; nil when it does not exist.

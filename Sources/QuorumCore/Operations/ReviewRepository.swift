@@ -25,14 +25,7 @@ public final class ReviewRepository {
         do {
             git = try Repository.open(at: path)
         } catch let error as GitError {
-            if let explained = QuorumError.explaining(error, repository: path) { throw explained }
-            // libgit2 1.5 reports its ownership check as "not found" (a
-            // config lookup's error) when no safe.directory is set at all.
-            if error.isNotFound, let owned = repositoryOwnedByAnotherUser(at: path) {
-                throw QuorumError.explaining(
-                    GitError(function: error.function, code: -36, errorClass: error.errorClass, message: "repository path '\(owned)' is not owned by current user"),
-                    repository: owned) ?? error
-            }
+            if let explained = openFailure(error, at: path) { throw explained }
             guard error.isNotFound else {
                 throw QuorumError(.failure, "cannot open the git repository at \(path)", remedy: "'git -C \(path) status' says what git makes of it", cause: error)
             }
@@ -74,6 +67,23 @@ public final class ReviewRepository {
         return (repo, lead)
     }
 
+    /// Why the repository at `path` could not be opened, when the reason is
+    /// the machine's (see `QuorumError.explaining`): another user owns it,
+    /// it is unreadable… Nil when git simply finds none there. Every
+    /// command that opens a repository (this one, a shared one to sync
+    /// with, one to install hooks in) asks this.
+    static func openFailure(_ error: GitError, at path: String) -> QuorumError? {
+        if let explained = QuorumError.explaining(error, repository: repositoryOwnedByAnotherUser(at: path) ?? path) { return explained }
+        // libgit2 1.5 reports its ownership check as "not found" (a
+        // config lookup's error) when no safe.directory is set at all.
+        if error.isNotFound, let owned = repositoryOwnedByAnotherUser(at: path) {
+            return QuorumError.explaining(
+                GitError(function: error.function, code: -36, errorClass: error.errorClass, message: "repository path '\(owned)' is not owned by current user"),
+                repository: owned)
+        }
+        return nil
+    }
+
     /// The repository at or above `path` (a work tree's top directory with
     /// `.git`, or a bare repository) when it, or its `.git`, belongs to
     /// another user: what git's "dubious ownership" check refuses. Nil
@@ -92,7 +102,11 @@ public final class ReviewRepository {
                 && files.fileExists(atPath: directory.appendingPathComponent("objects").path)
             if files.fileExists(atPath: dotGit.path) || isBare {
                 let owners = [owner(directory), files.fileExists(atPath: dotGit.path) ? owner(dotGit) : nil].compactMap { $0 }
-                return owners.contains { $0 != me } ? directory.path : nil
+                guard owners.contains(where: { $0 != me }) else { return nil }
+                // Inside a work tree's .git, git names the work tree.
+                let parent = directory.deletingLastPathComponent()
+                if directory.lastPathComponent == ".git", files.fileExists(atPath: parent.appendingPathComponent(".git").path) { return parent.path }
+                return directory.path
             }
             let parent = directory.deletingLastPathComponent()
             if parent.path == directory.path { return nil }
@@ -283,6 +297,12 @@ public final class ReviewRepository {
         guard commit.author.email.lowercased() == actor.email.lowercased(),
               Int64(Date().timeIntervalSince1970) - commit.committer.time < Self.repeatWindow,
               let event = try? log.decode(commit), event.record == record else { return false }
+        // With a signing key, it is this person's only when signed with it:
+        // an event written in their name by someone else (which the folds
+        // do not count where signatures are required) is no earlier run.
+        if let signer = try signer() {
+            guard case .valid(let key) = try log.signatures.commit(head), key == signer.publicKey else { return false }
+        }
         Notices.post("\(head.short) already records this \(record.type.rawValue) by you (the command was interrupted after recording it); nothing new was written")
         return true
     }

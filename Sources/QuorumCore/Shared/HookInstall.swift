@@ -132,6 +132,7 @@ public enum ServerHooks {
         do {
             git = try Repository.open(at: resolved)
         } catch let error as GitError {
+            if let explained = ReviewRepository.openFailure(error, at: resolved) { throw explained }
             throw QuorumError(.usage, "no git repository at \(path)", remedy: "create the shared repository with 'git init --bare \(path)'", cause: error)
         }
         let found = URL(fileURLWithPath: git.gitDirectory).standardizedFileURL.resolvingSymlinksInPath().path

@@ -171,6 +171,7 @@ struct SharedRemote {
         do {
             repository = try Repository.open(at: resolved)
         } catch let error as GitError {
+            if let explained = ReviewRepository.openFailure(error, at: resolved) { throw explained }
             throw QuorumError(.usage, "no git repository at \(path) (remote '\(name)')", remedy: remedy, cause: error)
         }
         let found = URL(fileURLWithPath: repository.gitDirectory).standardizedFileURL.resolvingSymlinksInPath().path
@@ -257,7 +258,7 @@ extension ReviewRepository {
                     .failure, "could not sync with \(peer.name) (\(peer.location)): its certificate is not signed by a CA this machine trusts\(loaded)",
                     remedy: "when the server's certificate comes from your own CA, name its certificate as git does: 'git config http.sslCAInfo /path/to/ca.pem' (or http.sslCAPath, GIT_SSL_CAINFO, GIT_SSL_CAPATH)",
                     cause: error)
-            } catch let error as GitError where error.lockFile != nil {
+            } catch let error as GitError where !error.lockFiles.isEmpty {
                 throw QuorumError.storage("sync with \(peer.name) (\(peer.location))", error)
             } catch let error as GitError {
                 throw QuorumError(
@@ -392,7 +393,7 @@ extension ReviewRepository {
             let refused = Set(rejections.map(\.ref))
             let leftovers = Set(rejections.filter { remote[$0.ref] == nil && isLeftOverByInterruptedCommand($0) }.map(\.ref))
             for ref in leftovers.sorted() {
-                Notices.post("not shared: \(ref), left by a command that was interrupted (running the command again finishes or reuses it)")
+                Notices.post("not shared: \(ref): no event here names it yet (a command interrupted after making it leaves it so, and running that command again finishes or reuses it)")
             }
             problems += rejections.filter { !leftovers.contains($0.ref) }.map { SyncProblem(ref: $0.ref, reason: String($0.description.dropFirst($0.ref.count + 2))) }
             pushes.removeAll { refused.contains($0.name) }

@@ -154,5 +154,6 @@ struct VerifyCache {
         } catch {
             unlink(temporary)  // a cache that cannot be written only costs time next run
         }
+        SummaryIndex.removeLeftovers(beside: path)
     }
 }

@@ -29,7 +29,7 @@ public struct DamagedEvent: Error, Codable, Sendable, Hashable, CustomStringConv
 
     /// The remedy for an event something other than Quorum wrote.
     static let notQuorums =
-        "it was not written by Quorum (or was damaged since): 'quorum verify' names every such event; a shared repository's hooks refuse them, so the chain there is whole (compare with 'git ls-remote origin')"
+        "it was not written by Quorum (or was damaged since): 'quorum verify' names every such event; a shared repository with Quorum's hooks refuses them, so its chain is whole there (compare with 'git ls-remote origin'); on a host without the hooks it must be repaired there"
 
     /// The remedy for an event a newer quorum wrote.
     static let newerQuorum =

@@ -54,7 +54,7 @@ struct EventLog {
         var stack: [(ObjectID, Bool)] = [(head, false)]
         while let (id, expanded) = stack.popLast() {
             if expanded {
-                let commit = try repo.commit(id)
+                let commit = try repo.commit(id)  // read once already, below
                 let parents = commit.parents.flatMap { standsFor[$0] ?? [$0] }
                 switch try decoded(commit, parents: parents) {
                 case .event(let event): ordered.append(event)
@@ -65,7 +65,18 @@ struct EventLog {
                 continue
             }
             guard seen.insert(id).inserted else { continue }
-            let commit = try repo.commit(id)
+            // A ref or parent naming something that is not a commit here (a
+            // blob, a missing object) is damage too, not a failure of the
+            // whole repository.
+            let commit: Commit
+            do {
+                commit = try repo.commit(id)
+            } catch let error as GitError {
+                let kind = try repo.objectKind(id)
+                guard kind != .commit else { throw error }
+                let what = kind.map { "is a \($0), not a commit" } ?? "is missing from this repository"
+                return .failure(DamagedEvent(ref: ref, commit: id.hex, reason: what, remedy: DamagedEvent.notQuorums))
+            }
             stack.append((id, true))
             for parent in commit.parents.reversed() where !seen.contains(parent) {
                 stack.append((parent, false))

@@ -246,5 +246,21 @@ struct SummaryIndex {
             // A cache that cannot be written only costs speed next time.
             unlink(temporary)
         }
+        Self.removeLeftovers(beside: path)
+    }
+
+    /// Removes temporary files of this cache that a killed process left
+    /// (`<path>.<pid>.tmp`, older than a minute, so never a live writer's).
+    static func removeLeftovers(beside path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let prefix = (path as NSString).lastPathComponent + "."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let file = directory + "/" + name
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
+               modified.timeIntervalSinceNow < -60 {
+                unlink(file)
+            }
+        }
     }
 }

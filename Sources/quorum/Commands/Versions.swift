@@ -18,6 +18,9 @@ extension Quorum {
             for v in versions {
                 Output.line("\(Output.pad(v.version, 10)) \(Output.date(v.date))  \(Output.short(v.commit))  round \(v.round.map(String.init) ?? "?")  by \(v.by)")
             }
+            for v in versions where v.round == nil {
+                Output.error("quorum: note: no cut recorded version \(v.version) (a cut interrupted after tagging leaves it so): \(v.by), running 'quorum cut \(slug) \(v.version)' again, records it")
+            }
         }
     }
 }

@@ -80,12 +80,30 @@ final class ErrorCauseTests: QuorumTestCase {
         let chown = ["/usr/bin/chown", "/bin/chown"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "chown"
         XCTAssertEqual(try execute(chown, ["-R", "65534", repo.path], environment: environment(for: nil)).status, 0)
         defer { _ = try? execute(chown, ["-R", "0", repo.path], environment: environment(for: nil)) }
-        for (args, directory) in [(["status"], repo), (["status", "--repo", inside.path], tmp)] {
+        for (args, directory) in [(["status"], repo), (["status", "--repo", inside.path], tmp), (["status"], repo.appendingPathComponent(".git"))] {
             let refused = try run(args, in: directory)
             XCTAssertEqual(refused.status, 64, refused.stderr)
             XCTAssertTrue(refused.stderr.contains("[repository.not-owned]"), refused.stderr)
             XCTAssertTrue(refused.stderr.contains("git config --global --add safe.directory \(repo.path)"), refused.stderr)
             XCTAssertFalse(refused.stderr.contains("quorum init"), refused.stderr)
+        }
+    }
+
+    func testASharedRepositoryOwnedByAnotherUserNamesSafeDirectory() throws {
+        guard geteuid() == 0 else { throw XCTSkip("changing a directory's owner needs root") }
+        try review()
+        let shared = tmp.appendingPathComponent("shared.git")
+        XCTAssertEqual(try git(["init", "-q", "--bare", shared.path]).status, 0)
+        XCTAssertEqual(try git(["remote", "add", "origin", shared.path]).status, 0)
+        let chown = ["/usr/bin/chown", "/bin/chown"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "chown"
+        XCTAssertEqual(try execute(chown, ["-R", "65534", shared.path], environment: environment(for: nil)).status, 0)
+        defer { _ = try? execute(chown, ["-R", "0", shared.path], environment: environment(for: nil)) }
+        for args in [["sync"], ["hooks", "check", shared.path]] {
+            let refused = try run(args)
+            XCTAssertEqual(refused.status, 64, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains("[repository.not-owned]"), refused.stderr)
+            XCTAssertTrue(refused.stderr.contains("git config --global --add safe.directory \(shared.path)"), refused.stderr)
+            XCTAssertFalse(refused.stderr.contains("git init --bare"), refused.stderr)
         }
     }
 

@@ -233,6 +233,12 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         XCTAssertEqual(try quorum(["merge", id], as: .cai, in: cai).status, 1)
         let codes = try verifyCodes(cai)
         XCTAssertEqual(codes, ["signature.invalid", "signature.key-not-valid", "signature.key-not-valid", "signature.missing", "signature.missing", "signature.not-theirs"], "\(codes)")
+        // Cai's own approval now: the forged one in her name on top of the
+        // chain (the same record) is no earlier run of her command.
+        let approved = try quorumOK(["approve", id], as: .cai, in: cai)
+        XCTAssertFalse(approved.errors.contains("already records"), approved.errors)
+        let after = try quorumOK(["show", id, "--json"], as: .cai, in: cai).object?["approvals"] as? [[String: Any]] ?? []
+        XCTAssertEqual(after.filter { ($0["counts"] as? Bool) == true }.map { $0["email"] as? String }, [Teammate.cai.email])
         // Nothing of Ben's got onto the round anywhere.
         for directory in [ana, cai] {
             let round = try gitOK(["rev-parse", roundBranch], in: directory)

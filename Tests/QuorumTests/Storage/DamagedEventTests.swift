@@ -89,6 +89,27 @@ final class DamagedEventTests: QuorumTestCase {
         }
     }
 
+    func testAChainRefNamingABlobOrAMissingObjectIsDamageNotAFailure() throws {
+        let (first, second) = try twoSuggestions()
+        let blob = try execute(TestEnvironment.gitBinary, ["hash-object", "-w", "--stdin"], environment: environment(for: .cai), stdin: Data("hi\n".utf8), in: repo)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (target, reason) in [(blob, "is a blob, not a commit"), ("1234567890123456789012345678901234567890", "is missing from this repository")] {
+            // Plain git will not point a ref at a missing object: write the loose ref itself.
+            try FileManager.default.createDirectory(at: repo.appendingPathComponent(".git/" + chain(first.id)).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data((target + "\n").utf8).write(to: repo.appendingPathComponent(".git/" + chain(first.id)))
+            for args in [["list"], ["status"], ["inbox"]] {
+                let listed = try run(args, as: .cai)
+                XCTAssertEqual(listed.status, 3, "\(args): \(listed.stderr)")
+                XCTAssertTrue(listed.stderr.contains(reason), listed.stderr)
+                XCTAssertTrue(listed.stderr.contains("hint: "), listed.stderr)
+            }
+            let list = try XCTUnwrap(try run(["list", "--json"]).jsonArray)
+            XCTAssertEqual(list.first { $0["id"] as? String == first.id }?["state"] as? String, "damaged")
+            XCTAssertEqual(list.first { $0["id"] as? String == second.id }?["state"] as? String, "open")
+            if target == blob { try runOK(["approve", second.id], as: .cai) }
+        }
+    }
+
     func testTheReasonSaysWhatIsWrongInPeoplesWords() throws {
         let (first, _) = try twoSuggestions()
         let expected: [String: String] = [

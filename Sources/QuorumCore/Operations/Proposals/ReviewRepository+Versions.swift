@@ -99,7 +99,13 @@ extension ReviewRepository {
         // tag stands (versions never move); this run records its event.
         var leftTag: (id: ObjectID, commit: ObjectID, message: String)?
         if let existing = try git.referenceTarget(tagRef) {
-            guard !proposal.versions.contains(where: { $0.version == version }) else {
+            if let cut = proposal.versions.first(where: { $0.version == version }) {
+                // Run again after it finished: say so rather than suggest another name.
+                if cut.by.lowercased() == actor.email.lowercased(), cut.commit == (try roundHead(round)).hex {
+                    throw QuorumError(Refusal(
+                        .cutExists, "version \(version) of '\(slug)' was cut already, by you, at round \(round.number)'s head",
+                        remedy: "nothing to do: see it with 'quorum versions \(slug)'"))
+                }
                 throw QuorumError(Refusal(.cutExists, "version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1"))
             }
             guard let tag = try git.annotatedTag(existing), tag.tagger?.email.lowercased() == actor.email.lowercased() else {
@@ -141,7 +147,8 @@ extension ReviewRepository {
         if let leftTag {
             tagID = leftTag.id
             message = leftTag.message
-            Notices.post("recorded version \(version), whose tag \(tagID.short) a run of this command that was interrupted had made")
+            Notices.post("recorded version \(version), whose tag \(tagID.short) a run of this command that was interrupted had made"
+                + (noteText != nil ? " (the tag's notes stand: a version never changes, so -m given now is not used)" : ""))
         } else {
             do {
                 tagID = try git.createAnnotatedTag("rfc/\(slug)/\(version)", on: head, tagger: actor, message: message, sign: signing(as: actor))

@@ -80,7 +80,7 @@ extension ReviewRepository {
     /// parents), when it can be read.
     func firstEvent(ofChainAt ref: String) throws -> EventRecord? {
         guard var cursor = try git.referenceTarget(ref) else { return nil }
-        while let parent = try git.commit(cursor).parents.first { cursor = parent }
+        while let parent = (try? git.commit(cursor))?.parents.first { cursor = parent }
         return firstEvent(cursor).record
     }
 

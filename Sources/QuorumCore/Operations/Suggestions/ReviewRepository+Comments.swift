@@ -94,7 +94,9 @@ extension ReviewRepository {
         if let section {
             guard Markdown.section(section, in: text) != nil else {
                 let headings = text.split(separator: "\n").compactMap(Markdown.headingText)
-                throw QuorumError.usage("\(name) has no section '\(section)'", remedy: "headings: \(headings.prefix(12).joined(separator: "; "))")
+                throw QuorumError.usage("\(name) has no section '\(section)'", remedy: headings.isEmpty
+                    ? "\(name) has no headings: comment on lines instead (--lines A-B), or on the whole document"
+                    : "its headings: \(headings.prefix(12).joined(separator: "; "))")
             }
             anchor.section = section
         }

@@ -108,7 +108,7 @@ extension ReviewRepository {
         if try git.referenceTarget(Layout.suggestionMeta(slug, id)) != nil {
             guard let existing = try? suggestion(slug, id), existing.revisions.count == 1,
                   let round = try proposal(slug).openRound, !(try existing.state(in: round, roster: roster())).isFinal else { return nil }
-            Notices.post("suggestion \(id.short) was recorded by a run of this command that was interrupted; nothing new was written")
+            Notices.post("suggestion \(id.short) already makes this change, by you on the same text (this command ran before, perhaps interrupted after recording it); nothing new was written")
         } else {
             try pinRevision(slug: slug, id: id, number: 1, to: revision, named: [])
             try createSuggestionChain(slug: slug, id: id)
@@ -180,8 +180,9 @@ struct SuggestIntent {
     func write(id: ObjectID, in repository: ReviewRepository) {
         let path = Self.path(repository)
         try? FileManager.default.createDirectory(atPath: repository.git.gitDirectory + "quorum", withIntermediateDirectories: true)
-        let temporary = path + ".\(getpid())"
+        let temporary = path + ".\(getpid()).tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data("\(digest) \(id.hex)\n".utf8)) else { return }
         if rename(temporary, path) != 0 { unlink(temporary) }
+        SummaryIndex.removeLeftovers(beside: path)
     }
 }
