@@ -17,12 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // The C library, found through pkg-config (Debian: libgit2-dev).
-        .systemLibrary(
-            name: "CLibGit2",
-            pkgConfig: "libgit2",
-            providers: [.apt(["libgit2-dev"])]
-        ),
+        // libgit2, built from Debian's source by scripts/build-libgit2.sh
+        // (`make deps`) and linked statically; found through the
+        // quorum-libgit2.pc that the script writes into its cache and prints
+        // (the Makefile puts it on PKG_CONFIG_PATH; see the README).
+        .systemLibrary(name: "CLibGit2", pkgConfig: "quorum-libgit2"),
         // The only code that touches libgit2 pointers.
         .target(name: "QuorumGit", dependencies: ["CLibGit2"]),
         // The review domain: proposals, rounds, suggestions, approvals, events.

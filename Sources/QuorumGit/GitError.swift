@@ -60,6 +60,10 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     /// belongs to another user.
     public var isOwnership: Bool { code == GIT_EOWNER.rawValue }
 
+    /// A server's TLS certificate could not be verified (none of the CA
+    /// certificates loaded vouches for it, or it does not name the host).
+    public var isCertificate: Bool { code == GIT_ECERTIFICATE.rawValue }
+
     /// libgit2 says the operating system refused (class `GIT_ERROR_OS`),
     /// whether or not `systemError` kept its reason.
     public var isSystemError: Bool { errorClass == Int32(GIT_ERROR_OS.rawValue) }

@@ -115,6 +115,7 @@ extension Repository {
     /// this repository are not touched; FETCH_HEAD is not written).
     /// Returns the remote's references as they were at that connection.
     public func fetchReferences(from url: String, refspecs: [String], prefixes: [String]) throws -> [String: ObjectID] {
+        try loadCertificates(for: url)
         var remote: OpaquePointer?
         try check("git_remote_create_anonymous", git_remote_create_anonymous(&remote, handle, url))
         defer { git_remote_free(remote) }
@@ -153,6 +154,7 @@ extension Repository {
     /// References the remote refused (its hooks, or a lost race on its side)
     /// are reported, with everything the remote printed.
     public func pushReferences(to url: String, _ updates: [ReferenceUpdate]) throws -> PushReport {
+        try loadCertificates(for: url)
         var remote: OpaquePointer?
         try check("git_remote_create_anonymous", git_remote_create_anonymous(&remote, handle, url))
         defer { git_remote_free(remote) }

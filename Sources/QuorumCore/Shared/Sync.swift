@@ -252,6 +252,12 @@ extension ReviewRepository {
                 refusals += 1
             } catch let error as GitError where error.isLostRace && attempt < 200 {
                 usleep(UInt32(min(attempt, 25) * 2_000 + Int.random(in: 0..<4_000)))
+            } catch let error as GitError where error.isCertificate {
+                let loaded = (try? git.certificateLocations()).flatMap { $0 }.map { " (loaded: \($0))" } ?? ""
+                throw QuorumError(
+                    .failure, "could not sync with \(peer.name) (\(peer.location)): its certificate is not signed by a CA this machine trusts\(loaded)",
+                    remedy: "when the server's certificate comes from your own CA, name its certificate as git does: 'git config http.sslCAInfo /path/to/ca.pem' (or http.sslCAPath, GIT_SSL_CAINFO, GIT_SSL_CAPATH)",
+                    cause: error)
             } catch let error as GitError where !error.lockFiles.isEmpty {
                 throw QuorumError.storage("sync with \(peer.name) (\(peer.location))", error)
             } catch let error as GitError {
