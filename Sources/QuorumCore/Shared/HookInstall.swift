@@ -80,18 +80,11 @@ public enum ServerHooks {
                     remedy: "merge it by hand (it must run '\(binary) hook \(name)' with its standard input), or replace it with 'quorum hooks install --force'")
             }
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for name in names {
             let file = (directory as NSString).appendingPathComponent(name)
-            // What an install killed before its rename left (a minute old: never a live one's).
-            SummaryIndex.removeLeftovers(beside: file + ".quorum")
-            let temporary = file + ".quorum.\(getpid()).tmp"
             do {
-                try Data(script(name, binary: binary).utf8).write(to: URL(fileURLWithPath: temporary))
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: temporary)
-                guard rename(temporary, file) == 0 else { throw CocoaError(.fileWriteUnknown) }
+                try LocalFile.replace(file, with: Data(script(name, binary: binary).utf8), permissions: 0o755)
             } catch {
-                unlink(temporary)
                 throw QuorumError(.failure, "could not write \(file): \(error)")
             }
         }

@@ -146,14 +146,7 @@ struct VerifyCache {
     func save(_ clean: [String: ObjectID], context: String) {
         var text = Self.header + " " + context + "\n"
         for (ref, id) in clean.sorted(by: { $0.key < $1.key }) { text += "\(ref) \(id.hex)\n" }
-        let temporary = path + ".\(getpid()).tmp"
-        do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            unlink(temporary)  // a cache that cannot be written only costs time next run
-        }
-        SummaryIndex.removeLeftovers(beside: path)
+        // A cache that cannot be written only costs time next run.
+        try? LocalFile.replace(path, with: Data(text.utf8))
     }
 }

@@ -236,31 +236,7 @@ struct SummaryIndex {
             let title = s.title.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
             text += "\(head)\t\(s.id)\t\(s.slug)\t\(s.round)\t\(s.state.rawValue)\t\(s.approvals)\t\(s.quorum)\t\(s.revisions)\t\(s.created)\t\(s.author)\t\(title)\t\(s.coAuthors.joined(separator: ","))\t\(s.approvedBy.joined(separator: ","))\t\(s.objectors.joined(separator: ","))\n"
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = path + ".\(getpid()).tmp"
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            // A cache that cannot be written only costs speed next time.
-            unlink(temporary)
-        }
-        Self.removeLeftovers(beside: path)
-    }
-
-    /// Removes temporary files of this cache that a killed process left
-    /// (`<path>.<pid>.tmp`, older than a minute, so never a live writer's).
-    static func removeLeftovers(beside path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let prefix = (path as NSString).lastPathComponent + "."
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
-            let file = directory + "/" + name
-            if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
-               modified.timeIntervalSinceNow < -60 {
-                unlink(file)
-            }
-        }
+        // A cache that cannot be written only costs speed next time.
+        try? LocalFile.replace(path, with: Data(text.utf8))
     }
 }

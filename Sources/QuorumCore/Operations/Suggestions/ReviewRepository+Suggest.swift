@@ -52,7 +52,7 @@ extension ReviewRepository {
         let title = String(text.split(separator: "\n", maxSplits: 1).first ?? "")
         // The same suggestion again: finish the run that was interrupted.
         let intent = SuggestIntent(actor: actor.email, slug: slug, round: round.number, base: head, tree: tree, message: text, coAuthors: pairs)
-        if let earlier = try finishInterruptedSuggest(intent) { return earlier }
+        if let earlier = try finishInterruptedSuggest(intent, proposal: proposal, roster: roster) { return earlier }
         let revision = try git.createCommit(
             tree: tree, parents: [head], author: actor, committer: actor,
             message: text + "\n" + coAuthorTrailers(pairs, roster: roster), sign: signing(as: actor))
@@ -100,14 +100,14 @@ extension ReviewRepository {
     /// its revision and creates its chain, as far as they are missing) and
     /// returns it; nil when there is nothing to finish. A suggestion that
     /// exists and is no longer open is not this run's: nil.
-    private func finishInterruptedSuggest(_ intent: SuggestIntent) throws -> SuggestResult? {
+    private func finishInterruptedSuggest(_ intent: SuggestIntent, proposal: Proposal, roster: Roster) throws -> SuggestResult? {
         guard let id = intent.recorded(in: self), git.hasObject(id),
               let event = try? log.decode(git.commit(id)), event.record.type == .suggest,
               let revisionHex = event.record.revision, let revision = ObjectID(hex: revisionHex), git.hasObject(revision) else { return nil }
         let slug = intent.slug
         if try git.referenceTarget(Layout.suggestionMeta(slug, id)) != nil {
-            guard let existing = try? suggestion(slug, id), existing.revisions.count == 1,
-                  let round = try proposal(slug).openRound, !(try existing.state(in: round, roster: roster())).isFinal else { return nil }
+            guard let existing = try? suggestion(slug, id, proposal: proposal, roster: roster), existing.revisions.count == 1,
+                  let round = proposal.openRound, !existing.state(in: round, roster: roster).isFinal else { return nil }
             Notices.post("suggestion \(id.short) already makes this change, by you on the same text (this command ran before, perhaps interrupted after recording it); nothing new was written")
         } else {
             try pinRevision(slug: slug, id: id, number: 1, to: revision, named: [])
@@ -175,14 +175,8 @@ struct SuggestIntent {
         return ObjectID(hex: fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Notes that this suggestion is being recorded as `id` (best effort:
-    /// written to a temporary file and renamed into place).
+    /// Notes that this suggestion is being recorded as `id` (best effort).
     func write(id: ObjectID, in repository: ReviewRepository) {
-        let path = Self.path(repository)
-        try? FileManager.default.createDirectory(atPath: repository.git.gitDirectory + "quorum", withIntermediateDirectories: true)
-        let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data("\(digest) \(id.hex)\n".utf8)) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
-        SummaryIndex.removeLeftovers(beside: path)
+        try? LocalFile.replace(Self.path(repository), with: Data("\(digest) \(id.hex)\n".utf8))
     }
 }
