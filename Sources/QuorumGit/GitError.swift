@@ -42,11 +42,8 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     /// A lock older than `Repository.staleLockAge` (`lockFiles`) is no race:
     /// waiting will not end it.
     public var isLostRace: Bool {
-        code == GIT_EMODIFIED.rawValue || (code == GIT_ELOCKED.rawValue && lockAge == nil)
+        code == GIT_EMODIFIED.rawValue || (code == GIT_ELOCKED.rawValue && lockFiles.isEmpty)
     }
-
-    /// A lock file stopped the write (held by a live process, or left by a killed one).
-    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
 
     public var isExists: Bool { code == GIT_EEXISTS.rawValue }
 

@@ -30,13 +30,13 @@ extension Repository {
     ///   it is never removed: the `GitError` names it (`lockFiles`, `lockAge`): every stale lock there.
     /// Returns the write's last result code.
     func writingPastStaleLocks(_ locks: [String], _ write: () -> Int32) throws -> Int32 {
-        try Self.writingPastStaleLocks(locks, clearing: !isBare, retryingVanishedDirectory(write), { retryingVanishedDirectory(write) })
+        try Self.writingPastStaleLocks(locks, in: gitDirectory, clearing: !isBare, retryingVanishedDirectory(write), { retryingVanishedDirectory(write) })
     }
 
-    /// `writingPastStaleLocks` for a write whose first result is `first`
-    /// and which `again` runs again; stale locks are removed only when
-    /// `clearing` (see there).
-    static func writingPastStaleLocks(_ locks: [String], clearing: Bool, _ first: Int32, _ again: () -> Int32) throws -> Int32 {
+    /// `writingPastStaleLocks` in the git directory `root` (with a trailing
+    /// slash), for a write whose first result is `first` and which `again`
+    /// runs again; stale locks are removed only when `clearing` (see there).
+    static func writingPastStaleLocks(_ locks: [String], in root: String, clearing: Bool, _ first: Int32, _ again: () -> Int32) throws -> Int32 {
         var result = first
         var attempts = 0
         while result == GIT_ELOCKED.rawValue, attempts < 2_000 {
@@ -60,7 +60,7 @@ extension Repository {
             } else if !clearing {
                 // Name every stale lock there at once (a transaction killed
                 // while holding several leaves several), not one per run.
-                let all = [lock] + Self.staleLocks(in: (lock as NSString).deletingLastPathComponent, gitDirectory: locks).filter { $0 != lock }
+                let all = [lock] + Self.staleLocks(in: root).filter { $0 != lock }
                 throw GitError(
                     function: "git lock", code: GIT_ELOCKED.rawValue, errorClass: 0,
                     message: "\(lock) has been held for \(Int(age)) s", lockFiles: all, lockAge: Int(age))
@@ -77,22 +77,20 @@ extension Repository {
         return result
     }
 
-    /// Every lock file older than `staleLockAge` in the repository whose
-    /// lock files `locks` are (found by walking up from `directory` to the
-    /// one holding `packed-refs.lock`): its `refs/` tree, `packed-refs`,
-    /// `config` and `HEAD`. Walked only when a stale lock was met.
-    static func staleLocks(in directory: String, gitDirectory locks: [String]) -> [String] {
-        guard let packed = locks.first(where: { $0.hasSuffix("/packed-refs.lock") }) else { return [] }
-        let root = (packed as NSString).deletingLastPathComponent
+    /// Every lock file older than `staleLockAge` in the git directory
+    /// `root` (with a trailing slash): in its `refs/` tree, and those of
+    /// `packed-refs`, `config` and `HEAD`. Walked only when a stale lock
+    /// was met.
+    static func staleLocks(in root: String) -> [String] {
         var found: [String] = []
         for name in ["packed-refs.lock", "config.lock", "HEAD.lock"] {
-            let path = root + "/" + name
+            let path = root + name
             if let age = lockAge(path), age >= staleLockAge { found.append(path) }
         }
-        if let walk = FileManager.default.enumerator(atPath: root + "/refs") {
+        if let walk = FileManager.default.enumerator(atPath: root + "refs") {
             while let relative = walk.nextObject() as? String {
                 guard relative.hasSuffix(".lock") else { continue }
-                let path = root + "/refs/" + relative
+                let path = root + "refs/" + relative
                 if let age = lockAge(path), age >= staleLockAge { found.append(path) }
             }
         }

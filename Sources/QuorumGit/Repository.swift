@@ -114,7 +114,7 @@ public final class Repository {
         // An init that was killed leaves its config lock: a new repository
         // is only ever this user's, so an old one is cleared.
         let directory = (path.hasSuffix("/") ? path : path + "/") + (bare ? "" : ".git/")
-        let result = try writingPastStaleLocks([directory + "config.lock", directory + "HEAD.lock"], clearing: true, initialise(), initialise)
+        let result = try writingPastStaleLocks([directory + "config.lock", directory + "HEAD.lock"], in: directory, clearing: true, initialise(), initialise)
         try check("git_repository_init_ext", result)
         guard let repo else { throw GitError(function: "git_repository_init_ext", code: -1, errorClass: 0, message: "no repository") }
         return Repository(handle: repo)

@@ -73,10 +73,11 @@ public final class ReviewRepository {
     /// command that opens a repository (this one, a shared one to sync
     /// with, one to install hooks in) asks this.
     static func openFailure(_ error: GitError, at path: String) -> QuorumError? {
-        if let explained = QuorumError.explaining(error, repository: repositoryOwnedByAnotherUser(at: path) ?? path) { return explained }
+        let owned = repositoryOwnedByAnotherUser(at: path)
+        if let explained = QuorumError.explaining(error, repository: owned ?? path) { return explained }
         // libgit2 1.5 reports its ownership check as "not found" (a
         // config lookup's error) when no safe.directory is set at all.
-        if error.isNotFound, let owned = repositoryOwnedByAnotherUser(at: path) {
+        if error.isNotFound, let owned {
             return QuorumError.explaining(
                 GitError(function: error.function, code: -36, errorClass: error.errorClass, message: "repository path '\(owned)' is not owned by current user"),
                 repository: owned)

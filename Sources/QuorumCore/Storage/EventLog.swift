@@ -50,11 +50,11 @@ struct EventLog {
         // A reconciling merge is no event: events after it name its parents
         // (events, or what they in turn stand for) as theirs.
         var standsFor: [ObjectID: [ObjectID]] = [:]
-        // Iterative post-order walk so that parents come before children.
-        var stack: [(ObjectID, Bool)] = [(head, false)]
-        while let (id, expanded) = stack.popLast() {
-            if expanded {
-                let commit = try repo.commit(id)  // read once already, below
+        // Iterative post-order walk so that parents come before children:
+        // a commit is pushed first unread, then again (read) after its parents.
+        var stack: [(id: ObjectID, read: Commit?)] = [(head, nil)]
+        while let (id, read) = stack.popLast() {
+            if let commit = read {
                 let parents = commit.parents.flatMap { standsFor[$0] ?? [$0] }
                 switch try decoded(commit, parents: parents) {
                 case .event(let event): ordered.append(event)
@@ -77,9 +77,9 @@ struct EventLog {
                 let what = kind.map { "is a \($0), not a commit" } ?? "is missing from this repository"
                 return .failure(DamagedEvent(ref: ref, commit: id.hex, reason: what, remedy: DamagedEvent.notQuorums))
             }
-            stack.append((id, true))
+            stack.append((id, commit))
             for parent in commit.parents.reversed() where !seen.contains(parent) {
-                stack.append((parent, false))
+                stack.append((parent, nil))
             }
         }
         return .success(ordered)

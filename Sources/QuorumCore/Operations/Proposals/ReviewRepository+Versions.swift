@@ -108,9 +108,10 @@ extension ReviewRepository {
                 }
                 throw QuorumError(Refusal(.cutExists, "version \(version) of '\(slug)' exists already; versions are immutable", remedy: "cut a new version name, e.g. \(version).1"))
             }
-            guard let tag = try git.annotatedTag(existing), tag.tagger?.email.lowercased() == actor.email.lowercased() else {
+            let found = try git.annotatedTag(existing)
+            guard let tag = found, tag.tagger?.email.lowercased() == actor.email.lowercased() else {
                 throw QuorumError(Refusal(
-                    .cutExists, "\(tagRef) exists already, made by \(try git.annotatedTag(existing)?.tagger?.email ?? "plain git"), and no cut recorded it",
+                    .cutExists, "\(tagRef) exists already, made by \(found?.tagger?.email ?? "plain git"), and no cut recorded it",
                     remedy: "a cut interrupted after tagging is finished by the lead who ran it, running it again; or delete the tag ('git tag -d rfc/\(slug)/\(version)') if it was made by hand"))
             }
             leftTag = (existing, tag.target, tag.message)
