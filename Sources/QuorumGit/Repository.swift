@@ -585,6 +585,22 @@ public final class Repository {
         return ignored == 1
     }
 
+    /// The reference HEAD names (`refs/heads/main`), whether it exists or
+    /// not (unborn); nil when HEAD is detached or missing.
+    public func headReferenceName() -> String? {
+        var head: OpaquePointer?
+        guard git_reference_lookup(&head, handle, "HEAD") == 0 else { return nil }
+        defer { git_reference_free(head) }
+        guard let target = git_reference_symbolic_target(head) else { return nil }
+        return String(cString: target)
+    }
+
+    /// Points HEAD at the reference `name` (`refs/heads/…`), as
+    /// `git symbolic-ref HEAD name` does.
+    public func setHead(to name: String) throws {
+        try check("git_repository_set_head", git_repository_set_head(handle, name))
+    }
+
     /// HEAD's commit when HEAD is detached (names a commit, not a branch);
     /// nil when it is on a branch, or unborn.
     public func detachedHead() throws -> ObjectID? {
