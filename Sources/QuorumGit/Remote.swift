@@ -277,7 +277,7 @@ extension Repository {
         return try check(function, result)
     }
 
-    private func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {
+    func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {
         let pointers = strings.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
         var mutable = pointers
