@@ -44,7 +44,9 @@ extension Quorum {
             let repo = try options.open()
             if sinceApproval || interdiff != nil {
                 if try repo.hasProposal(target) {
-                    throw ValidationError("\(sinceApproval ? "--since-approval" : "--interdiff") compares revisions of a suggestion; '\(target)' is a proposal (see 'quorum list \(target)' for its suggestions)")
+                    throw QuorumError(
+                        .usage, "\(sinceApproval ? "--since-approval" : "--interdiff") compares revisions of a suggestion, and '\(target)' is a proposal",
+                        remedy: "name one of its suggestions (see 'quorum list \(target)')")
                 }
                 let comparison = try interdiff.map { try repo.interdiff(target, from: $0.from, to: $0.to) } ?? repo.sinceApproval(target)
                 return try printComparison(comparison)
@@ -124,6 +126,9 @@ extension Quorum {
             if options.json { return try Output.json(c) }
             Output.page()
             func name(_ r: RevisionReport) -> String { "revision \(r.number) (\(Output.short(r.commit)))" }
+            if sinceApproval && c.from.number == c.to.number {
+                return Output.line("suggestion \(c.suggestion): you approved \(name(c.to)), the current one; nothing has changed since")
+            }
             let what = sinceApproval ? "since your approval of \(name(c.from))" : "from \(name(c.from))"
             Output.line("suggestion \(c.suggestion): changes \(what) to \(name(c.to))")
             switch c.comparison {
@@ -134,7 +139,7 @@ extension Quorum {
                 Output.line("(the revisions were written on different round texts, and \(name(c.from))'s change does not replay onto \(Output.short(c.to.base)): the texts are compared as they are, the round's own changes in between included)")
             }
             guard !c.wordDiff.isEmpty else {
-                return Output.line(c.from.number == c.to.number ? "No change: that is the same revision." : "No change: the two have the same text.")
+                return Output.line(c.from.number == c.to.number ? "No change: that is one revision." : "No change: the two have the same text.")
             }
             Output.line("")
             if lineDiff { Output.lineDiff(c.diff) } else { Output.wordDiff(c.wordDiff) }

@@ -129,7 +129,8 @@ extension ReviewRepository {
               let from = suggestion.revisions.first(where: { $0.commit == approved }) else {
             throw QuorumError.refused(
                 "you (\(me.email)) have not approved suggestion \(id.short)",
-                remedy: "'quorum show \(id.short) --diff' shows its whole change; --interdiff 1..\(suggestion.currentRevision.number) compares its revisions")
+                remedy: "'quorum show \(id.short) --diff' shows its whole change"
+                    + (suggestion.revisions.count > 1 ? "; 'quorum show \(id.short) --interdiff 1..\(suggestion.currentRevision.number)' compares its revisions" : ""))
         }
         return try compare(suggestion, slug: slug, from: from, to: suggestion.currentRevision)
     }
