@@ -114,11 +114,15 @@ public struct FileChange: Sendable, Equatable {
     /// File modes as git writes them (0o100644; 0 where absent).
     public let oldMode: UInt32
     public let newMode: UInt32
+    /// For a rename: how similar the two files are, 0–100 (git's similarity index).
+    public let similarity: Int?
 }
 
 extension Repository {
     /// The files that differ from one tree to another (`nil`: the empty
-    /// tree), in git's path order, without rename detection.
+    /// tree), in git's path order, renames found as `git diff -M` finds
+    /// them (a file deleted and another added with at least half its
+    /// content: one rename, as `diff` shows it).
     public func changedFiles(from old: ObjectID?, to new: ObjectID) throws -> [FileChange] {
         var oldTree: OpaquePointer?
         var newTree: OpaquePointer?
@@ -135,6 +139,10 @@ extension Repository {
         var diff: OpaquePointer?
         try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options))
         defer { git_diff_free(diff) }
+        var similar = git_diff_find_options()
+        try check("git_diff_find_options_init", git_diff_find_options_init(&similar, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)))
+        similar.flags = GIT_DIFF_FIND_RENAMES.rawValue
+        try check("git_diff_find_similar", git_diff_find_similar(diff, &similar))
         var files: [FileChange] = []
         for index in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
@@ -152,7 +160,8 @@ extension Repository {
                 oldPath: delta.old_file.path.map { String(cString: $0) } ?? "",
                 newPath: delta.new_file.path.map { String(cString: $0) } ?? "",
                 oldBlob: status == .added ? nil : oldID, newBlob: status == .deleted ? nil : newID,
-                oldMode: UInt32(delta.old_file.mode), newMode: UInt32(delta.new_file.mode)))
+                oldMode: UInt32(delta.old_file.mode), newMode: UInt32(delta.new_file.mode),
+                similarity: status == .renamed ? Int(delta.similarity) : nil))
         }
         return files
     }

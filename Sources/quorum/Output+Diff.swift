@@ -62,19 +62,27 @@ extension Output {
 
     /// Git's header lines for one file.
     private static func headers(_ file: DocumentDiff) -> [String] {
-        let old = file.status == .added ? "/dev/null" : "a/\(file.path)"
+        let oldPath = file.oldPath ?? file.path
+        let old = file.status == .added ? "/dev/null" : "a/\(oldPath)"
         let new = file.status == .deleted ? "/dev/null" : "b/\(file.path)"
-        var lines = ["diff --git a/\(file.path) b/\(file.path)"]
+        var lines = ["diff --git a/\(oldPath) b/\(file.path)"]
         switch file.status {
         case .added: lines.append("new file mode \(file.mode)")
         case .deleted: lines.append("deleted file mode \(file.mode)")
-        default:
+        case .modified, .renamed:
             if let oldMode = file.oldMode {
                 lines.append("old mode \(oldMode)")
                 lines.append("new mode \(file.mode)")
             }
+            if file.status == .renamed {
+                lines.append("similarity index \(file.similarity ?? 0)%")
+                lines.append("rename from \(oldPath)")
+                lines.append("rename to \(file.path)")
+            }
         }
-        let sameMode = file.status == .modified && file.oldMode == nil
+        // A rename with no change of content has no index line, as in git.
+        guard file.oldBlob != file.newBlob else { return lines }
+        let sameMode = (file.status == .modified || file.status == .renamed) && file.oldMode == nil
         lines.append("index \(abbreviated(file.oldBlob))..\(abbreviated(file.newBlob))\(sameMode ? " \(file.mode)" : "")")
         if file.binary {
             lines.append("Binary files \(old) and \(new) differ")

@@ -6,7 +6,8 @@ import QuorumGit
 ///
 /// JSON: `path` (in the repository), `document` (the path inside the
 /// proposal, or null outside it), `status` (`added`, `deleted`,
-/// `modified`), `oldBlob` / `newBlob` (object ids, null on the side where
+/// `modified`, `renamed`), for a rename `oldPath`, `oldDocument` and
+/// `similarity` (0–100, git's similarity index), `oldBlob` / `newBlob` (object ids, null on the side where
 /// the file is absent), `mode` (git's octal file mode, e.g. `"100644"`),
 /// `binary` (true when either side holds a NUL byte: no hunks then), and
 /// `hunks`: each `{oldStart, oldLines, newStart, newLines, operations}`,
@@ -16,6 +17,9 @@ public struct DocumentDiff: Sendable, Codable {
     public let path: String
     public let document: String?
     public let status: FileChange.Status
+    public let oldPath: String?
+    public let oldDocument: String?
+    public let similarity: Int?
     public let oldBlob: String?
     public let newBlob: String?
     public let mode: String
@@ -105,12 +109,14 @@ extension ReviewRepository {
             let binary = before.prefix(8000).contains(0) || after.prefix(8000).contains(0)
             let path = file.status == .deleted ? file.oldPath : file.newPath
             let mode = file.status == .deleted ? file.oldMode : file.newMode
+            func document(_ path: String) -> String? { prefix.flatMap { path.hasPrefix($0) ? String(path.dropFirst($0.count)) : nil } }
+            let renamed = file.status == .renamed
             return DocumentDiff(
-                path: path,
-                document: prefix.flatMap { path.hasPrefix($0) ? String(path.dropFirst($0.count)) : nil },
-                status: file.status, oldBlob: file.oldBlob?.hex, newBlob: file.newBlob?.hex,
+                path: path, document: document(path), status: file.status,
+                oldPath: renamed ? file.oldPath : nil, oldDocument: renamed ? document(file.oldPath) : nil, similarity: file.similarity,
+                oldBlob: file.oldBlob?.hex, newBlob: file.newBlob?.hex,
                 mode: String(mode, radix: 8),
-                oldMode: file.status == .modified && file.oldMode != file.newMode ? String(file.oldMode, radix: 8) : nil,
+                oldMode: (file.status == .modified || renamed) && file.oldMode != file.newMode ? String(file.oldMode, radix: 8) : nil,
                 binary: binary,
                 hunks: binary ? [] : try WordDiff(from: [UInt8](before), to: [UInt8](after), context: context).hunks)
         }
