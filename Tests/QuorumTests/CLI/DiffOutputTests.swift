@@ -195,6 +195,24 @@ final class DiffOutputTests: RoundsTestCase {
         XCTAssertTrue(try runOK(["show", id, "--interdiff", "1..2"]).stdout.contains("replayed onto"))
     }
 
+    /// A renamed document's change is shown as git shows a rename, with
+    /// the words that changed in it.
+    func testARenameShowsAsOneWithItsWords() throws {
+        _ = try review()
+        let text = replacingLine(5, of: TestEnvironment.framework, with: line(5, of: TestEnvironment.framework).replacingOccurrences(of: "grow", with: "develop"))
+        let id = try XCTUnwrap(try runOK([
+            "suggest", slug, "-m", "Rename", "--rename", "framework.md=steps.md", "--file", "steps.md=\(try write(text, to: "steps.md"))", "--json",
+        ], as: .cai).json?["id"] as? String)
+        let out = try runOK(["show", id, "--diff"]).stdout
+        XCTAssertTrue(out.contains("diff --git a/Proposals/\(slug)/framework.md b/Proposals/\(slug)/steps.md\nsimilarity index "), out)
+        XCTAssertTrue(out.contains("\nrename from Proposals/\(slug)/framework.md\nrename to Proposals/\(slug)/steps.md\n"), out)
+        XCTAssertTrue(out.contains("engineers [-grow-]{+develop+} in"), out)
+        let file = try XCTUnwrap((try runOK(["show", id, "--diff", "--json"]).json?["wordDiff"] as? [[String: Any]])?.first)
+        XCTAssertEqual(file["status"] as? String, "renamed")
+        XCTAssertEqual(file["oldDocument"] as? String, "framework.md")
+        XCTAssertEqual(file["document"] as? String, "steps.md")
+    }
+
     // MARK: On a terminal
 
     /// Runs quorum on a pseudo-terminal (python3's pty module, 50×200),
