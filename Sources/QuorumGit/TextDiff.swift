@@ -23,12 +23,15 @@ public enum TextDiff {
 
     /// A hunk as `git diff` prints it: 1-based starts and line counts in
     /// the old and the new text (a count of 0 starts after line `start`),
-    /// and its lines in order, context included.
+    /// the heading git prints after its `@@` (the nearest line above it
+    /// that starts with a letter, `$` or `_`, as git's default; empty when
+    /// none), and its lines in order, context included.
     public struct Hunk: Sendable, Equatable {
         public let oldStart: Int
         public let oldLines: Int
         public let newStart: Int
         public let newLines: Int
+        public let heading: String
         public let lines: [Line]
     }
 
@@ -58,7 +61,9 @@ public enum TextDiff {
                     default: continue  // git's "\ No newline at end of file" markers: the bytes tell.
                     }
                 }
-                hunks.append(Hunk(oldStart: Int(h.old_start), oldLines: Int(h.old_lines), newStart: Int(h.new_start), newLines: Int(h.new_lines), lines: lines))
+                hunks.append(Hunk(
+                    oldStart: Int(h.old_start), oldLines: Int(h.old_lines), newStart: Int(h.new_start), newLines: Int(h.new_lines),
+                    heading: heading(h), lines: lines))
             }
             return hunks
         }
@@ -82,6 +87,16 @@ public enum TextDiff {
             }
             return changes
         }
+    }
+
+    /// The text after the second `@@` of a hunk's header line.
+    private static func heading(_ hunk: git_diff_hunk) -> String {
+        var header = hunk.header
+        let length = min(Int(hunk.header_len), MemoryLayout.size(ofValue: header))
+        let bytes = withUnsafeBytes(of: &header) { Array($0.prefix(length)) }
+        let line = String(decoding: bytes, as: UTF8.self)
+        guard let range = line.range(of: "@@", range: line.index(line.startIndex, offsetBy: min(2, line.count))..<line.endIndex) else { return "" }
+        return line[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     private static func withPatch<T>(_ old: UnsafeRawBufferPointer, _ new: UnsafeRawBufferPointer, context: Int, heuristic: Bool, _ body: (OpaquePointer?) throws -> T) throws -> T {

@@ -15,7 +15,9 @@ extension Output {
         for file in files {
             for header in headers(file) { painted([Span(header, .meta)]) }
             for hunk in file.hunks {
-                painted([Span("@@ -\(range(hunk.oldStart, hunk.oldLines)) +\(range(hunk.newStart, hunk.newLines)) @@", .hunk)])
+                var header = [Span("@@ -\(range(hunk.oldStart, hunk.oldLines)) +\(range(hunk.newStart, hunk.newLines)) @@", .hunk)]
+                if !hunk.heading.isEmpty { header.append(Span(" " + hunk.heading)) }
+                painted(header)
                 var spans: [Span] = []
                 func endLine() {
                     // A CR before the line's LF is the line ending, not text.

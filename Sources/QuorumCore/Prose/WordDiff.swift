@@ -49,13 +49,17 @@ public struct WordDiff: Sendable, Equatable {
         public let oldLines: Int
         public let newStart: Int
         public let newLines: Int
+        /// What git prints after the hunk's `@@`: the nearest line above it
+        /// that starts with a letter, `$` or `_` (a heading, often), or "".
+        public let heading: String
         public let operations: [Operation]
 
-        public init(oldStart: Int, oldLines: Int, newStart: Int, newLines: Int, operations: [Operation]) {
+        public init(oldStart: Int, oldLines: Int, newStart: Int, newLines: Int, heading: String = "", operations: [Operation]) {
             self.oldStart = oldStart
             self.oldLines = oldLines
             self.newStart = newStart
             self.newLines = newLines
+            self.heading = heading
             self.operations = operations
         }
 
@@ -108,7 +112,9 @@ public struct WordDiff: Sendable, Equatable {
                 }
             }
             if removed != nil || added != nil { try flush() }
-            hunks.append(Hunk(oldStart: hunk.oldStart, oldLines: hunk.oldLines, newStart: hunk.newStart, newLines: hunk.newLines, operations: operations.list))
+            hunks.append(Hunk(
+                oldStart: hunk.oldStart, oldLines: hunk.oldLines, newStart: hunk.newStart, newLines: hunk.newLines,
+                heading: hunk.heading, operations: operations.list))
         }
         self.hunks = hunks
     }

@@ -95,13 +95,14 @@ final class WordDiffTests: QuorumTestCase {
         let a = try write(framework, to: "a.md")
         let b = try write(edited, to: "b.md")
         let git = try execute(TestEnvironment.gitBinary, ["diff", "--no-index", "--no-color", a, b], environment: environment(for: nil), in: tmp)
-        let gitHeaders = git.stdout.split(separator: "\n").filter { $0.hasPrefix("@@") }.map { String($0.split(separator: "@@")[0]).trimmingCharacters(in: .whitespaces) }
+        let gitHeaders = git.stdout.split(separator: "\n").filter { $0.hasPrefix("@@") }.map(String.init)
         XCTAssertGreaterThan(gitHeaders.count, 2, git.stdout)
         let ours = try diff(framework, edited).hunks.map { h in
             func range(_ s: Int, _ n: Int) -> String { n == 1 ? "\(s)" : "\(s),\(n)" }
-            return "-\(range(h.oldStart, h.oldLines)) +\(range(h.newStart, h.newLines))"
+            return "@@ -\(range(h.oldStart, h.oldLines)) +\(range(h.newStart, h.newLines)) @@" + (h.heading.isEmpty ? "" : " \(h.heading)")
         }
         XCTAssertEqual(ours, gitHeaders)
+        XCTAssertTrue(ours.contains { !$0.hasSuffix("@@") }, "some hunks have a heading after their @@, as in git: \(ours)")
     }
 
     /// A 200-paragraph document with a word changed in every fourth

@@ -10,7 +10,8 @@ import QuorumGit
 /// `similarity` (0–100, git's similarity index), `oldBlob` / `newBlob` (object ids, null on the side where
 /// the file is absent), `mode` (git's octal file mode, e.g. `"100644"`),
 /// `binary` (true when either side holds a NUL byte: no hunks then), and
-/// `hunks`: each `{oldStart, oldLines, newStart, newLines, operations}`,
+/// `hunks`: each `{oldStart, oldLines, newStart, newLines, heading,
+/// operations}` (`heading`: what git prints after the `@@`),
 /// lines 1-based, operations `[{op: "equal"|"delete"|"insert", text}]` in
 /// order (see `WordDiff`).
 public struct DocumentDiff: Sendable, Codable {
@@ -30,13 +31,14 @@ public struct DocumentDiff: Sendable, Codable {
 }
 
 extension WordDiff.Hunk: Codable {
-    private enum Keys: String, CodingKey { case oldStart, oldLines, newStart, newLines, operations }
+    private enum Keys: String, CodingKey { case oldStart, oldLines, newStart, newLines, heading, operations }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         self.init(
             oldStart: try container.decode(Int.self, forKey: .oldStart), oldLines: try container.decode(Int.self, forKey: .oldLines),
             newStart: try container.decode(Int.self, forKey: .newStart), newLines: try container.decode(Int.self, forKey: .newLines),
+            heading: try container.decodeIfPresent(String.self, forKey: .heading) ?? "",
             operations: try container.decode([WordDiff.Operation].self, forKey: .operations))
     }
 
@@ -46,6 +48,7 @@ extension WordDiff.Hunk: Codable {
         try container.encode(oldLines, forKey: .oldLines)
         try container.encode(newStart, forKey: .newStart)
         try container.encode(newLines, forKey: .newLines)
+        try container.encode(heading, forKey: .heading)
         try container.encode(operations, forKey: .operations)
     }
 }
