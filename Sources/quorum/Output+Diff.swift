@@ -45,6 +45,15 @@ extension Output {
                     }
                 }
                 if !spans.isEmpty { endLine() }
+                // Only at the end of a file can a side not end in a newline:
+                // say so, as git does, or adding or removing it shows nothing.
+                let oldOpen = hunk.oldLines > 0 && hunk.oldBytes.last != 0x0A
+                let newOpen = hunk.newLines > 0 && hunk.newBytes.last != 0x0A
+                if oldOpen != newOpen {
+                    painted([Span(newOpen ? "\\ No newline at end of file" : "\\ Newline added at end of file", newOpen ? .removed : .added)])
+                } else if newOpen {
+                    painted([Span("\\ No newline at end of file")])
+                }
             }
         }
     }

@@ -195,6 +195,19 @@ final class DiffOutputTests: RoundsTestCase {
         XCTAssertTrue(try runOK(["show", id, "--interdiff", "1..2"]).stdout.contains("replayed onto"))
     }
 
+    /// A document that loses or gains its final newline says so, as git does.
+    func testAMissingFinalNewlineIsSaid() throws {
+        _ = try review()
+        let without = String(TestEnvironment.framework.dropLast())
+        let dropped = try XCTUnwrap(try runOK(["suggest", slug, "-m", "No final newline", "--file", "framework.md=\(try write(without, to: "n.md"))", "--json"], as: .ben).json?["id"] as? String)
+        XCTAssertTrue(try runOK(["show", dropped, "--diff"]).stdout.hasSuffix("\\ No newline at end of file\n"))
+        try runOK(["approve", dropped], as: .cai)
+        try runOK(["approve", dropped], as: .dee)
+        try runOK(["merge", dropped], as: .ben)
+        let added = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Final newline", "--file", "framework.md=\(try write(without + "\n", to: "m.md"))", "--json"], as: .ben).json?["id"] as? String)
+        XCTAssertTrue(try runOK(["show", added, "--diff"]).stdout.hasSuffix("\\ Newline added at end of file\n"))
+    }
+
     /// A renamed document's change is shown as git shows a rename, with
     /// the words that changed in it.
     func testARenameShowsAsOneWithItsWords() throws {
