@@ -41,6 +41,12 @@ struct ProseFigure: Codable {
     let fiftyChangesMs: Double
 }
 
+/// Instructions one start-up command runs (callgrind), stable on a busy machine.
+struct StartUpFigure: Codable {
+    let command: String
+    let instructions: Int
+}
+
 struct BenchReport: Codable {
     let quorum: String
     let directory: String
@@ -50,6 +56,7 @@ struct BenchReport: Codable {
     var figures: [Figure] = []
     var signing: SigningFigure?
     var prose: ProseFigure?
+    var startUp: [StartUpFigure] = []
     var totalSeconds: Double = 0
 }
 

@@ -45,15 +45,30 @@ public final class ReviewRepository {
     /// records the caller as its first lead, with the default policy.
     /// Refuses when it already is one.
     public static func initialize(at path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (repository: ReviewRepository, lead: Member) {
+        // What this init makes (new folders, a new .git), so that a refusal
+        // takes it away again: a refused command changes nothing.
+        let newFolder = Self.firstMissingFolder(of: path)
+        let newGit = newFolder == nil && !FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(".git"))
         let git: Repository
         do {
             git = try Repository.create(at: path)
         } catch let error as GitError {
+            if let newFolder { try? FileManager.default.removeItem(atPath: newFolder) }
             throw QuorumError.explaining(error, repository: path)
                 ?? QuorumError(.usage, "cannot create a git repository at \(path)", remedy: "choose a directory you may write, or run 'quorum init' in an existing repository", cause: error)
         }
         let repo = ReviewRepository(git: git, environment: environment)
-        let actor = try repo.identity()
+        let actor: Signature
+        do {
+            actor = try repo.identity()
+        } catch {
+            if let newFolder {
+                try? FileManager.default.removeItem(atPath: newFolder)
+            } else if newGit {
+                try? FileManager.default.removeItem(atPath: git.gitDirectory)
+            }
+            throw error
+        }
         if try git.referenceTarget(Layout.roster) != nil {
             throw QuorumError.refused("\(git.workDirectory ?? path) is already a Quorum repository", remedy: "see 'quorum member list' and 'quorum status'")
         }
@@ -65,6 +80,20 @@ public final class ReviewRepository {
         record.key = try repo.signer()?.publicKey.line
         try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [(Trailers.member, lead.email)], actor: actor, parent: nil)
         return (repo, lead)
+    }
+
+    /// The outermost folder on the way to `path` that does not exist yet
+    /// (`path` itself when only it is missing), or nil when `path` exists.
+    static func firstMissingFolder(of path: String) -> String? {
+        var missing: String?
+        var cursor = URL(fileURLWithPath: path).standardizedFileURL
+        while !FileManager.default.fileExists(atPath: cursor.path) {
+            missing = cursor.path
+            let parent = cursor.deletingLastPathComponent()
+            if parent.path == cursor.path { break }
+            cursor = parent
+        }
+        return missing
     }
 
     /// Why the repository at `path` could not be opened, when the reason is
