@@ -185,9 +185,29 @@ public final class ReviewRepository {
     func proposal(_ slug: String, roster: Roster) throws -> Proposal {
         try Validation.checkSlug(slug)
         guard let chain = try log.read(Layout.proposalMeta(slug)) else {
-            throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
+            throw noSuchProposal(slug)
         }
         return Proposal(slug: slug, head: chain.head, events: chain.events, roster: roster)
+    }
+
+    /// The usage error for a slug no proposal has, naming the slugs close
+    /// to it when there are any.
+    func noSuchProposal(_ slug: String) -> QuorumError {
+        let slugs = (try? git.references(matching: Layout.allProposalMetas, slashes: 4).compactMap { Layout.parseProposalMeta($0.name) }) ?? []
+        return QuorumError.usage(
+            "no proposal '\(slug)'",
+            remedy: DidYouMean.hint(for: slug, among: slugs) ?? "see 'quorum status' for the proposals there are")
+    }
+
+    /// The usage error for an id no suggestion has, naming the ids one or
+    /// two typing slips away (as many digits as were given).
+    func noSuchSuggestion(_ prefix: String) -> QuorumError {
+        let digits = prefix.count
+        let ids = (try? git.references(matching: "refs/quorum/proposals/*/suggestions/*/meta").compactMap { Layout.parseSuggestionMeta($0.name) }) ?? []
+        let shown = ids.map { String($0.id.hex.prefix(max(digits, 8))) }
+        return QuorumError.usage(
+            "no suggestion with id \(prefix)",
+            remedy: DidYouMean.hint(for: prefix, among: shown) ?? "see 'quorum list' for the ids there are")
     }
 
     public func proposals() throws -> [Proposal] {
@@ -214,9 +234,7 @@ public final class ReviewRepository {
         if let found = try suggestion(namedByUniqueObject: lowered) { return found }
         let matches = try git.references(matching: "refs/quorum/proposals/*/suggestions/\(lowered)*/meta")
             .compactMap { Layout.parseSuggestionMeta($0.name) }
-        guard let match = matches.first else {
-            throw QuorumError.usage("no suggestion with id \(prefix)", remedy: "see 'quorum list' for the ids there are")
-        }
+        guard let match = matches.first else { throw noSuchSuggestion(prefix) }
         guard matches.count == 1 else {
             throw QuorumError.usage(
                 "id \(prefix) is ambiguous: it could be \(matches.map { $0.id.short }.joined(separator: ", "))",
@@ -248,7 +266,7 @@ public final class ReviewRepository {
     /// The suggestion folded against a proposal and roster already read.
     func suggestion(_ slug: String, _ id: ObjectID, proposal: Proposal, roster: Roster) throws -> Suggestion {
         guard let chain = try log.read(Layout.suggestionMeta(slug, id)) else {
-            throw QuorumError.usage("no suggestion with id \(id.short)", remedy: "see 'quorum list' for the ids there are")
+            throw noSuchSuggestion(id.short)
         }
         return try suggestion(slug, id, head: chain.head, events: chain.events, proposal: proposal, roster: roster)
     }
