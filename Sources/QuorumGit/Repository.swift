@@ -69,7 +69,7 @@ public enum TreeUpdate: Sendable {
     case remove(path: String)
 }
 
-private let libraryInit: Void = {
+let libraryInit: Void = {
     git_libgit2_init()
     return ()
 }()

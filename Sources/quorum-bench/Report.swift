@@ -33,6 +33,14 @@ struct SigningFigure: Codable {
     let addedMs: Double
 }
 
+/// Word diff of a generated 200-paragraph document, in-process.
+struct ProseFigure: Codable {
+    /// One word changed in one paragraph (a typical suggestion).
+    let oneChangeMs: Double
+    /// A word changed in every fourth paragraph (50 hunks).
+    let fiftyChangesMs: Double
+}
+
 /// Instructions one start-up command runs (callgrind), stable on a busy machine.
 struct StartUpFigure: Codable {
     let command: String
@@ -47,6 +55,7 @@ struct BenchReport: Codable {
     var generation: [GenerationFigure] = []
     var figures: [Figure] = []
     var signing: SigningFigure?
+    var prose: ProseFigure?
     var startUp: [StartUpFigure] = []
     var totalSeconds: Double = 0
 }
@@ -125,6 +134,11 @@ func formatTable(_ report: BenchReport) -> String {
     if let s = report.signing {
         out += String(format: "\nSigning (in-process, ed25519): an event commit %.3f ms unsigned, %.3f ms signed: +%.3f ms (target: within 1 ms) %@\n",
                       s.unsignedCommitMs, s.signedCommitMs, s.addedMs, s.addedMs <= 1 ? "ok" : "MISS")
+    }
+    if let p = report.prose {
+        let worst = max(p.oneChangeMs, p.fiftyChangesMs)
+        out += String(format: "\nWord diff (in-process, 200 paragraphs): one word changed %.2f ms, a word in every fourth paragraph %.2f ms (target: under 5 ms) %@\n",
+                      p.oneChangeMs, p.fiftyChangesMs, worst < 5 ? "ok" : "MISS")
     }
     if !report.generation.isEmpty {
         out += "\nGeneration (in-process, QuorumCore):\n"

@@ -515,15 +515,17 @@ final class RoundsTests: RoundsTestCase {
         try expectExit(64, ["cat", slug, "--version", "v9"], mentioning: ["no version 'v9'", "versions: v1"])
         try expectExit(64, ["cat", slug, "--round", "7"], mentioning: ["no round 7"])
 
-        let r1v1 = try runOK(["diff", slug, "r1", "v1"]).stdout
+        // The line diff (the default shows words; DiffOutputTests).
+        let r1v1 = try runOK(["diff", slug, "r1", "v1", "--line-diff"]).stdout
         XCTAssertTrue(r1v1.contains("-" + line(158, of: original) + "\n"), r1v1)
         XCTAssertTrue(r1v1.contains("+" + late + "\n"), r1v1)
         XCTAssertFalse(r1v1.contains("+Writes clear code."), "r1 to v1 does not include later changes: \(r1v1)")
         XCTAssertFalse(r1v1.contains("naïvely"), "nor earlier ones: \(r1v1)")
-        let v1r2 = try runOK(["diff", slug, "v1", "r2"]).stdout
+        let v1r2 = try runOK(["diff", slug, "v1", "r2", "--line-diff"]).stdout
         XCTAssertTrue(v1r2.contains("+Writes clear code.\n"), v1r2)
         XCTAssertFalse(v1r2.contains(late), v1r2)
         XCTAssertEqual(try runOK(["diff", slug, "v1", "v1"]).stdout, "")
+        XCTAssertEqual(try runOK(["diff", slug, "v1", "v1", "--line-diff"]).stdout, "")
     }
 
     // MARK: Export
