@@ -39,6 +39,7 @@ extension ReviewRepository {
                     remedy: "use --file DOC=PATH with DOC one of: \(existing.joined(separator: ", "))")
             }
             try Validation.checkDocumentPath(name)
+            try enforce(Rules.documentName(name, besides: existing + inputs.compactMap(\.name)))
             for other in Set(existing).union(inputs.compactMap(\.name)) where other != name {
                 if other.hasPrefix(name + "/") || name.hasPrefix(other + "/") {
                     throw QuorumError.usage(
