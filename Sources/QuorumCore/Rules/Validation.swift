@@ -29,7 +29,7 @@ public enum Validation {
         }
         guard ok else {
             throw QuorumError.usage(
-                "illegal document path '\(path)': it must stay inside the proposal",
+                "illegal document path '\(path)': it must stay inside the proposal and be made of letters, digits, '.', '_' and '-'",
                 remedy: "use a relative path such as 'framework.md' or 'parts/delivery.md' (no '..', no leading '/', no hidden files; letters, digits, '.', '_' and '-')")
         }
     }
