@@ -34,6 +34,16 @@ extension Rules {
         return nil
     }
 
+    /// Whether the documents of one tree (a revision's, as the hook and
+    /// `verify` read it) may stand together: `documentName` of each name
+    /// beside the names before it.
+    public static func documentNames(_ names: [String]) -> Refusal? {
+        for index in names.indices {
+            if let refusal = documentName(names[index], besides: Array(names[..<index])) { return refusal }
+        }
+        return nil
+    }
+
     /// "NFC", "NFD" or "mixed" for how a name writes its accented letters.
     private static func form(_ text: Substring) -> String {
         let string = String(text)
