@@ -64,7 +64,10 @@ public final class MarkdownDocument {
         _ = extensionsRegistered
         self.lines = lines
         // CMARK_OPT_DEFAULT is the safe mode (no CMARK_OPT_UNSAFE).
-        let parser = cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_SOURCEPOS | CMARK_OPT_VALIDATE_UTF8)!
+        // cmark-gfm's allocator aborts when memory runs out, so these never return NULL.
+        guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT | CMARK_OPT_SOURCEPOS | CMARK_OPT_VALIDATE_UTF8) else {
+            preconditionFailure("cmark_parser_new returned NULL")
+        }
         for name in ["table", "strikethrough", "autolink"] {
             if let extensionHandle = cmark_find_syntax_extension(name) {
                 cmark_parser_attach_syntax_extension(parser, extensionHandle)
@@ -79,8 +82,9 @@ public final class MarkdownDocument {
                 cmark_parser_feed(parser, base.assumingMemoryBound(to: CChar.self), buffer.count)
             }
         }
+        guard let root = cmark_parser_finish(parser) else { preconditionFailure("cmark_parser_finish returned NULL") }
         self.parser = parser
-        self.root = cmark_parser_finish(parser)!
+        self.root = root
     }
 
     deinit {
@@ -191,23 +195,16 @@ public final class MarkdownDocument {
             while let child = cmark_node_first_child(link) { cmark_node_insert_before(link, child) }
             cmark_node_free(link)
         }
-        // Innermost last: an image inside another image's alt text goes with it.
-        for image in images where isAttached(image) {
-            let text = cmark_node_new(CMARK_NODE_TEXT)!
-            cmark_node_set_literal(text, "[image: \(Self.collapsed(plainText(of: image)))]")
-            cmark_node_insert_before(image, text)
+        // Last first: an image inside another's description (a descendant
+        // comes after its ancestor in document order) becomes text before
+        // the outer one reads its description and is freed with it.
+        for image in images.reversed() {
+            if let text = cmark_node_new(CMARK_NODE_TEXT) {
+                cmark_node_set_literal(text, "[image: \(Self.collapsed(plainText(of: image)))]")
+                cmark_node_insert_before(image, text)
+            }
             cmark_node_free(image)
         }
-    }
-
-    /// Whether a node is still in this document's tree.
-    private func isAttached(_ node: OpaquePointer) -> Bool {
-        var cursor: OpaquePointer? = node
-        while let current = cursor {
-            if current == root { return true }
-            cursor = cmark_node_parent(current)
-        }
-        return false
     }
 
     // MARK: Rendering

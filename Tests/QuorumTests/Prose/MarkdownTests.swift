@@ -145,6 +145,12 @@ final class MarkdownTests: XCTestCase {
         XCTAssertFalse(html.contains("javascript"), html)
     }
 
+    func testImagesInsideImagesAndLinksInsideImagesBecomeText() {
+        let doc = MarkdownDocument("![outer ![inner](https://e.com/i.png) and [a link](other.md)](https://e.com/o.png)\n")
+        doc.makeSelfContained()
+        XCTAssertEqual(doc.html(), "<p>[image: outer [image: inner] and a link]</p>\n")
+    }
+
     func testAByteOrderMarkNeverReachesTheHTML() {
         let html = MarkdownDocument(Data((bom + "# Career steps\r\n\r\nIntro.\r\n").utf8)).html()
         XCTAssertEqual(html, "<h1>Career steps</h1>\n<p>Intro.</p>\n")
