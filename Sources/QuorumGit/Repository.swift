@@ -686,7 +686,9 @@ public final class Repository {
         return .clean(ObjectID(oid))
     }
 
-    /// A unified diff (as `git diff`) between two trees.
+    /// A unified diff (as `git diff -M`) between two trees: a file deleted
+    /// and another added with at least half its content (git's default
+    /// similarity) show as a rename.
     public func diff(from old: ObjectID?, to new: ObjectID, contextLines: UInt32 = 3) throws -> String {
         var oldTree: OpaquePointer?
         var newTree: OpaquePointer?
@@ -704,6 +706,10 @@ public final class Repository {
         var diff: OpaquePointer?
         try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options))
         defer { git_diff_free(diff) }
+        var similar = git_diff_find_options()
+        try check("git_diff_find_options_init", git_diff_find_options_init(&similar, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)))
+        similar.flags = GIT_DIFF_FIND_RENAMES.rawValue
+        try check("git_diff_find_similar", git_diff_find_similar(diff, &similar))
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
         try check("git_diff_to_buf", git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH))

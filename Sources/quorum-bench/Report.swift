@@ -33,6 +33,12 @@ struct SigningFigure: Codable {
     let addedMs: Double
 }
 
+/// Instructions one start-up command runs (callgrind), stable on a busy machine.
+struct StartUpFigure: Codable {
+    let command: String
+    let instructions: Int
+}
+
 struct BenchReport: Codable {
     let quorum: String
     let directory: String
@@ -41,6 +47,7 @@ struct BenchReport: Codable {
     var generation: [GenerationFigure] = []
     var figures: [Figure] = []
     var signing: SigningFigure?
+    var startUp: [StartUpFigure] = []
     var totalSeconds: Double = 0
 }
 

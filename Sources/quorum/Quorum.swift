@@ -34,8 +34,14 @@ struct Quorum: ParsableCommand {
     }
 
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `quorum --version` needs nothing but the version (as git's does).
+        if arguments == ["--version"] {
+            Output.line(configuration.version)
+            return
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try FastParse.leaf(arguments) ?? parseAsRoot()
             defer { printNotices() }
             try command.run()
         } catch let error as QuorumError {
@@ -52,6 +58,57 @@ struct Quorum: ParsableCommand {
             Foundation.exit(70)
         } catch {
             exit(withError: error)
+        }
+    }
+}
+
+/// Parsing a command line straight into the command it names.
+///
+/// ArgumentParser's `parseAsRoot` reflects on the root command, on the
+/// pseudo-commands of `--generate-completion-script` (on every run) and on
+/// the command named, and each reflection asks the Swift runtime about
+/// protocol conformances, which scans every conformance record in the
+/// binary: a third of `quorum member list`'s start-up. Naming the command
+/// by its position (`member list`, `suggest`) and parsing only it, as a
+/// root that has a super-command (which ArgumentParser spares the
+/// completion check), costs a fraction of that. Anything unusual (help,
+/// completion scripts, a name that is no command) and any error take the
+/// whole way, so that help, usage and error messages are ArgumentParser's
+/// own.
+enum FastParse {
+    /// The command `arguments` name, parsed; nil when they should take the
+    /// whole way.
+    static func leaf(_ arguments: [String]) -> ParsableCommand? {
+        var command: ParsableCommand.Type = Quorum.self
+        var rest = arguments[...]
+        while !command.configuration.subcommands.isEmpty {
+            guard let name = rest.first,
+                  let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == name })
+            else { return nil }
+            command = next
+            rest = rest.dropFirst()
+        }
+        let special: Set<String> = ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"]
+        if rest.contains(where: { special.contains($0) || $0.hasPrefix("--generate-completion-script") }) { return nil }
+        return parse(command, Array(rest))
+    }
+
+    private static func parse<C: ParsableCommand>(_ type: C.Type, _ arguments: [String]) -> ParsableCommand? {
+        guard let parsed = try? Leaf<C>.parseAsRoot(arguments) as? Leaf<C> else { return nil }
+        return parsed
+    }
+
+    /// A command parsed as a root with a super-command.
+    struct Leaf<C: ParsableCommand>: ParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: C.configuration.commandName, _superCommandName: "quorum")
+        }
+
+        @OptionGroup var command: C
+
+        mutating func run() throws {
+            try command.validate()
+            try command.run()
         }
     }
 }

@@ -54,6 +54,26 @@ final class EndToEndTests: QuorumTestCase {
 
     // MARK: A whole cycle
 
+    /// A command named in full is parsed straight into itself
+    /// (`FastParse`); help, usage errors and validation read exactly as
+    /// ArgumentParser's whole way writes them.
+    func testCommandsParsedStraightReadAsTheWholeWay() throws {
+        try careerSteps()
+        XCTAssertEqual(try runOK(["--version"]).stdout, "0.1.0\n")
+        let bogus = try run(["member", "list", "--bogus"])
+        XCTAssertEqual(bogus.status, 64)
+        XCTAssertTrue(bogus.stderr.contains("Unknown option '--bogus'") && bogus.stderr.contains("Usage: quorum member list"), bogus.stderr)
+        XCTAssertTrue(try runOK(["suggest", "--help"]).stdout.contains("USAGE: quorum suggest <slug>"))
+        XCTAssertTrue(try runOK(["help", "member", "list"]).stdout.contains("USAGE: quorum member list"))
+        let missing = try run(["suggest", slug])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("Missing expected argument '--message <message>'"), missing.stderr)
+        let invalid = try run(["revise", "abcd", "-m", "x"])
+        XCTAssertEqual(invalid.status, 64)
+        XCTAssertTrue(invalid.stderr.contains("give the new text with --file"), "validate() runs: \(invalid.stderr)")
+        XCTAssertTrue(try runOK(["member", "list"]).stdout.contains(Person.ben.email))
+    }
+
     func testAWholeCycleLeavesAValidRepositoryWithTrailersAndTwoParentMerges() throws {
         let proposed = try setUpReview()
         XCTAssertEqual(try id(proposed), try gitOK(["rev-parse", "refs/quorum/proposals/career-steps/meta"]).trimmed)

@@ -181,6 +181,10 @@ final class DocumentsAsWrittenTests: RoundsTestCase {
         // An NFD name where no NFC one exists is stored as given.
         let other = "notas-añadidas.md".decomposedStringWithCanonicalMapping
         try runOK(["suggest", "guardia", "-m", "Notes", "--file", "\(other)=\(path)"], as: .ben)
+        // A rename finds the document however its name is normalised, and moves the name the tree spells.
+        let moved = try jsonID(try runOK(["suggest", "guardia", "-m", "Move", "--rename", "\(nfd)=guardia.md", "--json"], as: .ben))
+        let movedTree = try git(["-c", "core.quotePath=false", "ls-tree", "-r", "--name-only", "refs/quorum/proposals/guardia/suggestions/\(moved)/revs/1"]).stdout
+        XCTAssertEqual(movedTree, "Proposals/guardia/guardia.md\n", "the NFC file renamed, no NFD twin left behind")
         // Invisible and space characters are not names.
         try expectExit(64, ["suggest", "guardia", "-m", "Trick", "--file", "a\u{202E}dm.exe=\(path)"], as: .ben, mentioning: ["illegal document path"])
         try expectExit(64, ["suggest", "guardia", "-m", "Space", "--file", "a\u{00A0}b.md=\(path)"], as: .ben, mentioning: ["illegal document path"])
