@@ -23,8 +23,11 @@ public struct ExportedDocument: Sendable {
 }
 
 extension ReviewRepository {
-    /// Gathers a proposal's text at a snapshot with its header, changelog
-    /// (since the previous version) and credits.
+    /// Gathers a proposal's text at a snapshot (its documents' stored
+    /// bytes) with its header, a version's release notes (what `cut -m`
+    /// wrote into the version's tag), the changelog since the previous
+    /// version (each change with its commit's date) and the credits by role.
+    /// Throws a usage error for a round or version the proposal does not have.
     public func exportDocument(slug: String, at snapshot: Snapshot) throws -> ExportedDocument {
         let proposal = try proposal(slug)
         let commitID = try commit(of: snapshot, slug: slug)
