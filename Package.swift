@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // SSH signatures (SSHSIG, as git writes them) verified in process.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // CSV for `quorum member import`.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // libgit2, built from Debian's source by scripts/build-libgit2.sh
@@ -32,6 +34,7 @@ let package = Package(
             "QuorumGit", "CCmarkGFM", .product(name: "Crypto", package: "swift-crypto"),
             // RSA (ssh-rsa keys, rsa-sha2-256/512 signatures) is only in swift-crypto's _CryptoExtras.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "SwiftCSV", package: "SwiftCSV"),
         ]),
         // The command-line tool: parsing and printing only.
         .executableTarget(

@@ -40,6 +40,10 @@ struct Quorum: ParsableCommand {
             Output.line(configuration.version)
             return
         }
+        if let unknown = FastParse.unknownCommand(arguments) {
+            Output.error("quorum: \(unknown)")
+            Foundation.exit(64)
+        }
         do {
             var command = try FastParse.leaf(arguments) ?? parseAsRoot()
             defer { printNotices() }
@@ -91,6 +95,29 @@ enum FastParse {
         let special: Set<String> = ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"]
         if rest.contains(where: { special.contains($0) || $0.hasPrefix("--generate-completion-script") }) { return nil }
         return parse(command, Array(rest))
+    }
+
+    /// What to say when `arguments` name a command that does not exist
+    /// (`quorum approv 8a49`), with the commands it is close to, as git
+    /// does; nil when they name one, or name none (help, options).
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        // `quorum help NAME…` names a command too.
+        if arguments.first == "help" { return unknownCommand(Array(arguments.dropFirst())) }
+        var command: ParsableCommand.Type = Quorum.self
+        var path = ["quorum"]
+        var rest = arguments[...]
+        while !command.configuration.subcommands.isEmpty {
+            guard let name = rest.first, !name.hasPrefix("-") else { return nil }
+            let names = command.configuration.subcommands.compactMap { $0.configuration.commandName }
+            guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == name }) else {
+                let hint = DidYouMean.hint(for: name, among: names) ?? "see '\(path.joined(separator: " ")) --help' for the commands there are"
+                return "'\(name)' is not a '\(path.joined(separator: " "))' command\nhint: \(hint)"
+            }
+            command = next
+            path.append(name)
+            rest = rest.dropFirst()
+        }
+        return nil
     }
 
     private static func parse<C: ParsableCommand>(_ type: C.Type, _ arguments: [String]) -> ParsableCommand? {

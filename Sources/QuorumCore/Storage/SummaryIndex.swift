@@ -163,7 +163,7 @@ struct SummaryIndex {
     /// it from being read.
     private func proposalReading(_ slug: String, roster: Roster) throws -> Result<Proposal, DamagedEvent> {
         guard let head = try repository.git.referenceTarget(Layout.proposalMeta(slug)) else {
-            throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
+            throw repository.noSuchProposal(slug)
         }
         return try repository.proposalReading(slug, head: head, roster: roster)
     }

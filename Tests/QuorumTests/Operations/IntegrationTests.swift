@@ -370,9 +370,18 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(getenv("HOME").map { String(cString: $0) }, TestEnvironment.emptyHome)
         XCTAssertFalse(FileManager.default.fileExists(atPath: TestEnvironment.emptyHome + "/.gitconfig"))
 
-        // Nothing at all: init refuses, and makes no roster.
+        // Nothing at all: init refuses, and leaves nothing behind: not the
+        // .git it made, nor the folders on the way to a new path.
         let none = assertQuorumError(.usage, try ReviewRepository.initialize(at: repo.path, environment: [:]))
         XCTAssertTrue(none?.message.contains("who you are") ?? false, String(describing: none))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo.appendingPathComponent(".git").path))
+        let deeper = repo.appendingPathComponent("new/deeper")
+        assertQuorumError(.usage, try ReviewRepository.initialize(at: deeper.path, environment: [:]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo.appendingPathComponent("new").path))
+        // In a git repository that was there, init leaves it as it was.
+        try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+        XCTAssertEqual(try git(["init", "-q"]).status, 0)
+        assertQuorumError(.usage, try ReviewRepository.initialize(at: repo.path, environment: [:]))
         let bare = try Repository.open(at: repo.path)
         XCTAssertNil(try bare.configString("user.name"))
         XCTAssertNil(try bare.configString("user.email"))
