@@ -263,6 +263,22 @@ public final class Repository {
 
     /// Every blob below `prefix` in a tree, by path relative to `prefix`.
     public func blobs(in tree: ObjectID, under prefix: String) throws -> [String: ObjectID] {
+        var result: [String: ObjectID] = [:]
+        try visitBlobs(in: tree, under: prefix) { result[$0] = $1 }
+        return result
+    }
+
+    /// The paths of the blobs under `prefix` in a tree, relative to it, as
+    /// the tree spells them, in tree order. Unlike `blobs`, whose keys are
+    /// Swift strings (equal when canonically equivalent), two paths that
+    /// differ only in Unicode normalisation are both listed.
+    public func blobPaths(in tree: ObjectID, under prefix: String) throws -> [String] {
+        var result: [String] = []
+        try visitBlobs(in: tree, under: prefix) { path, _ in result.append(path) }
+        return result
+    }
+
+    private func visitBlobs(in tree: ObjectID, under prefix: String, _ visit: (String, ObjectID) -> Void) throws {
         var raw = tree.raw
         var root: OpaquePointer?
         try check("git_tree_lookup", git_tree_lookup(&root, handle, &raw))
@@ -272,21 +288,19 @@ public final class Repository {
         if !prefix.isEmpty {
             var entry: OpaquePointer?
             let found = git_tree_entry_bypath(&entry, root, prefix)
-            if found == GIT_ENOTFOUND.rawValue { return [:] }
+            if found == GIT_ENOTFOUND.rawValue { return }
             try check("git_tree_entry_bypath", found)
             defer { git_tree_entry_free(entry) }
-            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE, let id = git_tree_entry_id(entry) else { return [:] }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE, let id = git_tree_entry_id(entry) else { return }
             var sub = id.pointee
             try check("git_tree_lookup", git_tree_lookup(&subtree, handle, &sub))
             start = subtree
         }
         defer { if subtree != nil { git_tree_free(subtree) } }
-        var result: [String: ObjectID] = [:]
-        try collectBlobs(start, path: "", into: &result)
-        return result
+        try collectBlobs(start, path: "", visit)
     }
 
-    private func collectBlobs(_ tree: OpaquePointer?, path: String, into result: inout [String: ObjectID]) throws {
+    private func collectBlobs(_ tree: OpaquePointer?, path: String, _ visit: (String, ObjectID) -> Void) throws {
         let count = git_tree_entrycount(tree)
         for index in 0..<count {
             guard let entry = git_tree_entry_byindex(tree, index), let id = git_tree_entry_id(entry) else { continue }
@@ -294,13 +308,13 @@ public final class Repository {
             let full = path.isEmpty ? name : path + "/" + name
             switch git_tree_entry_type(entry) {
             case GIT_OBJECT_BLOB:
-                result[full] = ObjectID(id.pointee)
+                visit(full, ObjectID(id.pointee))
             case GIT_OBJECT_TREE:
                 var sub = id.pointee
                 var child: OpaquePointer?
                 try check("git_tree_lookup", git_tree_lookup(&child, handle, &sub))
                 defer { git_tree_free(child) }
-                try collectBlobs(child, path: full, into: &result)
+                try collectBlobs(child, path: full, visit)
             default:
                 continue
             }

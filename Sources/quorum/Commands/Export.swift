@@ -9,9 +9,12 @@ extension Quorum {
             abstract: "Write a proposal as a self-contained Markdown or HTML document.",
             discussion: """
                 The text of the open round (or --round R, or --version V) with a header \
-                (proposal, version or round, date, status), the changelog since the \
-                previous version, and the credits. HTML is one complete page with its \
-                style inline and no external assets.
+                (proposal, version or round, date, status), a version's release notes \
+                (cut -m), the changelog since the previous version (each change dated) \
+                and the credits by role (proposed, suggested, approved, commented). \
+                People appear by name; --emails adds their addresses. HTML is one \
+                complete page with its style inline and no external assets; the \
+                Markdown is rendered by cmark-gfm with raw HTML omitted.
                 """)
 
         @Argument(help: "The proposal.")
@@ -29,6 +32,9 @@ extension Quorum {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "PATH"))
         var output: String?
 
+        @Flag(help: "Show people's email addresses beside their names in the changelog and credits.")
+        var emails = false
+
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
@@ -39,7 +45,7 @@ extension Quorum {
         func run() throws {
             let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
             let document = try options.open().exportDocument(slug: slug, at: snapshot)
-            let text = format == "html" ? document.html() : document.markdown()
+            let text = format == "html" ? document.html(emails: emails) : document.markdown(emails: emails)
             if let output {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
