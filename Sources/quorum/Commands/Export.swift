@@ -14,7 +14,11 @@ extension Quorum {
                 and the credits by role (proposed, suggested, approved, commented). \
                 People appear by name; --emails adds their addresses. HTML is one \
                 complete page with its style inline and no external assets; the \
-                Markdown is rendered by cmark-gfm with raw HTML omitted.
+                Markdown is rendered by cmark-gfm with raw HTML omitted. With --changes, \
+                the HTML marks what changed since the previous version (or, for the \
+                first, since the draft): inserted words underlined in green, deleted \
+                ones struck through in red, shown or hidden by a checkbox at the top \
+                of the page (CSS only, no script).
                 """)
 
         @Argument(help: "The proposal.")
@@ -35,16 +39,20 @@ extension Quorum {
         @Flag(help: "Show people's email addresses beside their names in the changelog and credits.")
         var emails = false
 
+        @Flag(help: "HTML: mark what changed since the previous version (or the first draft) as inserted and deleted words, with a checkbox on the page to show or hide them.")
+        var changes = false
+
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
             if version != nil && round != nil { throw ValidationError("give --version or --round, not both") }
             if ExportFormat(rawValue: format) == nil { throw ValidationError("--format takes md or html") }
+            if changes && format != "html" { throw ValidationError("--changes marks changes in the HTML page: give --format html (for the changes as text: 'quorum diff SLUG FROM TO')") }
         }
 
         func run() throws {
             let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
-            let document = try options.open().exportDocument(slug: slug, at: snapshot)
+            let document = try options.open().exportDocument(slug: slug, at: snapshot, changes: changes)
             let text = format == "html" ? document.html(emails: emails) : document.markdown(emails: emails)
             if let output {
                 do {

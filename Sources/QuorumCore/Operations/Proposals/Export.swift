@@ -20,6 +20,10 @@ public struct ExportedDocument: Sendable {
     public let releaseNotes: String?
     public let changelog: [ChangeEntry]
     public let credits: [Credit]
+    /// The text the changes are marked against (`--changes`): the previous
+    /// version's documents, or the first draft's when there is none, with
+    /// a name for it ("v1", "the first draft"); nil when not asked for.
+    public var previous: (label: String, documents: [(name: String, text: Data)])?
 }
 
 extension ReviewRepository {
@@ -27,8 +31,9 @@ extension ReviewRepository {
     /// bytes) with its header, a version's release notes (what `cut -m`
     /// wrote into the version's tag), the changelog since the previous
     /// version (each change with its commit's date) and the credits by role.
+    /// With `changes`, also the text to mark changes against (`previous`).
     /// Throws a usage error for a round or version the proposal does not have.
-    public func exportDocument(slug: String, at snapshot: Snapshot) throws -> ExportedDocument {
+    public func exportDocument(slug: String, at snapshot: Snapshot, changes marked: Bool = false) throws -> ExportedDocument {
         let proposal = try proposal(slug)
         let commitID = try commit(of: snapshot, slug: slug)
         let commit = try git.commit(commitID)
@@ -47,6 +52,10 @@ extension ReviewRepository {
             label = "Version \(name)"
             date = version.date
             status = "Official version" + (version.round.flatMap { n in proposal.round(n).map { " (cut from round \(n), \($0.name))" } } ?? "")
+        case .start(let n):
+            label = n == 1 ? "First draft" : "Start of round \(n)"
+            status = n == 1 ? "The text as first proposed" : "The text round \(n) started from"
+            previous = nil
         case .current, .round:
             let round: Round? = {
                 if case .round(let n) = snapshot { return proposal.round(n) }
@@ -62,10 +71,18 @@ extension ReviewRepository {
         let docs = try documents(in: commit.tree, slug: slug).sorted { $0.key < $1.key }.map { entry in
             (name: entry.key, text: try git.readBlob(entry.value))
         }
-        return ExportedDocument(
+        var exported = ExportedDocument(
             slug: slug, title: proposal.title, label: label, date: date, status: status, documents: docs, releaseNotes: notes,
             changelog: try changes(from: previous.flatMap { ObjectID(hex: $0.commit) }, to: commitID),
             credits: try creditsByRole(slug: slug))
+        if marked {
+            let base = try previous.flatMap { ObjectID(hex: $0.commit) } ?? self.commit(of: .start(1), slug: slug)
+            let old = try documents(in: git.commit(base).tree, slug: slug).sorted { $0.key < $1.key }.map { entry in
+                (name: entry.key, text: try git.readBlob(entry.value))
+            }
+            exported.previous = (previous.map { $0.version } ?? "the first draft", old)
+        }
+        return exported
     }
 }
 
@@ -167,9 +184,20 @@ extension ExportedDocument {
     public func html(emails: Bool = false) -> String {
         let style = PersonStyle(emails: emails)
         let text = readerDocuments().map { doc in
+            if let marked = marked(doc.name) {
+                let markdown = MarkdownDocument(marked.markdown)
+                if doc.name == documents.first?.name { markdown.removeLeadingTitle(title) }
+                markdown.makeSelfContained()
+                return "<article data-document=\"\(escape(doc.name))\">\n" + marked.html(markdown.html()) + "</article>"
+            }
             doc.markdown.makeSelfContained()
             return "<article data-document=\"\(escape(doc.name))\">\n" + doc.markdown.html() + "</article>"
         }.joined(separator: "\n<hr>\n")
+        // The changes, shown or hidden by a checkbox and CSS alone (no script).
+        let toggle = previous.map { previous in
+            "<input type=\"checkbox\" id=\"show-changes\" class=\"changes\" checked>"
+                + "<label for=\"show-changes\" class=\"changes\">Show changes since \(escape(previous.label))</label>\n"
+        } ?? ""
         let notes = releaseNotes.map { notes -> String in
             let markdown = MarkdownDocument(notes)
             markdown.makeSelfContained()
@@ -216,7 +244,13 @@ extension ExportedDocument {
             dl.credits { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
             dl.credits dt { font-weight: bold; }
             dl.credits dd { margin: 0; }
-            @media print { section.review { background: none; } }
+            input.changes { margin-right: .4rem; }
+            label.changes { font-family: "DejaVu Sans", Arial, sans-serif; font-size: .9rem; color: #555; }
+            ins { background: #dafbe1; text-decoration: none; }
+            del { background: #ffebe9; color: #82071e; }
+            #show-changes:not(:checked) ~ main del { display: none; }
+            #show-changes:not(:checked) ~ main ins { background: none; }
+            @media print { section.review { background: none; } input.changes, label.changes { display: none; } }
             </style>
             </head>
             <body>
@@ -230,7 +264,7 @@ extension ExportedDocument {
             <dt>Status</dt><dd>\(escape(status))</dd>
             </dl>
             </header>
-            \(notes)<main>
+            \(notes)\(toggle)<main>
             \(text)
             </main>
             <section class="review" id="changelog">
@@ -246,6 +280,15 @@ extension ExportedDocument {
             </html>
 
             """
+    }
+
+    /// A document's text as a reader sees it with the changes since
+    /// `previous` marked; nil without `previous`. A document that is new
+    /// since then is marked inserted whole.
+    private func marked(_ name: String) -> ChangeMarks? {
+        guard let previous, let new = documents.first(where: { $0.name == name }) else { return nil }
+        let old = previous.documents.first { $0.name == name }.map { DocumentLines($0.text).readerText } ?? ""
+        return try? ChangeMarks(from: old, to: DocumentLines(new.text).readerText)
     }
 
     private func escape(_ text: String) -> String {

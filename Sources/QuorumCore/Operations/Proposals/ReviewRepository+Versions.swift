@@ -7,16 +7,26 @@ public enum Snapshot: Sendable, Equatable, CustomStringConvertible {
     case current
     case round(Int)
     case version(String)
+    /// The text round N started from: for round 1 the proposal's first
+    /// text (`draft`, `r1^`), for a later one the text the round before
+    /// it ended with (`r2^`), as git's `^` names a commit's parent.
+    case start(Int)
 
     /// Parses `r2` / `round-2` / `2` as a round, anything else as a version.
     /// `r0` is a round too (one that no proposal has: rounds start at 1),
     /// so that it is refused as a round, not looked for among versions.
     public init(parsing text: String) {
-        let lowered = text.lowercased()
+        var lowered = text.lowercased()
+        if lowered == "draft" {
+            self = .start(1)
+            return
+        }
+        let start = lowered.hasSuffix("^")
+        if start { lowered.removeLast() }
         for prefix in ["round-", "round", "r", ""] where lowered.hasPrefix(prefix) {
             let digits = lowered.dropFirst(prefix.count)
             if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int(digits) {
-                self = .round(number)
+                self = start ? .start(number) : .round(number)
                 return
             }
         }
@@ -28,6 +38,8 @@ public enum Snapshot: Sendable, Equatable, CustomStringConvertible {
         case .current: return "the open round"
         case .round(let n): return "round \(n)"
         case .version(let v): return "version \(v)"
+        case .start(1): return "the first draft"
+        case .start(let n): return "the text round \(n) started from"
         }
     }
 }
@@ -213,6 +225,14 @@ extension ReviewRepository {
                     remedy: "'\(slug)' has \(rounds) (see 'quorum rounds \(slug)')")
             }
             return try roundHead(round)
+        case .start(let number):
+            guard number >= 1, proposal.round(number) != nil else { return try commit(of: .round(number), slug: slug) }
+            if number > 1, let before = proposal.round(number - 1) { return try roundHead(before) }
+            // The first draft: where round 1's first-parent line begins.
+            guard let first = proposal.round(1) else { return try commit(of: .round(1), slug: slug) }
+            var cursor = try roundHead(first)
+            while let parent = try git.commit(cursor).parents.first { cursor = parent }
+            return cursor
         case .version(let version):
             guard let found = try versions(slug: slug).first(where: { $0.version == version }), let commit = ObjectID(hex: found.commit) else {
                 let known = try versions(slug: slug).map(\.version)
