@@ -8,8 +8,29 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The repository to work in (default: the one containing the current directory).", valueName: "PATH"))
     var repo: String = "."
 
-    @Flag(name: .long, help: "Print the result as JSON.")
+    @Flag(name: .long, help: "Print the result as JSON (the shapes of docs/json.md).")
     var json = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "With --json: only these top-level fields, comma-separated (of each element, for a list), as gh's --json FIELDS.",
+        valueName: "FIELDS"))
+    var fields: String?
+
+    /// The fields `--fields` names, checked: a usage error without
+    /// `--json`, or when one is empty.
+    func selectedFields() throws -> [String]? {
+        guard let fields else { return nil }
+        guard json else { throw ValidationError("--fields goes with --json\nhint: add --json, e.g. --json --fields id,state,author") }
+        let names = fields.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.contains(where: \.isEmpty) else {
+            throw ValidationError("--fields: a field name is empty in '\(fields)'\nhint: separate names by single commas, e.g. --fields id,state,author")
+        }
+        return names
+    }
+
+    func validate() throws {
+        Output.fields = try selectedFields()
+    }
 
     @Option(name: .long, help: ArgumentHelp(
         "When to colour the output: auto (on a terminal, unless git's color.ui or NO_COLOR says otherwise), always, never.",
@@ -25,6 +46,14 @@ struct CommonOptions: ParsableArguments {
         CommonOptions.repository = opened.git.workDirectory ?? opened.git.gitDirectory
         // Colour and paging, decided once, with the repository's git config.
         Output.configure(color: color, paging: !noPager, json: json, config: { key in (try? opened.git.configString(key)) ?? nil })
+        if json {
+            Output.names = {
+                guard let roster = try? opened.roster() else { return [:] }
+                var names: [String: String] = [:]
+                for member in roster.members { names[member.email.lowercased()] = member.name }
+                return names
+            }
+        }
         return opened
     }
 

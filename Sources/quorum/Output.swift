@@ -95,13 +95,52 @@ enum Output {
         FileHandle.standardOutput.write(data)
     }
 
+    /// Names of people by lower-cased email, for the `name` of a person
+    /// a record knows only by email: read from the roster when JSON is
+    /// printed (set by `CommonOptions.open`), so text output never pays.
+    nonisolated(unsafe) static var names: (() -> [String: String])?
+
+    /// The top-level fields `--fields` selected (nil: all of them).
+    nonisolated(unsafe) static var fields: [String]?
+
+    /// Prints a value as JSON, in the shapes of docs/json.md: keys sorted,
+    /// times as RFC 3339 strings, people as `{"name", "email"}`. With
+    /// `--fields`, only those top-level fields (of each element, for a
+    /// list); an unknown field is a usage error naming the known ones.
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Every time in Quorum's JSON is Unix seconds, like `created` and `date`.
-        encoder.dateEncodingStrategy = .secondsSince1970
-        let data = try encoder.encode(value)
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(JSONTime.string(date))
+        }
+        if let names { encoder.userInfo[.quorumNames] = names() }
+        var data = try encoder.encode(value)
+        if let fields { data = try select(fields, from: data) }
         FileHandle.standardOutput.write(escapingC1(data) + Data("\n".utf8))
+    }
+
+    /// The JSON with only `fields` of its object (or of each object of
+    /// its array), as gh's `--json FIELDS` selects them.
+    private static func select(_ fields: [String], from data: Data) throws -> Data {
+        let value = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        let objects: [[String: Any]]
+        if let object = value as? [String: Any] {
+            objects = [object]
+        } else if let array = value as? [Any] {
+            objects = array.compactMap { $0 as? [String: Any] }
+        } else {
+            throw QuorumError(.usage, "--fields: this command's JSON is not an object", remedy: "leave --fields out")
+        }
+        let known = Set(objects.flatMap(\.keys))
+        if !objects.isEmpty, let unknown = fields.first(where: { !known.contains($0) }) {
+            throw QuorumError(
+                .usage, "--fields: unknown field '\(unknown)'",
+                remedy: "the fields here are: \(known.sorted().joined(separator: ", ")) (see docs/json.md)")
+        }
+        func pick(_ object: [String: Any]) -> [String: Any] { object.filter { fields.contains($0.key) } }
+        let selected: Any = value is [String: Any] ? pick(objects[0]) : objects.map(pick)
+        return try JSONSerialization.data(withJSONObject: selected, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
     }
 
     /// JSONEncoder writes C0 controls as JSON escapes, but DEL and C1

@@ -46,6 +46,10 @@ struct Quorum: ParsableCommand {
         }
         do {
             var command = try FastParse.leaf(arguments) ?? parseAsRoot()
+            if Output.fields != nil, !(((command as? FastParse.Parsed)?.parsed ?? command) is ReadsOnly) {
+                Output.error("quorum: --fields selects from what a command that only reads prints\nhint: leave --fields out here (the JSON names what was done); use it with list, status, show, inbox, log, rounds, versions, cat, diff, export, verify, member list")
+                Foundation.exit(64)
+            }
             defer { printNotices() }
             try command.run()
         } catch let error as QuorumError {
@@ -125,8 +129,13 @@ enum FastParse {
         return parsed
     }
 
+    /// A command parsed the fast way: the command inside.
+    protocol Parsed { var parsed: ParsableCommand { get } }
+
     /// A command parsed as a root with a super-command.
-    struct Leaf<C: ParsableCommand>: ParsableCommand {
+    struct Leaf<C: ParsableCommand>: ParsableCommand, Parsed {
+        var parsed: ParsableCommand { command }
+
         static var configuration: CommandConfiguration {
             CommandConfiguration(commandName: C.configuration.commandName, _superCommandName: "quorum")
         }
@@ -139,3 +148,21 @@ enum FastParse {
         }
     }
 }
+
+/// A command that only reads, whose `--json` output `--fields` may select
+/// from. A command that changes something would meet an unknown field only
+/// after making its change, so `--fields` is refused there before it runs.
+protocol ReadsOnly {}
+
+extension Quorum.List: ReadsOnly {}
+extension Quorum.Status: ReadsOnly {}
+extension Quorum.Show: ReadsOnly {}
+extension Quorum.Inbox: ReadsOnly {}
+extension Quorum.Log: ReadsOnly {}
+extension Quorum.Rounds: ReadsOnly {}
+extension Quorum.Versions: ReadsOnly {}
+extension Quorum.Cat: ReadsOnly {}
+extension Quorum.Diff: ReadsOnly {}
+extension Quorum.Export: ReadsOnly {}
+extension Quorum.Verify: ReadsOnly {}
+extension Quorum.Members.List: ReadsOnly {}

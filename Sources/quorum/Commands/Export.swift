@@ -50,6 +50,18 @@ extension Quorum {
             if changes && format != "html" { throw ValidationError("--changes marks changes in the HTML page: give --format html (for the changes as text: 'quorum diff SLUG FROM TO')") }
         }
 
+        /// export.json: what was exported, and its text unless it went to a file.
+        private struct Result: Encodable {
+            let slug: String
+            let format: String
+            /// "version v1", "round 2 (managers)", …
+            let label: String
+            /// The length of the text in UTF-8 bytes.
+            let bytes: Int
+            let path: String?
+            let text: String?
+        }
+
         func run() throws {
             let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
             let document = try options.open().exportDocument(slug: slug, at: snapshot, changes: changes)
@@ -61,10 +73,13 @@ extension Quorum {
                     throw ValidationError("cannot write \(output): \(error.localizedDescription)")
                 }
                 if options.json {
-                    struct Result: Encodable { let slug: String; let path: String; let format: String; let label: String; let bytes: Int }
-                    return try Output.json(Result(slug: slug, path: output, format: format, label: document.label, bytes: text.utf8.count))
+                    return try Output.json(Result(slug: slug, format: format, label: document.label, bytes: text.utf8.count, path: output, text: nil))
                 }
                 Output.line("Wrote \(document.label) of \(slug) as \(format) to \(output)")
+            } else if options.json {
+                // The document inside JSON, never the document alone: a script
+                // that asked for JSON parses what it gets.
+                try Output.json(Result(slug: slug, format: format, label: document.label, bytes: text.utf8.count, path: nil, text: text))
             } else {
                 Output.document(Data(text.utf8))
             }

@@ -15,12 +15,12 @@ extension Quorum {
             let (person, items, damaged) = try options.open().inbox()
             if options.json {
                 struct Result: Encodable {
-                    let person: String
+                    let person: PersonJSON
                     let items: [InboxItem]
                     /// The events that could not be read (what they belong to is left out).
                     let damaged: [DamagedEvent]?
                 }
-                try Output.json(Result(person: person, items: items, damaged: damaged.isEmpty ? nil : damaged))
+                try Output.json(Result(person: PersonJSON(name: Output.names?()[person.lowercased()], email: person), items: items, damaged: damaged.isEmpty ? nil : damaged))
             } else if items.isEmpty {
                 Output.line("Nothing waits for \(person)\(damaged.isEmpty ? "" : " among what could be read").")
             } else {

@@ -62,16 +62,31 @@ extension Quorum {
 
         func run() throws {
             let text = try options.open().allowedSigners()
+            if options.json {
+                struct Result: Encodable {
+                    /// The file written, or null when the text is here.
+                    let path: String?
+                    let keys: Int
+                    let text: String?
+                }
+                if let output { try write(text, to: output) }
+                let keys = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+                return try Output.json(Result(path: output, keys: keys, text: output == nil ? text : nil))
+            }
             guard let output else {
                 Output.lines(text)
                 return
             }
+            try write(text, to: output)
+            Output.line("Wrote \(text.split(separator: "\n").count - 1) key(s) to \(output)")
+        }
+
+        private func write(_ text: String, to output: String) throws {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
                 throw ValidationError("cannot write \(output): \(error.localizedDescription)")
             }
-            if !options.json { Output.line("Wrote \(text.split(separator: "\n").count - 1) key(s) to \(output)") }
         }
     }
 }

@@ -18,7 +18,8 @@ extension Quorum {
             let listing = try repo.statusListing(slug: slug)
             if options.json {
                 if slug != nil, let one = listing.items.first {
-                    try Output.json(one)
+                    // The suggestions the text lists: those still under review.
+                    try Output.json(one.underReview)
                 } else {
                     try Output.json(listing.items)
                 }
@@ -53,7 +54,7 @@ extension Quorum {
                 }
                 Output.line("Documents: \(status.documents.joined(separator: ", "))")
                 Output.line("Suggestions: \(counts)")
-                for s in status.suggestions ?? [] where !s.state.isFinal {
+                for s in status.underReview.suggestions ?? [] {
                     Output.line("  " + Output.summaryLine(s, showSlug: false))
                 }
             }
