@@ -116,12 +116,13 @@ extension Quorum {
             func run() throws {
                 let roster = try options.open().roster()
                 if options.json {
-                    struct Key: Encodable { let email: String; let key: String; let fingerprint: String; let validAfter: Date; let validBefore: Date? }
+                    /// A key: when it was added and revoked (times, RFC 3339).
+                    struct Key: Encodable { let member: PersonJSON; let key: String; let fingerprint: String; let addedAt: Date; let revokedAt: Date? }
                     struct Result: Encodable { let policy: Policy; let members: [QuorumCore.Member]; let keys: [Key] }
                     try Output.json(Result(policy: roster.policy, members: roster.members, keys: roster.keys.map {
-                        Key(email: $0.email, key: $0.key.line, fingerprint: $0.key.fingerprint,
-                            validAfter: Date(timeIntervalSince1970: TimeInterval($0.validAfter)),
-                            validBefore: $0.validBefore.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+                        Key(member: PersonJSON(name: roster.member($0.email)?.name, email: $0.email), key: $0.key.line, fingerprint: $0.key.fingerprint,
+                            addedAt: Date(timeIntervalSince1970: TimeInterval($0.validAfter)),
+                            revokedAt: $0.validBefore.map { Date(timeIntervalSince1970: TimeInterval($0)) })
                     }))
                     return
                 }
@@ -189,8 +190,8 @@ private func changeKey(email: String, key: String, options: CommonOptions, revok
     let repo = try options.open()
     let event = revoke ? try repo.revokeKey(email: email, key: parsed) : try repo.addKey(email: email, key: parsed)
     if options.json {
-        struct Result: Encodable { let id: String; let email: String; let fingerprint: String; let revoked: Bool }
-        try Output.json(Result(id: event.hex, email: email, fingerprint: parsed.fingerprint, revoked: revoke))
+        struct Result: Encodable { let id: String; let member: PersonJSON; let fingerprint: String; let revoked: Bool }
+        try Output.json(Result(id: event.hex, member: PersonJSON(name: Output.names?()[email.lowercased()], email: email), fingerprint: parsed.fingerprint, revoked: revoke))
     } else if revoke {
         Output.line("Revoked SSH key \(parsed.fingerprint) of \(email); what it signed before stays valid, nothing signed with it from now on does")
     } else {

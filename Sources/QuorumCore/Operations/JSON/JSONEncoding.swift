@@ -384,3 +384,18 @@ extension ProposalStatus {
         return status
     }
 }
+
+extension PushRejection {
+    private enum JSONKeys: String, CodingKey { case ref, object, code, reason, actor, hint }
+
+    /// rejection.json: `actor` a person.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKeys.self)
+        try c.encode(ref, forKey: .ref)
+        try c.encodeIfPresent(object, forKey: .object)
+        try c.encode(code, forKey: .code)
+        try c.encode(reason, forKey: .reason)
+        try c.encodeIfPresent(actor.map { PersonJSON(formatted: $0, encoder: encoder) }, forKey: .actor)
+        try c.encodeIfPresent(hint, forKey: .hint)
+    }
+}
