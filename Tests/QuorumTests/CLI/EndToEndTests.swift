@@ -110,7 +110,7 @@ final class EndToEndTests: QuorumTestCase {
         let editedPath = try write(edited, to: "edited.md")
         let suggested = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Say who reviews the draft", "--file", "framework.md=\(editedPath)", "--json"], as: .ben).json)
         let suggestion = try id(suggested)
-        let revision = try XCTUnwrap(suggested["revision"] as? String)
+        let revision = try XCTUnwrap(suggested["revisionCommit"] as? String)
         XCTAssertEqual(suggested["base"] as? String, base)
 
         let first = try XCTUnwrap(try runOK(["approve", String(suggestion.prefix(8)), "-m", "Clear", "--json"], as: .cai).json)
@@ -171,7 +171,7 @@ final class EndToEndTests: QuorumTestCase {
         XCTAssertEqual(shown["state"] as? String, "merged")
         XCTAssertEqual(shown["mergedAs"] as? String, mergeCommit)
         let approvals = try XCTUnwrap(shown["approvals"] as? [[String: Any]])
-        XCTAssertEqual(approvals.compactMap { $0["email"] as? String }, ["cai@example.com", "dee@example.com"])
+        XCTAssertEqual(approvals.compactMap { email($0["by"]) }, ["cai@example.com", "dee@example.com"])
         XCTAssertEqual(approvals.compactMap { $0["counts"] as? Bool }, [true, true])
         XCTAssertEqual(approvals.first?["message"] as? String, "Clear")
 
@@ -207,7 +207,7 @@ final class EndToEndTests: QuorumTestCase {
         XCTAssertNotEqual(try id(a1), try id(a2))
         let merged = try XCTUnwrap(try runOK(["merge", sid, "--json"], as: .ben).json)
         XCTAssertEqual(try id(merged), try gitOK(["rev-parse", "refs/quorum/proposals/career-steps/suggestions/\(sid)/meta"]).trimmed)
-        XCTAssertEqual(Set(merged["approvedBy"] as? [String] ?? []), ["cai@example.com", "ana@example.com"])
+        XCTAssertEqual(Set(emails(merged["approvedBy"]) ?? []), ["cai@example.com", "ana@example.com"])
 
         let listed = try XCTUnwrap(try runOK(["list", "--json"]).jsonArray)
         XCTAssertEqual(listed.compactMap { $0["id"] as? String }, [sid])
@@ -226,11 +226,11 @@ final class EndToEndTests: QuorumTestCase {
         let shown = try XCTUnwrap(try runOK(["show", sid, "--json", "--diff"]).json)
         XCTAssertEqual(shown["state"] as? String, "open")
         XCTAssertEqual(shown["quorum"] as? Int, 2)
-        XCTAssertEqual(shown["author"] as? String, Person.ben.email)
+        XCTAssertEqual(email(shown["author"]), Person.ben.email)
         XCTAssertEqual(shown["documents"] as? [String], ["framework.md"])
         let approvals = try XCTUnwrap(shown["approvals"] as? [[String: Any]])
         XCTAssertEqual(approvals.count, 1)
-        XCTAssertEqual(approvals.first?["email"] as? String, Person.cai.email)
+        XCTAssertEqual(email(approvals.first?["by"]), Person.cai.email)
         XCTAssertEqual(approvals.first?["counts"] as? Bool, true)
         let diff = try XCTUnwrap(shown["diff"] as? String)
         XCTAssertTrue(diff.contains("+Status: x"), diff)
@@ -269,7 +269,7 @@ final class EndToEndTests: QuorumTestCase {
         try setUpReview()
         let text = replacingLine(3, of: original, with: "Status: from stdin ✓")
         let result = try runOK(["suggest", slug, "-m", "From stdin", "--file", "framework.md=-", "--json"], as: .ben, stdin: Data(text.utf8))
-        let revision = try XCTUnwrap(result.json?["revision"] as? String)
+        let revision = try XCTUnwrap(result.json?["revisionCommit"] as? String)
         XCTAssertEqual(try git(["show", "\(revision):Proposals/career-steps/framework.md"]).stdoutData, Data(text.utf8))
         // Only one document can come from stdin.
         try assertExit(64, ["suggest", slug, "-m", "Twice", "--file", "framework.md=-", "--file", "other.md=-"], as: .ben, stdin: Data(text.utf8), stderrMentions: "stdin")
@@ -279,7 +279,7 @@ final class EndToEndTests: QuorumTestCase {
         try setUpReview()
         let path = try write(replacingLine(5, of: original, with: "A new introduction."), to: "my-edit.txt")
         let result = try runOK(["suggest", slug, "-m", "New introduction", "--file", path, "--json"], as: .ben)
-        let revision = try XCTUnwrap(result.json?["revision"] as? String)
+        let revision = try XCTUnwrap(result.json?["revisionCommit"] as? String)
         XCTAssertEqual(result.json?["documents"] as? [String], ["framework.md"])
         XCTAssertEqual(try gitOK(["ls-tree", "-r", "--name-only", revision]).trimmed, "Proposals/career-steps/framework.md")
         XCTAssertEqual(try git(["show", "\(revision):Proposals/career-steps/framework.md"]).stdoutData, try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -331,11 +331,11 @@ final class EndToEndTests: QuorumTestCase {
         try setUpReview()
         let sid = try id(try suggestLine(3, "Status: x"))
         let now = Date().timeIntervalSince1970
-        let created = try XCTUnwrap(try runOK(["show", sid, "--json"]).json?["created"] as? Double)
+        let created = try XCTUnwrap(seconds(try runOK(["show", sid, "--json"]).json?["createdAt"]))
         XCTAssertEqual(created, now, accuracy: 600, "show --json: created")
         let status = try XCTUnwrap(try runOK(["status", slug, "--json"]).json)
-        let round = try XCTUnwrap(status["round"] as? [String: Any])
-        let opened = try XCTUnwrap(round["opened"] as? Double, "round.opened is \(String(describing: round["opened"]))")
+        let round = try XCTUnwrap(status["openRound"] as? [String: Any])
+        let opened = try XCTUnwrap(seconds(round["openedAt"]), "openRound.openedAt is \(String(describing: round["openedAt"]))")
         XCTAssertEqual(opened, now, accuracy: 600, "status --json: round.opened is \(opened), which as Unix time is \(Date(timeIntervalSince1970: opened))")
     }
 
@@ -358,7 +358,7 @@ final class EndToEndTests: QuorumTestCase {
         try gitOK(["config", "user.email", Person.cai.email])
         XCTAssertEqual(try run(["approve", sid], as: nil).status, 0)
         let shown = try XCTUnwrap(try runOK(["show", sid, "--json"]).json)
-        XCTAssertEqual((shown["approvals"] as? [[String: Any]])?.compactMap { $0["email"] as? String }, [Person.cai.email])
+        XCTAssertEqual((shown["approvals"] as? [[String: Any]])?.compactMap { email($0["by"]) }, [Person.cai.email])
     }
 
     func testNotAQuorumRepositoryExits64() throws {

@@ -31,7 +31,7 @@ final class MessageTests: QuorumTestCase {
         let json = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Title", "-m", "Why it matters.", "--file", "framework.md=\(try text(3))", "--json"], as: .ben).json)
         let shown = try XCTUnwrap(try runOK(["show", try XCTUnwrap(json["id"] as? String), "--json"]).json)
         XCTAssertEqual(shown["title"] as? String, "Title")
-        XCTAssertTrue(try gitOK(["log", "-1", "--format=%B", try XCTUnwrap(json["revision"] as? String)]).hasPrefix("Title\n\nWhy it matters."))
+        XCTAssertTrue(try gitOK(["log", "-1", "--format=%B", try XCTUnwrap(json["revisionCommit"] as? String)]).hasPrefix("Title\n\nWhy it matters."))
     }
 
     func testWithoutMessageTheEditorWritesIt() throws {

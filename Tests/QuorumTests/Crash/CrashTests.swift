@@ -388,7 +388,7 @@ final class CrashTests: QuorumTestCase {
         }
         if let rounds = try shown(["rounds", "career-steps"]) as? [[String: Any]] {
             lines += rounds.map { report in
-                let round = report["round"] as? [String: Any] ?? [:]
+                let round = report
                 return "round \(round["number"] ?? "") \(round["name"] ?? "") closed \(round["closed"] ?? "") suggested \(report["suggested"] ?? "") merged \(report["merged"] ?? "") open \(report["open"] ?? "") not yet carried \((report["notYetCarried"] as? [Any])?.count ?? -1)"
             }
         }
@@ -399,7 +399,7 @@ final class CrashTests: QuorumTestCase {
             lines += members.map { "member \($0["email"] ?? "") \($0["groups"] ?? "") lead \($0["lead"] ?? "")" }.sorted()
         }
         if let keys = try shown(["member", "list", "--keys"]) as? [String: Any], let held = keys["keys"] as? [[String: Any]] {
-            lines += held.map { "key \($0["email"] ?? "") revoked \($0["validBefore"] != nil)" }.sorted()
+            lines += held.map { "key \(email($0["member"]) ?? "") revoked \($0["revokedAt"] != nil)" }.sorted()
         }
         if let policy = try shown(["policy"]) as? [String: Any] {
             lines.append("policy signatures \(policy["requireSignatures"] ?? "")")

@@ -99,7 +99,7 @@ final class ConcurrencyTests: QuorumTestCase {
         for id in ids {
             let shown = try runOK(["show", id, "--json"])
             let approvals = try XCTUnwrap(shown.json?["approvals"] as? [[String: Any]], shown.stdout)
-            XCTAssertEqual(Set(approvals.compactMap { $0["email"] as? String }), Set(approvers.map(\.email)), "suggestion \(id)")
+            XCTAssertEqual(Set(approvals.compactMap { email($0["by"]) }), Set(approvers.map(\.email)), "suggestion \(id)")
             XCTAssertEqual(approvals.count, 4, "suggestion \(id)")
             XCTAssertEqual(approvals.filter { $0["counts"] as? Bool == true }.count, 4, "suggestion \(id)")
             XCTAssertEqual(shown.json?["state"] as? String, "approved")
@@ -113,7 +113,7 @@ final class ConcurrencyTests: QuorumTestCase {
         let listed = try XCTUnwrap(try runOK(["list", "--json"]).jsonArray)
         XCTAssertEqual(listed.count, 16)
         var byAuthor: [String: Int] = [:]
-        for item in listed { byAuthor[item["author"] as? String ?? "?", default: 0] += 1 }
+        for item in listed { byAuthor[email(item["author"]) ?? "?", default: 0] += 1 }
         XCTAssertEqual(byAuthor, Dictionary(uniqueKeysWithValues: [(Person.fay.email, 8)] + approvers.map { ($0.email, 2) }))
         XCTAssertEqual(Set(listed.compactMap { $0["title"] as? String }).count, 16)
         XCTAssertEqual(try runOK(["list", "--json", "--state", "approved"]).jsonArray?.count, 8)

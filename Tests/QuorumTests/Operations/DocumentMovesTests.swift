@@ -36,7 +36,7 @@ final class DocumentMovesTests: QuorumTestCase {
         XCTAssertEqual(rename["documents"] as? [String], ["framework.md", "steps.md"])
         let renameID = try XCTUnwrap(rename["id"] as? String)
         let review = try open(as: .ben)
-        let revision = try review.git.commit(XCTUnwrap(ObjectID(hex: XCTUnwrap(rename["revision"] as? String))))
+        let revision = try review.git.commit(XCTUnwrap(ObjectID(hex: XCTUnwrap(rename["revisionCommit"] as? String))))
         let moved = try XCTUnwrap(proposed)
         XCTAssertEqual(try review.git.blobs(in: revision.tree, under: "Proposals/\(slug)"), ["steps.md": moved], "moved byte for byte")
 

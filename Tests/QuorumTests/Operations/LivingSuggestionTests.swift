@@ -82,7 +82,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         let path = try textFile(withLine(13, "Writes clear, tested code."))
         let revised = try runOK(["revise", s, "-m", "Terse step 1, tested", "--file", "framework.md=\(path)", "--json"], as: .ben)
         XCTAssertEqual(try jsonID(revised), try revParse(chainRef(s)))
-        XCTAssertEqual(revised.json?["approvalsStale"] as? [String], [Person.cai.email])
+        XCTAssertEqual(emails(revised.json?["approvalsStale"]), [Person.cai.email])
         XCTAssertEqual(try gitOK(["rev-parse", "\(chainRef(s).dropLast(4))revs/2"]).trimmed, revised.json?["commit"] as? String)
 
         let text = try runOK(["show", s]).stdout
@@ -90,7 +90,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         XCTAssertTrue(text.contains("does not count: stale: approved an older revision"), text)
         XCTAssertTrue(text.contains("Approvals: 0 of 2"), text)
         let approvals = try XCTUnwrap(try shown(s)["approvals"] as? [[String: Any]])
-        XCTAssertEqual(approvals.compactMap { $0["email"] as? String }, [Person.cai.email])
+        XCTAssertEqual(approvals.compactMap { email($0["by"]) }, [Person.cai.email])
         XCTAssertEqual(approvals.compactMap { $0["counts"] as? Bool }, [false])
         try approveCLI(s, by: [.dee])
         try expectExit(1, ["merge", s], as: .ben, mentioning: ["[merge.quorum]", "cai@example.com does not count (stale"])
@@ -251,7 +251,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         XCTAssertEqual(try jsonID(revised), try revParse(chainRef(second)))
         XCTAssertEqual(revised.json?["base"] as? String, round, "written on the round's current text")
         XCTAssertEqual(revised.json?["state"] as? String, "open")
-        XCTAssertEqual(Set(revised.json?["approvalsStale"] as? [String] ?? []), [Person.ben.email, Person.dee.email])
+        XCTAssertEqual(Set(emails(revised.json?["approvalsStale"]) ?? []), [Person.ben.email, Person.dee.email])
         try approveCLI(second, by: [.ben, .dee])
         let merged = try XCTUnwrap(try runOK(["merge", second, "--json"], as: .cai).json)
         XCTAssertEqual(merged["threeWay"] as? Bool, false)
@@ -307,7 +307,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         try runOK(["resolve", s, String(dees.prefix(6))], as: .dee)
         let after = try XCTUnwrap(try shown(s)["objections"] as? [[String: Any]])
         XCTAssertEqual(after.compactMap { $0["open"] as? Bool }, [false, false])
-        XCTAssertEqual(after.compactMap { $0["resolvedBy"] as? String }, [Person.ana.email, Person.dee.email])
+        XCTAssertEqual(after.compactMap { email($0["resolvedBy"]) }, [Person.ana.email, Person.dee.email])
         XCTAssertFalse(try runOK(["status", slug]).stdout.contains("[objection"))
         try runOK(["merge", s], as: .ben)
         let events = try gitOK(["log", "--format=%B", chainRef(s)])
@@ -350,15 +350,15 @@ final class LivingSuggestionTests: RoundsTestCase {
         XCTAssertTrue(try runOK(["list", "--state", "withdrawn"]).stdout.contains("\(withdrawn.prefix(8))"))
         let w = try shown(withdrawn)
         XCTAssertEqual(w["state"] as? String, "withdrawn")
-        XCTAssertEqual(w["endedBy"] as? String, Person.ben.email)
+        XCTAssertEqual(email(w["endedBy"]), Person.ben.email)
         XCTAssertEqual(w["endReason"] as? String, "Changed my mind")
         let r = try shown(rejected)
         XCTAssertEqual(r["state"] as? String, "rejected")
-        XCTAssertEqual(r["endedBy"] as? String, Person.dee.email)
+        XCTAssertEqual(email(r["endedBy"]), Person.dee.email)
         XCTAssertEqual(r["endReason"] as? String, "Out of scope")
         XCTAssertTrue(try runOK(["show", withdrawn]).stdout.contains("State:     withdrawn by ben@example.com: Changed my mind"))
         XCTAssertTrue(try runOK(["show", rejected]).stdout.contains("State:     rejected by dee@example.com: Out of scope"))
-        XCTAssertEqual(try shown(alsoRejected)["endedBy"] as? String, Person.fay.email)
+        XCTAssertEqual(email(try shown(alsoRejected)["endedBy"]), Person.fay.email)
         XCTAssertEqual(try revParse("quorum/career-steps/2"), try revParse("quorum/career-steps/1"), "nothing merged")
         try assertFsckStrictClean()
     }
@@ -375,7 +375,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         XCTAssertEqual(revoked.json?["state"] as? String, "open")
         XCTAssertEqual(revoked.json?["event"] as? String, "revoke")
         let approvals = try XCTUnwrap(try shown(s)["approvals"] as? [[String: Any]])
-        XCTAssertEqual(approvals.compactMap { $0["email"] as? String }, [Person.cai.email])
+        XCTAssertEqual(approvals.compactMap { email($0["by"]) }, [Person.cai.email])
         XCTAssertEqual(try runOK(["list", "--json"]).jsonArray?.first?["approvals"] as? Int, 1)
         try expectExit(1, ["merge", s], as: .ben, mentioning: ["[merge.quorum]", "has: cai@example.com"])
         try expectExit(1, ["approve", "--revoke", s], as: .dee, mentioning: ["[revoke.nothing]"])
@@ -475,7 +475,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         XCTAssertEqual(comments.compactMap { $0["depth"] as? Int }, [0, 1, 0])
         XCTAssertEqual(comments.first?["firstLine"] as? Int, 170)
         XCTAssertEqual(comments.first?["outdated"] as? Bool, false)
-        XCTAssertEqual(comments.first?["author"] as? String, Person.cai.email)
+        XCTAssertEqual(email(comments.first?["author"]), Person.cai.email)
     }
 
     // MARK: Pair edits and co-authors
@@ -488,7 +488,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         let edit = try runOK(["edit", slug, "-m", "Say who reviews the draft", "--pair", Person.cai.email, "--file", "framework.md=\(path)", "--json"], as: .ben)
         let commit = try jsonID(edit)
         XCTAssertEqual(commit, try revParse("quorum/career-steps/1"), "the edit is the round's new head")
-        XCTAssertEqual(edit.json?["coAuthor"] as? String, Person.cai.email)
+        XCTAssertEqual(email(edit.json?["coAuthor"]), Person.cai.email)
         XCTAssertEqual(try gitOK(["show", "-s", "--format=%P", commit]).trimmed, before)
         let message = try gitOK(["log", "-1", "--format=%B", "quorum/career-steps/1"])
         XCTAssertTrue(message.hasPrefix("Say who reviews the draft\n"), message)
@@ -517,7 +517,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         try startReview()
         let s = try suggestCLI(5, early, as: .ben, message: "Shorter introduction", extra: ["--pair", Person.cai.email])
         let detail = try shown(s)
-        XCTAssertEqual(detail["coAuthors"] as? [String], [Person.cai.email])
+        XCTAssertEqual(emails(detail["coAuthors"]), [Person.cai.email])
         let revision = try XCTUnwrap(detail["revisionCommit"] as? String)
         XCTAssertTrue(try gitOK(["log", "-1", "--format=%B", revision]).contains("Co-authored-by: Cai Wong <cai@example.com>\n"))
 
@@ -528,7 +528,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         // A co-author may revise it, and stays unable to approve it.
         let revisedText = try textFile(withLine(5, early + " Each step has examples."))
         try runOK(["revise", s, "-m", "Shorter introduction, with examples", "--file", "framework.md=\(revisedText)"], as: .cai)
-        XCTAssertEqual((try shown(s)["revisions"] as? [[String: Any]])?.last?["by"] as? String, Person.cai.email)
+        XCTAssertEqual(email((try shown(s)["revisions"] as? [[String: Any]])?.last?["by"]), Person.cai.email)
         try expectExit(1, ["approve", s], as: .cai, mentioning: ["[approve.self]", "as a co-author"])
         try approveCLI(s, by: [.dee, .ana])
         try runOK(["merge", s], as: .cai)
@@ -546,7 +546,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         let c = try suggestCLI(13, "Writes clear code.", as: .cai, message: "Terse step 1")
         let d = try suggestCLI(158, late, as: .ben, message: "Clearer Influence step 3")
         let created = Dictionary(uniqueKeysWithValues: try XCTUnwrap(try runOK(["list", "--json"]).jsonArray).map {
-            ($0["id"] as? String ?? "", ($0["created"] as? Int ?? 0))
+            ($0["id"] as? String ?? "", Int(seconds($0["createdAt"]) ?? 0))
         })
         /// Exactly `expected`, `first` first, and never a newer one before an older one.
         func assertOldestFirst(_ ids: [String], _ expected: Set<String>, first: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -560,7 +560,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         func inbox(_ person: Person) throws -> [(reason: String, id: String)] {
             let result = try runOK(["inbox", "--json"], as: person)
             let json = try XCTUnwrap(result.json, result.stdout)
-            XCTAssertEqual(json["person"] as? String, person.email)
+            XCTAssertEqual(email(json["person"]), person.email)
             return try XCTUnwrap(json["items"] as? [[String: Any]]).map {
                 ($0["reason"] as? String ?? "", ($0["suggestion"] as? [String: Any])?["id"] as? String ?? "")
             }

@@ -175,12 +175,12 @@ final class ConvergenceTests: SharedRepositoryTestCase {
             guard let id else { return nil }
             let shown = try quorum(["show", id, "--json"], in: clone).object
             let open = (shown?["objections"] as? [[String: Any]] ?? []).filter { $0["open"] as? Bool == true }
-            guard let objection = dice.pick(open), let by = objection["by"] as? String,
+            guard let objection = dice.pick(open), let by = email(objection["by"]),
                   let objector = people.first(where: { $0.email == by }) else { return nil }
             return try run(["resolve", id, String((objection["id"] as? String ?? "").prefix(8))], as: objector)
         case 7:
             guard let summary = dice.pick(live), let id = summary["id"] as? String,
-                  let author = people.first(where: { $0.email == summary["author"] as? String }) else { return nil }
+                  let author = people.first(where: { $0.email == email(summary["author"]) }) else { return nil }
             let file = try edited(&dice, in: clone, as: "revised at step \(step)", to: place.appendingPathComponent("revise-\(step).md"))
             return try run(["revise", id, "-m", "Revised at step \(step)", "--file", "doc.md=\(file)"], as: author)
         default:

@@ -75,7 +75,7 @@ final class ForgedPushTests: SharedRepositoryTestCase {
         let id = try XCTUnwrap(suggested["id"] as? String)
         for approver in approvers { try quorumOK(["approve", id], as: approver, in: directory) }
         try quorumOK(["sync"], as: .ben, in: directory)
-        return (id, try XCTUnwrap(suggested["revision"] as? String), try XCTUnwrap(suggested["base"] as? String))
+        return (id, try XCTUnwrap(suggested["revisionCommit"] as? String), try XCTUnwrap(suggested["base"] as? String))
     }
 
     /// A round merge commit's message for Ben's suggestion `id`.

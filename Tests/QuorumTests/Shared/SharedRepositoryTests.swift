@@ -102,7 +102,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         let work = try makeClone("ben", as: .ben)
         let suggested = try suggestLine(5, "Ben's first edit.", as: .ben, in: work)
         let id = try XCTUnwrap(suggested["id"] as? String)
-        let revision1 = try XCTUnwrap(suggested["revision"] as? String)
+        let revision1 = try XCTUnwrap(suggested["revisionCommit"] as? String)
         try quorumOK(["approve", id], as: .cai, in: work)
         try quorumOK(["sync"], as: .ben, in: work)
         let head = try gitOK(["rev-parse", roundBranch], in: bare)
@@ -141,7 +141,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         // Enough approvals of exactly this revision, but other text slipped in.
         let other = try suggestLine(51, "Ben's delivery edit.", as: .ben, in: work)
         let otherID = try XCTUnwrap(other["id"] as? String)
-        let otherRevision = try XCTUnwrap(other["revision"] as? String)
+        let otherRevision = try XCTUnwrap(other["revisionCommit"] as? String)
         try quorumOK(["approve", otherID], as: .cai, in: work)
         try quorumOK(["approve", otherID], as: .dee, in: work)
         try quorumOK(["sync"], as: .ben, in: work)
@@ -230,7 +230,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         for directory in [cai, dee] {
             let shown = try XCTUnwrap(try quorumOK(["show", id, "--json"], as: .ana, in: directory).object)
             let approvals = try XCTUnwrap(shown["approvals"] as? [[String: Any]])
-            XCTAssertEqual(Set(approvals.compactMap { $0["email"] as? String }), [Teammate.cai.email, Teammate.dee.email])
+            XCTAssertEqual(Set(approvals.compactMap { email($0["by"]) }), [Teammate.cai.email, Teammate.dee.email])
             XCTAssertEqual(shown["state"] as? String, "approved")
         }
         let log = try gitOK(["log", "--format=%an|%s", chain(id)], in: bare)
@@ -566,8 +566,8 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         let events = try lines.map { try XCTUnwrap((try JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]) }
         XCTAssertEqual(events.compactMap { $0["type"] as? String }, ["suggest", "approve", "comment"])
         XCTAssertEqual(events[0]["suggestion"] as? String, id)
-        XCTAssertEqual(events[0]["actor"] as? String, Teammate.ben.email)
-        XCTAssertEqual(events[1]["actor"] as? String, Teammate.cai.email)
+        XCTAssertEqual(email(events[0]["actor"]), Teammate.ben.email)
+        XCTAssertEqual(email(events[1]["actor"]), Teammate.cai.email)
         XCTAssertEqual(events[2]["ref"] as? String, "refs/quorum/proposals/\(slug)/comments")
         XCTAssertEqual((events[2]["record"] as? [String: Any])?["message"] as? String, "Looks good")
         XCTAssertEqual(events[2]["slug"] as? String, slug)

@@ -178,7 +178,7 @@ final class SignedReviewTests: SharedRepositoryTestCase {
 
         let suggestion = try suggestLine(13, "Ben's own change.", as: .ben, in: ben)
         let id = suggestion["id"] as! String
-        let revision = suggestion["revision"] as! String
+        let revision = suggestion["revisionCommit"] as! String
         try quorumOK(["sync"], as: .ben, in: ben)
         try gitOK(["fetch", "-q", "origin", "+\(chain(real["id"] as! String)):\(chain(real["id"] as! String))"], in: ben)
         let ref = chain(id)
@@ -238,7 +238,7 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         let approved = try quorumOK(["approve", id], as: .cai, in: cai)
         XCTAssertFalse(approved.errors.contains("already records"), approved.errors)
         let after = try quorumOK(["show", id, "--json"], as: .cai, in: cai).object?["approvals"] as? [[String: Any]] ?? []
-        XCTAssertEqual(after.filter { ($0["counts"] as? Bool) == true }.map { $0["email"] as? String }, [Teammate.cai.email])
+        XCTAssertEqual(after.filter { ($0["counts"] as? Bool) == true }.map { email($0["by"]) }, [Teammate.cai.email])
         // Nothing of Ben's got onto the round anywhere.
         for directory in [ana, cai] {
             let round = try gitOK(["rev-parse", roundBranch], in: directory)
@@ -333,9 +333,9 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         // plain git, does not count.
         let ref = chain(second["id"] as! String)
         let head = try gitOK(["rev-parse", ref], in: ana)
-        let stale = try forgedApproval(of: second["revision"] as! String, on: head, as: .ben, signedWith: keys[.ben], in: ana)
+        let stale = try forgedApproval(of: second["revisionCommit"] as! String, on: head, as: .ben, signedWith: keys[.ben], in: ana)
         _ = stale
-        let late = try forgedApproval(of: second["revision"] as! String, on: head, as: .cai, signedWith: oldKey, in: ana)
+        let late = try forgedApproval(of: second["revisionCommit"] as! String, on: head, as: .cai, signedWith: oldKey, in: ana)
         try gitOK(["update-ref", ref, late, head], in: ana)
         XCTAssertEqual(try verifyCodes(ana), ["signature.key-not-valid"])
     }
@@ -445,7 +445,7 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         let suggestion = try suggestLine(13, "Ben's own change.", as: .ben, in: ben)
         try quorumOK(["sync"], as: .ben, in: ben)
         let head = try gitOK(["rev-parse", roundBranch], in: ben)
-        let revision = suggestion["revision"] as! String
+        let revision = suggestion["revisionCommit"] as! String
         let merge = try forgedCommit(
             tree: try gitOK(["rev-parse", "\(revision)^{tree}"], in: ben), parents: [head, revision],
             message: "Merge suggestion\n\nSuggestion: \(suggestion["id"] as! String)\nApproved-by: Cai Wong <cai@example.com>\nApproved-by: Dee Park <dee@example.com>",

@@ -345,3 +345,21 @@ extension QuorumTestCase {
         return error
     }
 }
+
+// Reading Quorum's JSON shapes (docs/json.md) in tests.
+
+/// The email of a person object (`{"name": …, "email": …}`).
+func email(_ person: Any?) -> String? {
+    (person as? [String: Any])?["email"] as? String
+}
+
+/// The emails of an array of person objects.
+func emails(_ people: Any?) -> [String]? {
+    (people as? [[String: Any]])?.compactMap { $0["email"] as? String }
+}
+
+/// Seconds since 1970 of an RFC 3339 time as Quorum writes it.
+func seconds(_ time: Any?) -> Double? {
+    guard let text = time as? String else { return nil }
+    return ISO8601DateFormatter().date(from: text)?.timeIntervalSince1970
+}
