@@ -152,8 +152,8 @@ final class DiffOutputTests: RoundsTestCase {
         XCTAssertTrue(since.contains("Writes [-clear-]{+readable+}, tested code"), since)
         XCTAssertFalse(since.contains("{+develop+}"), "what Cai approved is not shown again: \(since)")
         let json = try XCTUnwrap(try runOK(["show", id, "--since-approval", "--json"], as: .cai).json)
-        XCTAssertEqual((json["from"] as? [String: Any])?["number"] as? Int, 1)
-        XCTAssertEqual((json["to"] as? [String: Any])?["number"] as? Int, 2)
+        XCTAssertEqual((json["from"] as? [String: Any])?["revision"] as? Int, 1)
+        XCTAssertEqual((json["to"] as? [String: Any])?["revision"] as? Int, 2)
         XCTAssertEqual(json["comparison"] as? String, "same-base")
         XCTAssertEqual((json["wordDiff"] as? [[String: Any]])?.count, 1)
         // Dee never approved: refused, with a hint, nothing changed.

@@ -63,7 +63,7 @@ final class EndToEndTests: QuorumTestCase {
         let bogus = try run(["member", "list", "--bogus"])
         XCTAssertEqual(bogus.status, 64)
         XCTAssertTrue(bogus.stderr.contains("Unknown option '--bogus'") && bogus.stderr.contains("Usage: quorum member list"), bogus.stderr)
-        XCTAssertTrue(try runOK(["suggest", "--help"]).stdout.contains("USAGE: quorum suggest <slug>"))
+        XCTAssertTrue(try runOK(["suggest", "--help"]).stdout.contains("USAGE: quorum suggest [<options>] <slug>"))
         XCTAssertTrue(try runOK(["help", "member", "list"]).stdout.contains("USAGE: quorum member list"))
         let missing = try run(["suggest", slug])
         XCTAssertEqual(missing.status, 64)

@@ -94,6 +94,8 @@ final class JSONSchemaTests: SharedRepositoryTestCase {
 
         let second = try XCTUnwrap(try json("command-suggest.json", ["suggest", slug, "-m", "Thirteen", "--file", "framework.md=\(try edited(13, "Thirteen.", in: repo))"], as: .cai, in: repo)["id"] as? String)
         try json("command-revise.json", ["revise", second, "-m", "Again", "--file", "framework.md=\(try edited(13, "Thirteen again.", in: repo))"], as: .cai, in: repo)
+        let compared = try json("command-show-comparison.json", ["show", second, "--interdiff", "1..2"], in: repo)
+        XCTAssertEqual((compared["to"] as? [String: Any])?["revision"] as? Int, 2)
         try json("command-decision.json", ["withdraw", second], as: .cai, in: repo)
         let third = try XCTUnwrap(try json("command-suggest.json", ["suggest", slug, "-m", "Thirty-two", "--file", "framework.md=\(try edited(32, "Thirty-two.", in: repo))"], as: .dee, in: repo)["id"] as? String)
         try json("command-decision.json", ["reject", third, "-m", "No"], in: repo)

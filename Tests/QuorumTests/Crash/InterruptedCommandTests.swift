@@ -105,7 +105,7 @@ final class InterruptedCommandTests: RoundsTestCase {
         XCTAssertEqual(try git(["update-ref", pin, stray]).status, 0)
         let path = try textFile(withLine(3, "Line three, changed better.", of: original))
         let revised = try runOK(["revise", id, "-m", "Better", "--file", "framework.md=\(path)", "--json"], as: .ben)
-        let commit = try XCTUnwrap(revised.json?["commit"] as? String)
+        let commit = try XCTUnwrap(revised.json?["revisionCommit"] as? String)
         XCTAssertEqual(revised.json?["revision"] as? Int, 2)
         XCTAssertEqual(try revParse(pin), commit, "the pin with no event holds the new revision")
         XCTAssertEqual(try git(["rev-parse", "--verify", "-q", Layout.revisionPin(slug, try XCTUnwrap(ObjectID(hex: id)), 3)]).status, 1, "no third pin")

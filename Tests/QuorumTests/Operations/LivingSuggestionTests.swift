@@ -83,7 +83,7 @@ final class LivingSuggestionTests: RoundsTestCase {
         let revised = try runOK(["revise", s, "-m", "Terse step 1, tested", "--file", "framework.md=\(path)", "--json"], as: .ben)
         XCTAssertEqual(try jsonID(revised), try revParse(chainRef(s)))
         XCTAssertEqual(emails(revised.json?["approvalsStale"]), [Person.cai.email])
-        XCTAssertEqual(try gitOK(["rev-parse", "\(chainRef(s).dropLast(4))revs/2"]).trimmed, revised.json?["commit"] as? String)
+        XCTAssertEqual(try gitOK(["rev-parse", "\(chainRef(s).dropLast(4))revs/2"]).trimmed, revised.json?["revisionCommit"] as? String)
 
         let text = try runOK(["show", s]).stdout
         XCTAssertTrue(text.contains("Cai Wong <cai@example.com>"), text)

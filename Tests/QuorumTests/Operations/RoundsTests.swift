@@ -452,7 +452,8 @@ final class RoundsTests: RoundsTestCase {
         ], "everyone who suggested, approved or commented, by name; not Eve or Fay, who did nothing")
         let entries = try XCTUnwrap(v1["changelog"] as? [[String: Any]])
         XCTAssertEqual(entries.compactMap { $0["suggestion"] as? String }, [a, b])
-        XCTAssertEqual(entries.compactMap { $0["approvers"] as? [String] }, [
+        // Approvers as people, {"name", "email"}.
+        XCTAssertEqual(entries.compactMap { ($0["approvedBy"] as? [[String: Any]])?.map { "\($0["name"] as? String ?? "") <\(email($0) ?? "")>" } }, [
             [Person.cai.formatted, Person.dee.formatted], [Person.ana.formatted, Person.ben.formatted],
         ])
 

@@ -55,7 +55,7 @@ final class HostileTextPushTests: SharedRepositoryTestCase {
         let ben = try makeClone("ben", as: .ben)
         let id = try XCTUnwrap(try suggestLine(5, "Edited.", as: .ben, in: ben)["id"] as? String)
         try quorumOK(["sync"], as: .ben, in: ben)
-        let revision = try XCTUnwrap(try quorum(["show", id, "--json"], as: .ben, in: ben).object?["revisions"] as? [[String: Any]]).last?["commit"] as? String ?? ""
+        let revision = try XCTUnwrap(try quorum(["show", id, "--json"], as: .ben, in: ben).object?["revisions"] as? [[String: Any]]).last?["revisionCommit"] as? String ?? ""
         let base = try gitOK(["rev-parse", "\(revision)^"], in: ben)
         try assertRefused(#"{"base":"\#(base)","message":"New \u009b2J title","revision":"\#(revision)","title":"New \u009b2J title","type":"revise","v":1}"#,
                           on: chain(id), as: .ben, in: ben)

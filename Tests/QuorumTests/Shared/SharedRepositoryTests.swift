@@ -125,7 +125,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         let newText = root.appendingPathComponent("revised.md")
         try Data(framework(replacing: 5, with: "Ben's second thoughts.").utf8).write(to: newText)
         let revised = try XCTUnwrap(try quorumOK(["revise", id, "-m", "Second thoughts", "--file", "framework.md=\(newText.path)", "--json"], as: .ben, in: work).object)
-        let revision2 = try XCTUnwrap(revised["commit"] as? String)
+        let revision2 = try XCTUnwrap(revised["revisionCommit"] as? String)
         try quorumOK(["sync"], as: .ben, in: work)
         let tree2 = try gitOK(["rev-parse", "\(revision2)^{tree}"], in: work)
         let stale = try commitTree(tree2, parents: [head, revision2], message: mergeMessage(id, approvers: [.cai, .dee]), as: .ben, in: work)

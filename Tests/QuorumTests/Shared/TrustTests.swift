@@ -297,7 +297,7 @@ final class TrustTests: SharedRepositoryTestCase {
         let text = try write(framework(replacing: 5, with: "Second."))
         let revised = try quorumOK(["revise", id, "-m", "Second", "--file", "framework.md=\(text)", "--json"], as: .ben, in: ben)
         XCTAssertEqual(try quorumOK(["show", id, "--json"], as: .ben, in: ben).object?["revision"] as? Int, 2)
-        XCTAssertEqual(try gitOK(["rev-parse", pin(id, 2)], in: ben).trimmingCharacters(in: .whitespacesAndNewlines), revised.object?["commit"] as? String)
+        XCTAssertEqual(try gitOK(["rev-parse", pin(id, 2)], in: ben).trimmingCharacters(in: .whitespacesAndNewlines), revised.object?["revisionCommit"] as? String)
         XCTAssertEqual(try verify(ben).codes, [], "the pin holds the revision its event names")
     }
 }

@@ -14,14 +14,12 @@ import Foundation
 //   elements of `rounds`);
 // - `revision` is always a revision's number (1, 2, …) and
 //   `revisionCommit` its commit id.
-
-/// The version of the JSON shapes: bumped when a field is renamed or
-/// changes type (adding a field does not bump it). Schema files carry it in
-/// their `$id`; `quorum --version --json` is not needed to read it, since
-/// docs/json.md records which Quorum release changed it.
-public enum JSONSchemaVersion {
-    public static let current = 2
-}
+//
+// These are version 2 of the shapes: the schema files' `$id`s carry the
+// version (https://quorum.example/schema/2/…), bumped when a field is
+// renamed or changes type, not when one is added. Printing the version in
+// every document would break `--fields` and the lists (arrays), so it is
+// not: docs/json.md says which release changed it.
 
 extension CodingUserInfoKey {
     /// Names of people by lower-cased email (`[String: String]`), used for
