@@ -591,7 +591,10 @@ extension ReviewRepository {
                 let tree = tip == base
                     ? revisionCommit.tree
                     : try mergedTree(slug: slug, base: base, head: tip, revision: revision, subject: "suggestion \(id.short), merged here but not there,")
-                tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: commit.message,
+                // Made again with this build's merge, and saying so.
+                let message = trailers.first(Trailers.mergeVersion) == String(ProseMerge.version)
+                    ? commit.message : Trailers.settingMergeVersion(ProseMerge.version, in: commit.message)
+                tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: message,
                                            sign: signing(as: commit.committer))
                 merges.append((id, revision, tip))
             } else if commit.parents.count == 1, trailers.first(Trailers.pairEdit) != nil {

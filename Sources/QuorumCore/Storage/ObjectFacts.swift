@@ -20,21 +20,45 @@ final class ObjectFacts: DerivedFacts {
         do {
             let earlierTree = try git.commit(earlier.commit).tree
             let currentTree = try git.commit(current.commit).tree
+            if earlier.base == current.base { return earlierTree == currentTree }
             let earlierBase = try git.commit(earlier.base).tree
             let currentBase = try git.commit(current.base).tree
-            if earlier.base == current.base { return earlierTree == currentTree }
-            guard case .clean(let carried) = try git.mergeTrees(ancestor: earlierBase, ours: currentBase, theirs: earlierTree),
-                  carried == currentTree else { return false }
-            return try git.verbatimPatchID(from: earlierBase, to: earlierTree) == git.verbatimPatchID(from: currentBase, to: currentTree)
+            // Carried by the merge of any version this build knows: a rebase
+            // made before the prose merge was made by the line merge.
+            let carried = try [ProseMerge.version, ProseMerge.lineMergeVersion].contains { version in
+                guard case .clean(let tree) = try git.mergeDocuments(ancestor: earlierBase, ours: currentBase, theirs: earlierTree, version: version) else { return false }
+                return tree == currentTree
+            }
+            guard carried else { return false }
+            return Rules.isSameChange(
+                carried: carried, earlier: try fileChanges(from: earlierBase, to: earlierTree),
+                current: try fileChanges(from: currentBase, to: currentTree))
         } catch {
             return false
         }
     }
 
+    /// A change between two trees as `Rules.isSameChange` compares it.
+    private func fileChanges(from old: ObjectID, to new: ObjectID) throws -> [FileChange] {
+        try git.changedFiles(from: old, to: new).map { delta in
+            let before = try delta.old.map { [UInt8](try git.readBlob($0)) } ?? []
+            let after = try delta.new.map { [UInt8](try git.readBlob($0)) } ?? []
+            let text = delta.old != nil && delta.new != nil && !before.prefix(8000).contains(0) && !after.prefix(8000).contains(0)
+            return FileChange(
+                path: delta.path, oldMode: delta.oldMode, newMode: delta.newMode,
+                edits: text ? try ProseMerge.wordEdits(from: before, to: after) : [],
+                blobs: text ? [] : [delta.old, delta.new])
+        }
+    }
+
+    /// Whether the revision conflicts with `head` under some merge version
+    /// this build knows. A conflict event names no version, and one recorded
+    /// by the line merge (version 0) must stay true; every prose merge
+    /// conflict is a line merge conflict too, so that is the test.
     func conflicts(_ revision: Revision, with head: ObjectID) -> Bool {
         guard let base = try? git.commit(revision.base).tree, let ours = try? git.commit(head).tree,
               let theirs = try? git.commit(revision.commit).tree,
-              let result = try? git.mergeTrees(ancestor: base, ours: ours, theirs: theirs) else { return false }
+              let result = try? git.mergeDocuments(ancestor: base, ours: ours, theirs: theirs, version: ProseMerge.lineMergeVersion) else { return false }
         if case .conflicts = result { return true }
         return false
     }
