@@ -583,7 +583,7 @@ final class PushCheck {
         // The text must be the approved change and nothing else, merged
         // with the algorithm version the commit names (none: the line merge).
         guard let version = trailers.mergeVersion, ProseMerge.knows(version) else {
-            throw Repository.unknownMergeVersion(trailers.mergeVersion ?? -1, named: trailers.first(Trailers.mergeVersion))
+            throw Repository.unknownMergeVersion(trailers.mergeVersion ?? -1, named: trailers.mergeVersion == nil ? trailers.first(Trailers.mergeVersion) : nil)
         }
         let base = suggestion.currentRevision.base
         let expected: ObjectID
