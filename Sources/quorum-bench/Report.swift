@@ -41,6 +41,8 @@ struct BenchReport: Codable {
     var generation: [GenerationFigure] = []
     var figures: [Figure] = []
     var signing: SigningFigure?
+    /// In-process prose figures (`ProseBench`).
+    var prose: [ProseFigure] = []
     var totalSeconds: Double = 0
 }
 
@@ -119,6 +121,7 @@ func formatTable(_ report: BenchReport) -> String {
         out += String(format: "\nSigning (in-process, ed25519): an event commit %.3f ms unsigned, %.3f ms signed: +%.3f ms (target: within 1 ms) %@\n",
                       s.unsignedCommitMs, s.signedCommitMs, s.addedMs, s.addedMs <= 1 ? "ok" : "MISS")
     }
+    out += formatProse(report.prose)
     if !report.generation.isEmpty {
         out += "\nGeneration (in-process, QuorumCore):\n"
         out += pad("size", 8) + pad("seconds", 10, right: true) + pad("events", 9, right: true) + pad("merges", 8, right: true)
@@ -128,6 +131,17 @@ func formatTable(_ report: BenchReport) -> String {
                 + pad(String(g.merges), 8, right: true) + pad(String(format: "%.2f", g.suggestMeanMs), 12, right: true)
                 + pad(String(format: "%.2f", g.approveMeanMs), 12, right: true) + pad(String(format: "%.2f", g.mergeMeanMs), 10, right: true) + "\n"
         }
+    }
+    return out
+}
+
+/// The prose figures' lines (empty when there are none).
+func formatProse(_ figures: [ProseFigure]) -> String {
+    guard let first = figures.first else { return "" }
+    var out = String(format: "\nProse (in-process, a generated %d-paragraph document, %.1f KiB; median of %d runs):\n", first.paragraphs, Double(first.bytes) / 1024, first.runs)
+    for figure in figures {
+        out += "  " + figure.operation.padding(toLength: 14, withPad: " ", startingAt: 0)
+            + String(format: "%8.2f ms  (min %.2f, max %.2f)   %@ < %.0f ms\n", figure.medianMs, figure.minMs, figure.maxMs, figure.meetsTarget ? "ok  " : "MISS", figure.targetMs)
     }
     return out
 }
