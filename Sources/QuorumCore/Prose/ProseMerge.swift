@@ -15,9 +15,11 @@ import QuorumGit
 ///   version 1): first git's line merge of the whole text; when it is
 ///   clean, its result stands byte for byte. Otherwise the text is taken
 ///   as regions, at line granularity, then sentence, then word:
-///   1. each side's changes from the ancestor are git's diff (xdiff, Myers,
-///      no context) of the ancestor's tokens against that side's, one token
-///      per line (`ProseTokens.lineEncoded`);
+///   1. each side's changes from the ancestor: the tokens both begin with
+///      and end with are unchanged; what lies between is one change when
+///      either side has no token there or each has one, and otherwise git's
+///      diff (xdiff, no context) of those tokens, one token per line
+///      (`ProseTokens.lineEncoded`);
 ///   2. changes of the two sides that overlap or touch (no unchanged token
 ///      between them) form one region with everything between them; a
 ///      region only one side changed takes that side's tokens; a region
@@ -116,15 +118,36 @@ public enum ProseMerge {
         let byTheirs: Bool
     }
 
-    /// git's diff of two token lists: the changed ranges, in order.
-    static func changes(from old: [ArraySlice<UInt8>], to new: [ArraySlice<UInt8>]) throws -> [Change] {
-        if old.count == new.count && zip(old, new).allSatisfy({ $0.elementsEqual($1) }) { return [] }
-        let hunks = try TextMerge.lineChanges(from: ProseTokens.lineEncoded(old)[...], to: ProseTokens.lineEncoded(new)[...])
+    /// The changed ranges from one token list to another, in order (rule 1
+    /// of the type's documentation): the tokens both begin with and end
+    /// with are unchanged; between them, one change when either side has
+    /// no token or both have one, else git's diff.
+    static func changes(
+        from old: [ArraySlice<UInt8>], to new: [ArraySlice<UInt8>], lines texts: (old: ArraySlice<UInt8>, new: ArraySlice<UInt8>)? = nil
+    ) throws -> [Change] {
+        var head = 0
+        while head < old.count, head < new.count, old[head].elementsEqual(new[head]) { head += 1 }
+        if head == old.count && head == new.count { return [] }
+        var tail = 0
+        while tail < old.count - head, tail < new.count - head, old[old.count - 1 - tail].elementsEqual(new[new.count - 1 - tail]) { tail += 1 }
+        let oldMiddle = head..<(old.count - tail), newMiddle = head..<(new.count - tail)
+        if oldMiddle.isEmpty || newMiddle.isEmpty || (oldMiddle.count == 1 && newMiddle.count == 1) {
+            return [Change(ancestor: oldMiddle, side: newMiddle)]
+        }
+        let hunks = try TextMerge.lineChanges(from: lineText(old, oldMiddle, in: texts?.old), to: lineText(new, newMiddle, in: texts?.new))
         return hunks.map { hunk in
-            let oldStart = hunk.oldLines == 0 ? hunk.oldStart : hunk.oldStart - 1
-            let newStart = hunk.newLines == 0 ? hunk.newStart : hunk.newStart - 1
+            let oldStart = head + (hunk.oldLines == 0 ? hunk.oldStart : hunk.oldStart - 1)
+            let newStart = head + (hunk.newLines == 0 ? hunk.newStart : hunk.newStart - 1)
             return Change(ancestor: oldStart..<(oldStart + hunk.oldLines), side: newStart..<(newStart + hunk.newLines))
         }
+    }
+
+    /// `tokens[range]` as git's diff reads them, one per line: lines (the
+    /// tokens of `text`, when given) as they are, since git splits them
+    /// exactly as `ProseTokens.lines` does; other tokens `ProseTokens.lineEncoded`.
+    private static func lineText(_ tokens: [ArraySlice<UInt8>], _ range: Range<Int>, in text: ArraySlice<UInt8>?) -> ArraySlice<UInt8> {
+        guard let text else { return ProseTokens.lineEncoded(Array(tokens[range]))[...] }
+        return span(tokens, range, in: text)
     }
 
     /// The two sides' changes as regions (rule 2 of the type's documentation).
@@ -188,7 +211,9 @@ public enum ProseMerge {
 
         mutating func merge(_ ancestor: ArraySlice<UInt8>, _ mine: ArraySlice<UInt8>, _ theirs: ArraySlice<UInt8>, at level: Granularity) throws {
             let a = level.tokens(ancestor), o = level.tokens(mine), t = level.tokens(theirs)
-            let regions = ProseMerge.regions(ours: try changes(from: a, to: o), theirs: try changes(from: a, to: t))
+            let regions = ProseMerge.regions(
+                ours: try changes(from: a, to: o, lines: level == .line ? (ancestor, mine) : nil),
+                theirs: try changes(from: a, to: t, lines: level == .line ? (ancestor, theirs) : nil))
             var kept = 0
             var oursChanged: Range<Int>?
             var theirsChanged: Range<Int>?

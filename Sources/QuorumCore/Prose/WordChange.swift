@@ -19,7 +19,7 @@ extension ProseMerge {
         guard old != new else { return [] }
         let oldLines = Granularity.line.tokens(old[...]), newLines = Granularity.line.tokens(new[...])
         var edits: [WordEdit] = []
-        for change in try changes(from: oldLines, to: newLines) {
+        for change in try changes(from: oldLines, to: newLines, lines: (old[...], new[...])) {
             let before = span(oldLines, change.ancestor, in: old[...])
             let after = span(newLines, change.side, in: new[...])
             let oldWords = Granularity.word.tokens(before), newWords = Granularity.word.tokens(after)
