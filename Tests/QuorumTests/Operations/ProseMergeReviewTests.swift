@@ -101,6 +101,39 @@ final class ProseMergeReviewTests: RoundsTestCase {
         XCTAssertEqual(Set(carried.approvalsKept), [Person.cai.email, Person.dee.email])
     }
 
+    // MARK: Through the binary
+
+    func testEndToEndSentenceEditsOfOneParagraphBothMergeAndGitAgrees() throws {
+        try startReview()
+        let base = try runOK(["cat", slug, "framework.md"]).stdout
+        let line5 = line(5, of: base)
+        let a = try suggestCLI(5, line5.replacingOccurrences(of: first, with: "This framework describes how engineers grow here."), as: .ben, message: "First", on: base)
+        let b = try suggestCLI(5, line5.replacingOccurrences(of: second, with: "It supports conversations."), as: .cai, message: "Second", on: base)
+        try approveCLI(a, by: [.cai, .dee])
+        try approveCLI(b, by: [.ben, .dee])
+        try runOK(["merge", a])
+        try runOK(["merge", b])
+        let merged = line(5, of: try gitOK(["show", "\(roundOne):Proposals/\(slug)/framework.md"]))
+        XCTAssertTrue(merged.hasPrefix("This framework describes how engineers grow here. It supports conversations. Each characteristic"), merged)
+        XCTAssertTrue(try gitOK(["log", "-1", "--format=%B", roundOne]).contains("\nMerge-Version: 1\n"))
+        try assertFsckStrictClean()
+    }
+
+    func testEndToEndAConflictMidLineQuotesTheWordsThatDiffer() throws {
+        try startReview()
+        let base = try runOK(["cat", slug, "framework.md"]).stdout
+        let line5 = line(5, of: base)
+        let a = try suggestCLI(5, line5.replacingOccurrences(of: "at any given time", with: "at the same time"), as: .ben, message: "Same", on: base)
+        let b = try suggestCLI(5, line5.replacingOccurrences(of: "at any given time", with: "at every moment"), as: .cai, message: "Every", on: base)
+        try approveCLI(a, by: [.cai, .dee])
+        try approveCLI(b, by: [.ben, .dee])
+        try runOK(["merge", a])
+        let refused = try expectExit(1, ["merge", b], mentioning: ["framework.md line 5:", "the same time", "every moment"], allowing: [chainRef(b)])
+        let quotes = refused.stderr.components(separatedBy: "«").dropFirst().map { $0.components(separatedBy: "»")[0] }
+        XCTAssertEqual(quotes.count, 2, refused.stderr)
+        XCTAssertNotEqual(quotes.first, quotes.last, "the two sides are quoted differently: \(refused.stderr)")
+    }
+
     // MARK: The merge version, recomputed
 
     /// Makes on round 1 the merge commit of suggestion `s` that `message`
