@@ -49,8 +49,9 @@ demo: deps
 	$(SWIFT_ENV) $(SWIFT) build --product quorum
 	QUORUM=$(CURDIR)/.build/debug/quorum ./scripts/demo.sh
 
-## bench: generated workload; median whole-process times and peak memory
+## bench: generated workload; median whole-process times and peak memory; start-up instruction counts (valgrind, installed when missing)
 bench: deps
+	@command -v valgrind >/dev/null 2>&1 || { echo "Installing: valgrind"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq valgrind; }
 	$(SWIFT_ENV) $(SWIFT) build $(RELEASE) --product quorum
 	$(SWIFT_ENV) $(SWIFT) build $(RELEASE) --product quorum-bench
 	$(CURDIR)/.build/release/quorum-bench --quorum $(CURDIR)/.build/release/quorum

@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         // SSH signatures (SSHSIG, as git writes them) verified in process.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // CSV for `quorum member import`.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         // Property-based tests (they run under Swift Testing).
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
@@ -31,6 +33,7 @@ let package = Package(
             "QuorumGit", .product(name: "Ink", package: "Ink"), .product(name: "Crypto", package: "swift-crypto"),
             // RSA (ssh-rsa keys, rsa-sha2-256/512 signatures) is only in swift-crypto's _CryptoExtras.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "SwiftCSV", package: "SwiftCSV"),
         ]),
         // The command-line tool: parsing and printing only.
         .executableTarget(

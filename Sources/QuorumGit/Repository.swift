@@ -601,6 +601,22 @@ public final class Repository {
         return ignored == 1
     }
 
+    /// The reference HEAD names (`refs/heads/main`), whether it exists or
+    /// not (unborn); nil when HEAD is detached or missing.
+    public func headReferenceName() -> String? {
+        var head: OpaquePointer?
+        guard git_reference_lookup(&head, handle, "HEAD") == 0 else { return nil }
+        defer { git_reference_free(head) }
+        guard let target = git_reference_symbolic_target(head) else { return nil }
+        return String(cString: target)
+    }
+
+    /// Points HEAD at the reference `name` (`refs/heads/…`), as
+    /// `git symbolic-ref HEAD name` does.
+    public func setHead(to name: String) throws {
+        try check("git_repository_set_head", git_repository_set_head(handle, name))
+    }
+
     /// HEAD's commit when HEAD is detached (names a commit, not a branch);
     /// nil when it is on a branch, or unborn.
     public func detachedHead() throws -> ObjectID? {
@@ -718,7 +734,9 @@ public final class Repository {
         return .clean(ObjectID(oid))
     }
 
-    /// A unified diff (as `git diff`) between two trees.
+    /// A unified diff (as `git diff -M`) between two trees: a file deleted
+    /// and another added with at least half its content (git's default
+    /// similarity) show as a rename.
     public func diff(from old: ObjectID?, to new: ObjectID, contextLines: UInt32 = 3) throws -> String {
         var oldTree: OpaquePointer?
         var newTree: OpaquePointer?
@@ -736,6 +754,10 @@ public final class Repository {
         var diff: OpaquePointer?
         try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options))
         defer { git_diff_free(diff) }
+        var similar = git_diff_find_options()
+        try check("git_diff_find_options_init", git_diff_find_options_init(&similar, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)))
+        similar.flags = GIT_DIFF_FIND_RENAMES.rawValue
+        try check("git_diff_find_similar", git_diff_find_similar(diff, &similar))
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
         try check("git_diff_to_buf", git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH))

@@ -65,6 +65,7 @@ final class Bench {
         _ = try runQuorum(["--version"], as: Workload.ana)
         Bench.log(String(format: "spawn server: %.1f MiB anonymous memory (no child's peak can read lower)", Double(spawnerAnonKiB) / 1024))
 
+        try countStartUpInstructions()
         for size in options.sizes {
             try generate(to: size)
             try measure(at: size)
@@ -280,11 +281,55 @@ final class Bench {
             mergeBatch = try workload.approvedSuggestions(remaining)
         }
         record("merge", size: size, merges)
+
+        // The first list after a write (a comment: one chain moved), which
+        // brings the summary cache up to date: DESIGN.md wants it within
+        // 10 ms of a warm list.
+        var afterWrite = Samples()
+        for index in 0..<runs {
+            _ = try runQuorum(["comment", fresh[index], "-m", "Bench comment \(size)-\(index)"], as: Workload.carol)
+            afterWrite.add(try runQuorum(["list"], as: Workload.ana, stdout: output))
+        }
+        workload.noteExternal(events: runs)
+        record("list (write)", size: size, afterWrite)
         try workload.refreshText()
     }
 }
 
 extension Bench {
+    /// Instructions run by `quorum --version` and `quorum member list`
+    /// under valgrind's callgrind: wall times of a few milliseconds move
+    /// with whatever else the machine does, instruction counts do not.
+    /// Skipped, saying so, when valgrind is not installed.
+    func countStartUpInstructions() throws {
+        let valgrind = ["/usr/bin/valgrind", "/usr/local/bin/valgrind"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let valgrind else {
+            Bench.log("start-up instructions: valgrind is not installed (apt-get install valgrind)")
+            return
+        }
+        for arguments in [["--version"], ["member", "list"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: valgrind)
+            let full = arguments == ["--version"] ? arguments : arguments + ["--repo", repositoryPath]
+            process.arguments = ["--tool=callgrind", "--callgrind-out-file=/dev/null", options.quorum] + full
+            process.environment = environment(for: Workload.ana)
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            // "==123== Collected : 26736771"
+            guard let line = output.split(separator: "\n").first(where: { $0.contains("Collected :") }),
+                  let count = Int(line.split(separator: " ").last ?? "") else {
+                throw BenchError("callgrind of quorum \(arguments.joined(separator: " ")) printed no count: \(output.suffix(500))")
+            }
+            let command = "quorum " + arguments.joined(separator: " ")
+            report.startUp.append(StartUpFigure(command: command, instructions: count))
+            Bench.log(String(format: "start-up instructions: %@ %.1f M", command, Double(count) / 1e6))
+        }
+    }
+
     /// What signing adds to a write, in-process: 500 event-sized commits
     /// written signed (as a write does: the commit text, its SSHSIG
     /// signature with the key loaded once, the commit with its `gpgsig`

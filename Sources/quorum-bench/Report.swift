@@ -33,6 +33,12 @@ struct SigningFigure: Codable {
     let addedMs: Double
 }
 
+/// Instructions one start-up command runs (callgrind), stable on a busy machine.
+struct StartUpFigure: Codable {
+    let command: String
+    let instructions: Int
+}
+
 struct BenchReport: Codable {
     let quorum: String
     let directory: String
@@ -43,6 +49,7 @@ struct BenchReport: Codable {
     var signing: SigningFigure?
     /// In-process prose figures (`ProseBench`).
     var prose: [ProseFigure] = []
+    var startUp: [StartUpFigure] = []
     var totalSeconds: Double = 0
 }
 

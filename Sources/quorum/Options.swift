@@ -31,6 +31,32 @@ struct DocumentFiles: ParsableArguments {
     func readAll() throws -> [DocumentInput] { try files.readAll() }
 }
 
+/// `--rename OLD=NEW…` and `--delete DOC…`, taken by the commands that
+/// change a proposal's documents (`suggest`, `revise`, `edit`).
+struct DocumentMoves: ParsableArguments {
+    @Option(name: .customLong("rename"), help: ArgumentHelp("Rename a document (its text is kept unless --file NEW=PATH gives new text); repeat for several.", valueName: "OLD=NEW"))
+    var renames: [RenameArgument] = []
+
+    @Option(name: .customLong("delete"), help: ArgumentHelp("Delete a document; repeat for several.", valueName: "DOC"))
+    var deletions: [String] = []
+
+    var isEmpty: Bool { renames.isEmpty && deletions.isEmpty }
+    var documentRenames: [DocumentRename] { renames.map { DocumentRename(from: $0.from, to: $0.to) } }
+}
+
+/// `OLD=NEW`, both document names below the proposal's folder.
+struct RenameArgument: ExpressibleByArgument {
+    let from: String
+    let to: String
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        from = String(parts[0])
+        to = String(parts[1])
+    }
+}
+
 /// `--base REV`: the commit full text given with --file was edited from.
 struct TextBase: ParsableArguments {
     @Option(help: ArgumentHelp(
@@ -38,12 +64,12 @@ struct TextBase: ParsableArguments {
         valueName: "REV"))
     var base: String?
 
-    /// The commit named, or nil; a usage error without --file (the work
-    /// tree's base is found from the index).
+    /// The commit named, or nil; a usage error without --file, --rename or
+    /// --delete (the work tree's base is found from the index).
     func resolve(in repo: ReviewRepository, withFiles: Bool) throws -> ObjectID? {
         guard let base else { return nil }
         guard withFiles else {
-            throw ValidationError("--base goes with --file; for the work tree, Quorum finds the commit you checked out by itself")
+            throw ValidationError("--base goes with --file, --rename or --delete; for the work tree, Quorum finds the commit you checked out by itself")
         }
         return try repo.commit(named: base)
     }

@@ -34,8 +34,18 @@ struct Quorum: ParsableCommand {
     }
 
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // `quorum --version` needs nothing but the version (as git's does).
+        if arguments == ["--version"] {
+            Output.line(configuration.version)
+            return
+        }
+        if let unknown = FastParse.unknownCommand(arguments) {
+            Output.error("quorum: \(unknown)")
+            Foundation.exit(64)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try FastParse.leaf(arguments) ?? parseAsRoot()
             defer { printNotices() }
             try command.run()
         } catch let error as QuorumError {
@@ -52,6 +62,80 @@ struct Quorum: ParsableCommand {
             Foundation.exit(70)
         } catch {
             exit(withError: error)
+        }
+    }
+}
+
+/// Parsing a command line straight into the command it names.
+///
+/// ArgumentParser's `parseAsRoot` reflects on the root command, on the
+/// pseudo-commands of `--generate-completion-script` (on every run) and on
+/// the command named, and each reflection asks the Swift runtime about
+/// protocol conformances, which scans every conformance record in the
+/// binary: a third of `quorum member list`'s start-up. Naming the command
+/// by its position (`member list`, `suggest`) and parsing only it, as a
+/// root that has a super-command (which ArgumentParser spares the
+/// completion check), costs a fraction of that. Anything unusual (help,
+/// completion scripts, a name that is no command) and any error take the
+/// whole way, so that help, usage and error messages are ArgumentParser's
+/// own.
+enum FastParse {
+    /// The command `arguments` name, parsed; nil when they should take the
+    /// whole way.
+    static func leaf(_ arguments: [String]) -> ParsableCommand? {
+        var command: ParsableCommand.Type = Quorum.self
+        var rest = arguments[...]
+        while !command.configuration.subcommands.isEmpty {
+            guard let name = rest.first,
+                  let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == name })
+            else { return nil }
+            command = next
+            rest = rest.dropFirst()
+        }
+        let special: Set<String> = ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"]
+        if rest.contains(where: { special.contains($0) || $0.hasPrefix("--generate-completion-script") }) { return nil }
+        return parse(command, Array(rest))
+    }
+
+    /// What to say when `arguments` name a command that does not exist
+    /// (`quorum approv 8a49`), with the commands it is close to, as git
+    /// does; nil when they name one, or name none (help, options).
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        // `quorum help NAME…` names a command too.
+        if arguments.first == "help" { return unknownCommand(Array(arguments.dropFirst())) }
+        var command: ParsableCommand.Type = Quorum.self
+        var path = ["quorum"]
+        var rest = arguments[...]
+        while !command.configuration.subcommands.isEmpty {
+            guard let name = rest.first, !name.hasPrefix("-") else { return nil }
+            let names = command.configuration.subcommands.compactMap { $0.configuration.commandName }
+            guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == name }) else {
+                let hint = DidYouMean.hint(for: name, among: names) ?? "see '\(path.joined(separator: " ")) --help' for the commands there are"
+                return "'\(name)' is not a '\(path.joined(separator: " "))' command\nhint: \(hint)"
+            }
+            command = next
+            path.append(name)
+            rest = rest.dropFirst()
+        }
+        return nil
+    }
+
+    private static func parse<C: ParsableCommand>(_ type: C.Type, _ arguments: [String]) -> ParsableCommand? {
+        guard let parsed = try? Leaf<C>.parseAsRoot(arguments) as? Leaf<C> else { return nil }
+        return parsed
+    }
+
+    /// A command parsed as a root with a super-command.
+    struct Leaf<C: ParsableCommand>: ParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: C.configuration.commandName, _superCommandName: "quorum")
+        }
+
+        @OptionGroup var command: C
+
+        mutating func run() throws {
+            try command.validate()
+            try command.run()
         }
     }
 }

@@ -45,15 +45,30 @@ public final class ReviewRepository {
     /// records the caller as its first lead, with the default policy.
     /// Refuses when it already is one.
     public static func initialize(at path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (repository: ReviewRepository, lead: Member) {
+        // What this init makes (new folders, a new .git), so that a refusal
+        // takes it away again: a refused command changes nothing.
+        let newFolder = Self.firstMissingFolder(of: path)
+        let newGit = newFolder == nil && !FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(".git"))
         let git: Repository
         do {
             git = try Repository.create(at: path)
         } catch let error as GitError {
+            if let newFolder { try? FileManager.default.removeItem(atPath: newFolder) }
             throw QuorumError.explaining(error, repository: path)
                 ?? QuorumError(.usage, "cannot create a git repository at \(path)", remedy: "choose a directory you may write, or run 'quorum init' in an existing repository", cause: error)
         }
         let repo = ReviewRepository(git: git, environment: environment)
-        let actor = try repo.identity()
+        let actor: Signature
+        do {
+            actor = try repo.identity()
+        } catch {
+            if let newFolder {
+                try? FileManager.default.removeItem(atPath: newFolder)
+            } else if newGit {
+                try? FileManager.default.removeItem(atPath: git.gitDirectory)
+            }
+            throw error
+        }
         if try git.referenceTarget(Layout.roster) != nil {
             throw QuorumError.refused("\(git.workDirectory ?? path) is already a Quorum repository", remedy: "see 'quorum member list' and 'quorum status'")
         }
@@ -65,6 +80,20 @@ public final class ReviewRepository {
         record.key = try repo.signer()?.publicKey.line
         try repo.append(record, to: Layout.roster, summary: "Start Quorum review with \(lead.formatted) as lead", trailers: [(Trailers.member, lead.email)], actor: actor, parent: nil)
         return (repo, lead)
+    }
+
+    /// The outermost folder on the way to `path` that does not exist yet
+    /// (`path` itself when only it is missing), or nil when `path` exists.
+    static func firstMissingFolder(of path: String) -> String? {
+        var missing: String?
+        var cursor = URL(fileURLWithPath: path).standardizedFileURL
+        while !FileManager.default.fileExists(atPath: cursor.path) {
+            missing = cursor.path
+            let parent = cursor.deletingLastPathComponent()
+            if parent.path == cursor.path { break }
+            cursor = parent
+        }
+        return missing
     }
 
     /// Why the repository at `path` could not be opened, when the reason is
@@ -156,9 +185,29 @@ public final class ReviewRepository {
     func proposal(_ slug: String, roster: Roster) throws -> Proposal {
         try Validation.checkSlug(slug)
         guard let chain = try log.read(Layout.proposalMeta(slug)) else {
-            throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
+            throw noSuchProposal(slug)
         }
         return Proposal(slug: slug, head: chain.head, events: chain.events, roster: roster)
+    }
+
+    /// The usage error for a slug no proposal has, naming the slugs close
+    /// to it when there are any.
+    func noSuchProposal(_ slug: String) -> QuorumError {
+        let slugs = (try? git.references(matching: Layout.allProposalMetas, slashes: 4).compactMap { Layout.parseProposalMeta($0.name) }) ?? []
+        return QuorumError.usage(
+            "no proposal '\(slug)'",
+            remedy: DidYouMean.hint(for: slug, among: slugs) ?? "see 'quorum status' for the proposals there are")
+    }
+
+    /// The usage error for an id no suggestion has, naming the ids one or
+    /// two typing slips away (as many digits as were given).
+    func noSuchSuggestion(_ prefix: String) -> QuorumError {
+        let digits = prefix.count
+        let ids = (try? git.references(matching: "refs/quorum/proposals/*/suggestions/*/meta").compactMap { Layout.parseSuggestionMeta($0.name) }) ?? []
+        let shown = ids.map { String($0.id.hex.prefix(max(digits, 8))) }
+        return QuorumError.usage(
+            "no suggestion with id \(prefix)",
+            remedy: DidYouMean.hint(for: prefix, among: shown) ?? "see 'quorum list' for the ids there are")
     }
 
     public func proposals() throws -> [Proposal] {
@@ -185,9 +234,7 @@ public final class ReviewRepository {
         if let found = try suggestion(namedByUniqueObject: lowered) { return found }
         let matches = try git.references(matching: "refs/quorum/proposals/*/suggestions/\(lowered)*/meta")
             .compactMap { Layout.parseSuggestionMeta($0.name) }
-        guard let match = matches.first else {
-            throw QuorumError.usage("no suggestion with id \(prefix)", remedy: "see 'quorum list' for the ids there are")
-        }
+        guard let match = matches.first else { throw noSuchSuggestion(prefix) }
         guard matches.count == 1 else {
             throw QuorumError.usage(
                 "id \(prefix) is ambiguous: it could be \(matches.map { $0.id.short }.joined(separator: ", "))",
@@ -219,7 +266,7 @@ public final class ReviewRepository {
     /// The suggestion folded against a proposal and roster already read.
     func suggestion(_ slug: String, _ id: ObjectID, proposal: Proposal, roster: Roster) throws -> Suggestion {
         guard let chain = try log.read(Layout.suggestionMeta(slug, id)) else {
-            throw QuorumError.usage("no suggestion with id \(id.short)", remedy: "see 'quorum list' for the ids there are")
+            throw noSuchSuggestion(id.short)
         }
         return try suggestion(slug, id, head: chain.head, events: chain.events, proposal: proposal, roster: roster)
     }

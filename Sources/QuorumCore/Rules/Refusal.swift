@@ -91,7 +91,6 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         // not review rules, but what Quorum can read there (`WorkTree`).
         case workTreeNotCheckedOut = "work-tree.not-checked-out"
         case workTreeNotAFile = "work-tree.not-a-file"
-        case workTreeDeleted = "work-tree.deleted"
         case workTreeUnmerged = "work-tree.unmerged"
         case workTreeUnchanged = "work-tree.unchanged"
 
@@ -169,7 +168,6 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
             case .workTreeNotCheckedOut:
                 return "check out the round ('git checkout quorum/SLUG/N'), edit the documents there and run the command again; or give the text with --file DOC=PATH"
             case .workTreeNotAFile: return "Quorum reads regular files only: replace it with the file itself, or give the text with --file DOC=PATH"
-            case .workTreeDeleted: return "deleting or renaming a document is not supported yet: put the file back ('git show BASE:PATH > PATH')"
             case .workTreeUnmerged: return "finish the git merge or rebase first ('git status' shows the conflicted files)"
             case .workTreeUnchanged: return "edit the documents under Proposals/SLUG/ first, or give the text with --file DOC=PATH"
             case .textControl: return "remove it: names, titles, group names and the first line of a message are plain text (tabs are allowed)"

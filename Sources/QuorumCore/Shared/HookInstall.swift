@@ -88,6 +88,9 @@ public enum ServerHooks {
                 throw QuorumError(.failure, "could not write \(file): \(error)")
             }
         }
+        // A shared repository made with 'git init --bare' names an unborn
+        // main: name a round instead, so a clone has something to check out.
+        if let git = try? Repository.open(at: path) { SharedRepository(git: git).pointHeadAtActiveRound() }
         return try check(path)
     }
 

@@ -25,6 +25,40 @@ public final class SharedRepository {
         }
     }
 
+    /// Points HEAD at the open round of the proposal a push was about (the
+    /// last of `updates` that names one), or with none, of the proposal
+    /// whose round branch moved last: then `git clone` of the shared
+    /// repository checks out a document to read instead of warning that
+    /// HEAD names nothing. Only while HEAD names no existing branch or
+    /// names a round branch: a HEAD set to another branch is its owners'
+    /// choice. A failure costs only that, and is not reported.
+    public func pointHeadAtActiveRound(after updates: [PushedRef] = []) {
+        let current = git.headReferenceName()
+        if let current, !current.hasPrefix("refs/heads/quorum/"), (try? git.referenceTarget(current)) ?? nil != nil { return }
+        var slug = updates.reversed().lazy.compactMap { Self.proposal(namedBy: $0.name) }.first
+        if slug == nil {
+            // The proposal whose round branch has the newest commit.
+            let rounds = (try? git.references(matching: "refs/heads/quorum/*")) ?? []
+            slug = rounds.compactMap { ref -> (slug: String, time: Int64)? in
+                guard let name = Self.proposal(namedBy: ref.name), let commit = try? git.commit(ref.target) else { return nil }
+                return (name, commit.committer.time)
+            }.max { ($0.time, $0.slug) < ($1.time, $1.slug) }?.slug
+        }
+        guard let slug, let proposal = try? review.proposal(slug) else { return }
+        guard let round = proposal.openRound ?? proposal.rounds.last, (try? git.referenceTarget(round.branch)) ?? nil != nil,
+              round.branch != current else { return }
+        try? git.setHead(to: round.branch)
+    }
+
+    /// The proposal a ref belongs to: `refs/heads/quorum/<slug>/<n>` or
+    /// `refs/quorum/proposals/<slug>/…`.
+    private static func proposal(namedBy ref: String) -> String? {
+        let parts = ref.split(separator: "/")
+        if parts.count == 5, ref.hasPrefix("refs/heads/quorum/") { return String(parts[3]) }
+        if parts.count >= 4, ref.hasPrefix("refs/quorum/proposals/") { return String(parts[3]) }
+        return nil
+    }
+
     /// Checks a push against the review rules; an empty result accepts it.
     public func check(_ updates: [PushedRef]) -> [PushRejection] {
         PushCheck(review: review, updates: updates) { [git] in try git.referenceTarget($0) }.run()
@@ -52,5 +86,6 @@ public final class SharedRepository {
         // theirs: listing them is what every fetch starts with.
         if let first = updates.first?.target { review.maybePackReferences(after: first) }
         _ = try? notify(pushed)
+        pointHeadAtActiveRound(after: pushed)
     }
 }

@@ -28,16 +28,21 @@ extension Quorum {
 
         @OptionGroup var text: DocumentFiles
 
+        @OptionGroup var moves: DocumentMoves
+
         @OptionGroup var textBase: TextBase
 
         @OptionGroup var options: CommonOptions
 
         func run() throws {
             let repo = try options.open()
-            let base = try textBase.resolve(in: repo, withFiles: !text.files.isEmpty)
-            let result = text.files.isEmpty
-                ? try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
-                : try repo.pairEdit(slug: slug, message: message, pair: pair, documents: try text.readAll(), base: base)
+            let given = !text.files.isEmpty || !moves.isEmpty
+            let base = try textBase.resolve(in: repo, withFiles: given)
+            let result = given
+                ? try repo.pairEdit(
+                    slug: slug, message: message, pair: pair, documents: try text.readAll(), renames: moves.documentRenames,
+                    deletions: moves.deletions, base: base)
+                : try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
             if options.json { return try Output.json(result) }
             Output.line("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
         }

@@ -19,7 +19,9 @@ extension Quorum {
                 refuses the whole push (exit 1) when any breaks them, saying why; it \
                 reads the pushed objects from the push's quarantine. post-receive \
                 sends each new event as a line of JSON to the command set with \
-                'git config quorum.notify COMMAND', and does nothing without one.
+                'git config quorum.notify COMMAND', and points HEAD at the open round of \
+                the proposal pushed to (while HEAD names no other branch), so that a \
+                clone checks it out.
                 """)
 
         @Argument(help: "pre-receive or post-receive.")
@@ -50,6 +52,7 @@ extension Quorum {
                 } catch {
                     Output.error("quorum: could not send notifications: \(error)")
                 }
+                shared.pointHeadAtActiveRound(after: updates)
             }
         }
     }

@@ -7,7 +7,7 @@ extension Quorum {
         static let configuration = CommandConfiguration(
             commandName: "member",
             abstract: "Manage the roster: who takes part, in which groups, and who leads.",
-            subcommands: [Add.self, List.self, Key.self])
+            subcommands: [Add.self, Import.self, List.self, Key.self])
 
         struct Add: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -51,6 +51,56 @@ extension Quorum {
                     let m = result.member
                     Output.line("\(result.added ? "Added" : "Updated") \(m.formatted): groups \(m.groups.joined(separator: ", "))\(m.lead ? ", lead" : "")")
                     for key in keys { Output.line("Added SSH key \(key.fingerprint) (\(key.algorithm)) for \(m.email)") }
+                }
+            }
+        }
+
+        struct Import: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "import",
+                abstract: "Add or update many members from a CSV file, in one roster update (leads only).",
+                discussion: """
+                    The file's first row names its columns, in any order: email (required), \
+                    name (required for someone new), groups (group names separated by ';' or \
+                    spaces: the member's groups become exactly these) and lead (yes or no). An \
+                    empty cell keeps what the roster has; a new member with no groups joins \
+                    working-group. Every row is checked before anything is written: a bad row \
+                    imports nothing. Spreadsheets write it with 'Save as CSV UTF-8'.
+
+                    Example:
+                      email,name,groups,lead
+                      ana@example.com,Ana Lima,working-group;managers,yes
+                      ben@example.com,Ben Okafor,everyone,
+                    """)
+
+            @Argument(help: ArgumentHelp("The CSV file ('-' for stdin).", valueName: "FILE"), completion: .file(extensions: ["csv"]))
+            var file: String
+
+            @Flag(help: "Say what would change, and write nothing.")
+            var dryRun = false
+
+            @OptionGroup var options: CommonOptions
+
+            func run() throws {
+                let repo = try options.open()
+                let data: Data
+                if file == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    guard let read = FileManager.default.contents(atPath: file) else {
+                        throw ValidationError("cannot read \(file): give the path of a readable CSV file, or '-' for stdin")
+                    }
+                    data = read
+                }
+                let rows = try ReviewRepository.memberRows(csv: data, source: file == "-" ? "stdin" : file)
+                let result = try repo.importMembers(rows, dryRun: dryRun)
+                if options.json { return try Output.json(result) }
+                let verb = result.dryRun ? "Would add" : "Added"
+                Output.line("\(verb) \(result.added), \(result.dryRun ? "update" : "updated") \(result.updated); \(result.unchanged) unchanged\(result.dryRun ? " (dry run: nothing written)" : "")")
+                let width = max(20, (result.changes.map { $0.member.email.count }.max() ?? 0) + 2)
+                for change in result.changes where change.action != "unchanged" {
+                    let m = change.member
+                    Output.line("  \(change.action == "add" ? "+" : "~") \(Output.pad(m.email, width))\(Output.pad(m.name, 22))\(m.groups.joined(separator: ","))\(m.lead ? "  (lead)" : "")")
                 }
             }
         }

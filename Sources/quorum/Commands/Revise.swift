@@ -8,7 +8,8 @@ extension Quorum {
             commandName: "revise",
             abstract: "Add a revision to a suggestion (its author or a co-author).",
             discussion: """
-                Give the new full text of each changed document with --file DOC=PATH. \
+                Give the new full text of each changed document with --file DOC=PATH \
+                (--rename OLD=NEW and --delete DOC move and remove documents). \
                 The revision is written on the same base as the suggestion — or, when \
                 the suggestion is conflicted, on the round's current text (get it with \
                 'quorum cat SLUG'), which resolves the conflict. Approvals of earlier \
@@ -24,14 +25,17 @@ extension Quorum {
 
         @OptionGroup var text: DocumentFiles
 
+        @OptionGroup var moves: DocumentMoves
+
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if text.files.isEmpty { throw ValidationError("give the new text with --file DOC=PATH") }
+            if text.files.isEmpty && moves.isEmpty { throw ValidationError("give the new text with --file DOC=PATH (or --rename OLD=NEW, --delete DOC)") }
         }
 
         func run() throws {
-            let result = try options.open().revise(id, message: message, documents: try text.readAll())
+            let result = try options.open().revise(
+                id, message: message, documents: try text.readAll(), renames: moves.documentRenames, deletions: moves.deletions)
             if options.json { return try Output.json(result) }
             Output.revision(result, verb: "Revised")
         }

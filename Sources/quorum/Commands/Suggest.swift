@@ -10,9 +10,11 @@ extension Quorum {
             discussion: """
                 Give the new full text of each changed document with --file DOC=PATH \
                 ('-' reads stdin). When the proposal has a single document, DOC= may be \
-                left out. With no --file, the documents you changed in the work tree \
-                under Proposals/SLUG/ are suggested, as git commit would: check out the \
-                round first ('git checkout quorum/SLUG/N'), edit, then suggest. Prints \
+                left out. --rename OLD=NEW moves a document to a new name and --delete \
+                DOC removes one. With none of these, the documents you changed, added, \
+                moved or removed in the work tree under Proposals/SLUG/ are suggested, as \
+                git commit would: check out the round first ('git checkout \
+                quorum/SLUG/N'), edit, then suggest. Prints \
                 the new suggestion's id; any unique prefix of it works wherever an id \
                 is taken.
 
@@ -31,6 +33,8 @@ extension Quorum {
 
         @OptionGroup var text: DocumentFiles
 
+        @OptionGroup var moves: DocumentMoves
+
         @OptionGroup var textBase: TextBase
 
         @Option(help: ArgumentHelp("Someone who wrote it with you (they cannot approve it either); repeat for several.", valueName: "EMAIL"))
@@ -40,10 +44,13 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
-            let base = try textBase.resolve(in: repo, withFiles: !text.files.isEmpty)
-            let result = text.files.isEmpty
-                ? try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair)
-                : try repo.suggest(slug: slug, message: message, documents: try text.readAll(), coAuthors: pair, base: base)
+            let given = !text.files.isEmpty || !moves.isEmpty
+            let base = try textBase.resolve(in: repo, withFiles: given)
+            let result = given
+                ? try repo.suggest(
+                    slug: slug, message: message, documents: try text.readAll(), renames: moves.documentRenames,
+                    deletions: moves.deletions, coAuthors: pair, base: base)
+                : try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair)
             if options.json { return try Output.json(result) }
             Output.line("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
             Output.line(result.shortId)

@@ -54,6 +54,52 @@ final class EndToEndTests: QuorumTestCase {
 
     // MARK: A whole cycle
 
+    /// A command named in full is parsed straight into itself
+    /// (`FastParse`); help, usage errors and validation read exactly as
+    /// ArgumentParser's whole way writes them.
+    func testCommandsParsedStraightReadAsTheWholeWay() throws {
+        try careerSteps()
+        XCTAssertEqual(try runOK(["--version"]).stdout, "0.1.0\n")
+        let bogus = try run(["member", "list", "--bogus"])
+        XCTAssertEqual(bogus.status, 64)
+        XCTAssertTrue(bogus.stderr.contains("Unknown option '--bogus'") && bogus.stderr.contains("Usage: quorum member list"), bogus.stderr)
+        XCTAssertTrue(try runOK(["suggest", "--help"]).stdout.contains("USAGE: quorum suggest <slug>"))
+        XCTAssertTrue(try runOK(["help", "member", "list"]).stdout.contains("USAGE: quorum member list"))
+        let missing = try run(["suggest", slug])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertTrue(missing.stderr.contains("Missing expected argument '--message <message>'"), missing.stderr)
+        let invalid = try run(["revise", "abcd", "-m", "x"])
+        XCTAssertEqual(invalid.status, 64)
+        XCTAssertTrue(invalid.stderr.contains("give the new text with --file"), "validate() runs: \(invalid.stderr)")
+        XCTAssertTrue(try runOK(["member", "list"]).stdout.contains(Person.ben.email))
+    }
+
+    /// A name that matches nothing says what it is close to, as git does.
+    func testDidYouMeanForCommandsSlugsAndIds() throws {
+        try careerSteps()
+        let s = try XCTUnwrap(try runOK(["suggest", slug, "-m", "x", "--file", "framework.md=\(try write(original + "More.\n", to: "x.md"))", "--json"], as: .ben).json?["id"] as? String)
+        let cases: [([String], String)] = [
+            (["approv", s], "'approv' is not a 'quorum' command\nhint: did you mean 'approve'?"),
+            (["member", "lsit"], "'lsit' is not a 'quorum member' command\nhint: did you mean 'list'?"),
+            (["help", "sugest"], "'sugest' is not a 'quorum' command\nhint: did you mean 'suggest'?"),
+            (["frobnicate"], "hint: see 'quorum --help' for the commands there are"),
+            (["cat", "career-step"], "no proposal 'career-step'\nhint: did you mean 'career-steps'?"),
+            (["status", "carer-steps"], "did you mean 'career-steps'?"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try run(arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+        }
+        // One digit slipped: the id it was meant to be.
+        var typo = Array(s.prefix(8))
+        typo[5] = typo[5] == "0" ? "1" : "0"
+        let slipped = try run(["approve", String(typo)], as: .cai)
+        XCTAssertEqual(slipped.status, 64)
+        XCTAssertTrue(slipped.stderr.contains("did you mean '\(s.prefix(8))'?"), slipped.stderr)
+        XCTAssertEqual(try run(["help", "suggest"]).status, 0)
+    }
+
     func testAWholeCycleLeavesAValidRepositoryWithTrailersAndTwoParentMerges() throws {
         let proposed = try setUpReview()
         XCTAssertEqual(try id(proposed), try gitOK(["rev-parse", "refs/quorum/proposals/career-steps/meta"]).trimmed)

@@ -255,11 +255,30 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try counts(), try listed(), "the second call reads the cache's totals")
         let cache = repo.appendingPathComponent(".git/quorum/summaries")
         let lines = try String(contentsOf: cache, encoding: .utf8).split(separator: "\n")
-        XCTAssertTrue(lines.count > 1 && lines[1].hasPrefix("totals "), "the cache keeps totals: \(lines.prefix(2))")
+        XCTAssertTrue(lines.count > 1 && lines.last!.hasPrefix("totals\t"), "the cache keeps totals, last: \(lines.suffix(2))")
 
-        // A change to any chain makes the totals stale: they are recomputed.
+        // A change to any chain makes the totals stale: they are recomputed,
+        // and the one new summary is appended to the file, not written anew.
+        let before = try Data(contentsOf: cache)
         _ = try open(as: .cai).withdraw(second.id, reason: nil)
         XCTAssertEqual(try counts(), ["merged": 1, "withdrawn": 1])
+        let after = try Data(contentsOf: cache)
+        XCTAssertTrue(after.starts(with: before), "appended")
+        XCTAssertEqual(String(decoding: after.dropFirst(before.count), as: UTF8.self).split(separator: "\n").count, 2, "one summary and the totals")
+
+        // Lines it cannot use are passed over: one written under another
+        // roster and proposals (here: saying the withdrawn one is open), and
+        // one cut short by a crash.
+        let withdrawn = try XCTUnwrap(String(decoding: after, as: UTF8.self).split(separator: "\n").last { $0.contains("\twithdrawn\t") })
+        var fields = withdrawn.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        fields[1] = String(repeating: "0", count: 32)
+        fields[5] = "open"
+        let handle = try FileHandle(forWritingTo: cache)
+        handle.seekToEndOfFile()
+        handle.write(Data((fields.joined(separator: "\t") + "\n" + fields.prefix(4).joined(separator: "\t")).utf8))
+        handle.closeFile()
+        XCTAssertEqual(try counts(), try listed())
+        XCTAssertEqual(try listed(), ["merged": 1, "withdrawn": 1])
         // So does a suggestion the cache has never seen.
         let current = String(decoding: try lead.text(slug: slug, document: "framework.md"), as: UTF8.self)
         _ = try suggest(edited(60, "Third edit.", of: current), message: "Third", as: .dee)
@@ -351,9 +370,18 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(getenv("HOME").map { String(cString: $0) }, TestEnvironment.emptyHome)
         XCTAssertFalse(FileManager.default.fileExists(atPath: TestEnvironment.emptyHome + "/.gitconfig"))
 
-        // Nothing at all: init refuses, and makes no roster.
+        // Nothing at all: init refuses, and leaves nothing behind: not the
+        // .git it made, nor the folders on the way to a new path.
         let none = assertQuorumError(.usage, try ReviewRepository.initialize(at: repo.path, environment: [:]))
         XCTAssertTrue(none?.message.contains("who you are") ?? false, String(describing: none))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo.appendingPathComponent(".git").path))
+        let deeper = repo.appendingPathComponent("new/deeper")
+        assertQuorumError(.usage, try ReviewRepository.initialize(at: deeper.path, environment: [:]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo.appendingPathComponent("new").path))
+        // In a git repository that was there, init leaves it as it was.
+        try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+        XCTAssertEqual(try git(["init", "-q"]).status, 0)
+        assertQuorumError(.usage, try ReviewRepository.initialize(at: repo.path, environment: [:]))
         let bare = try Repository.open(at: repo.path)
         XCTAssertNil(try bare.configString("user.name"))
         XCTAssertNil(try bare.configString("user.email"))

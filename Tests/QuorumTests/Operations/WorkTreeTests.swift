@@ -243,26 +243,69 @@ final class WorkTreeTests: QuorumTestCase {
         }
     }
 
-    // MARK: Deleted documents
+    // MARK: Renamed and deleted documents
 
-    func testADeletedDocumentIsRefusedNotIgnored() throws {
+    /// Approves a suggestion twice and merges it; returns the round's documents.
+    private func mergeAndList(_ id: String) throws -> [String: ObjectID] {
+        try runOK(["approve", id], as: .cai)
+        try runOK(["approve", id], as: .dee)
+        try runOK(["merge", id], as: .ana)
+        let review = try open(as: .ana)
+        let head = try XCTUnwrap(try review.git.referenceTarget(Layout.roundBranch(slug, 1)))
+        return try review.git.blobs(in: review.git.commit(head).tree, under: "Proposals/\(slug)")
+    }
+
+    func testAFileMovedWithMvIsARenameNotACopy() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        let before = try Data(contentsOf: document)
+        try FileManager.default.moveItem(at: document, to: repo.appendingPathComponent("Proposals/career-steps/steps.md"))
+        let json = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Rename", "--json"], as: .ben).json)
+        XCTAssertEqual(json["documents"] as? [String], ["framework.md", "steps.md"])
+        let documents = try mergeAndList(try XCTUnwrap(json["id"] as? String))
+        XCTAssertEqual(Array(documents.keys), ["steps.md"], "the old name is gone after the merge")
+        XCTAssertEqual(documents["steps.md"], Repository.blobID(of: before), "the text is kept byte for byte")
+        let diff = try runOK(["show", try XCTUnwrap(json["id"] as? String), "--diff"]).stdout
+        XCTAssertTrue(diff.contains("rename from Proposals/career-steps/framework.md") && diff.contains("rename to Proposals/career-steps/steps.md"), diff)
+        XCTAssertEqual(try git(["fsck", "--strict"]).status, 0)
+    }
+
+    func testAFileMovedWithGitMvAndEditedKeepsChangesMergedMeanwhile() throws {
+        _ = try checkedOutRoundThatMovedOn()
+        try gitOK(["mv", "Proposals/career-steps/framework.md", "Proposals/career-steps/steps.md"])
+        let moved = repo.appendingPathComponent("Proposals/career-steps/steps.md")
+        let text = try String(contentsOf: moved, encoding: .utf8)
+        try replacingLine(100, of: text, with: "Edited after the move.").write(to: moved, atomically: true, encoding: .utf8)
+        let id = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Rename and edit", "--json"], as: .ben).json?["id"] as? String)
+        let documents = try mergeAndList(id)
+        XCTAssertEqual(Array(documents.keys), ["steps.md"])
+        let merged = try runOK(["cat", slug, "steps.md"]).stdout
+        XCTAssertEqual(line(5, of: merged), "Merged while you were editing.", "the merge followed the rename and kept the change merged since")
+        XCTAssertEqual(line(100, of: merged), "Edited after the move.")
+    }
+
+    func testADeletedDocumentIsSuggestedAsADeletion() throws {
         try careerSteps()
         try gitOK(["checkout", "-q", "quorum/career-steps/1"])
         try Data("# Extra\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/extra.md"))
-        try FileManager.default.removeItem(at: document)
-        let review = try open(as: .ben)
-        let error = try expectRefusal(.usage, mentioning: ["framework.md"], in: review, review.suggestFromWorkTree(slug: slug, message: "Gone"))
-        XCTAssertEqual(error?.code, .workTreeDeleted)
-        assertNoHintDiscardsWork(error?.description ?? "")
+        try runOK(["suggest", slug, "-m", "Add extra"], as: .ben)
+        let review = try open(as: .ana)
+        let added = try XCTUnwrap(review.list(slug: slug).first { $0.title == "Add extra" })
+        _ = try mergeAndList(added.id)
+        // The branch moved under the work tree: check out its new head.
+        try gitOK(["checkout", "-q", "--detach", "quorum/career-steps/1"])
+        try FileManager.default.removeItem(at: repo.appendingPathComponent("Proposals/career-steps/extra.md"))
+        let id = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Drop extra", "--json"], as: .ben).json?["id"] as? String)
+        XCTAssertEqual(Array(try mergeAndList(id).keys), ["framework.md"])
     }
 
-    func testARenamedDocumentIsRefusedAsADeletion() throws {
+    func testDeletingEveryDocumentIsRefused() throws {
         try careerSteps()
         try gitOK(["checkout", "-q", "quorum/career-steps/1"])
-        try gitOK(["mv", "Proposals/career-steps/framework.md", "Proposals/career-steps/steps.md"])
+        try FileManager.default.removeItem(at: document)
         let review = try open(as: .ben)
-        let error = try expectRefusal(.usage, mentioning: ["framework.md"], in: review, review.suggestFromWorkTree(slug: slug, message: "Renamed"))
-        XCTAssertEqual(error?.code, .workTreeDeleted)
+        let error = try expectRefusal(.usage, mentioning: ["every document", "at least one"], in: review, review.suggestFromWorkTree(slug: slug, message: "Gone"))
+        assertNoHintDiscardsWork(error?.description ?? "")
     }
 
     private func assertNoHintDiscardsWork(_ text: String, file: StaticString = #filePath, line: UInt = #line) {

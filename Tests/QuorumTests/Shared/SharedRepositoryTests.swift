@@ -28,6 +28,32 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
 
     // MARK: The hooks hold against plain git push
 
+    /// `git clone` of the shared repository checks out the open round of
+    /// the proposal pushed to last, without git's warning that HEAD names
+    /// nothing; a HEAD its owners pointed at their own branch stays.
+    func testACloneChecksOutTheRoundPushedToLast() throws {
+        let ana = try makeSharedReview()
+        XCTAssertEqual(try gitOK(["symbolic-ref", "HEAD"], in: bare).trimmingCharacters(in: .whitespacesAndNewlines), "refs/heads/quorum/\(slug)/1")
+        let cloned = try git(["clone", bare.path, clone("reader").path], in: root)
+        XCTAssertEqual(cloned.status, 0)
+        XCTAssertFalse(cloned.errors.contains("warning"), cloned.errors)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: clone("reader").appendingPathComponent("Proposals/\(slug)/framework.md").path))
+
+        // A second proposal, pushed with plain git: the hook moves HEAD to it.
+        let text = try XCTUnwrap(FileManager.default.contents(atPath: Self.packageRoot.appendingPathComponent("Proposals/career-steps/framework.md").path))
+        let file = root.appendingPathComponent("policy.md")
+        try text.write(to: file)
+        try quorumOK(["propose", "on-call", "--file", "policy.md=\(file.path)"], in: ana)
+        try gitOK(["push", "-q", "origin", "refs/heads/quorum/on-call/1", "refs/quorum/proposals/on-call/meta"], in: ana)
+        XCTAssertEqual(try gitOK(["symbolic-ref", "HEAD"], in: bare).trimmingCharacters(in: .whitespacesAndNewlines), "refs/heads/quorum/on-call/1")
+
+        // The owners' own branch is theirs.
+        try gitOK(["push", "-q", "origin", "refs/heads/quorum/on-call/1:refs/heads/main"], in: ana)
+        try gitOK(["symbolic-ref", "HEAD", "refs/heads/main"], in: bare)
+        try suggestLine(3, "Status: after main", as: .ben, in: try makeClone("ben", as: .ben))
+        XCTAssertEqual(try gitOK(["symbolic-ref", "HEAD"], in: bare).trimmingCharacters(in: .whitespacesAndNewlines), "refs/heads/main")
+    }
+
     func testForgedRoundCommitsPushedWithPlainGitAreRefusedAndTheServerIsUnchanged() throws {
         try makeSharedReview()
         let work = try makeClone("ben", as: .ben)

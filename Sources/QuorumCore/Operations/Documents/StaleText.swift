@@ -40,8 +40,14 @@ extension ReviewRepository {
     /// `head` would undo the changes merged since; the refusal names them
     /// and the `--base` that keeps them (a three-way merge) or undoes them
     /// on purpose.
-    func refuseUndoingMergedChanges(_ updates: [(name: String, blob: ObjectID, update: TreeUpdate)], slug: String, round: Round, head: ObjectID) throws {
-        let given = try updates.map { ($0.name, Lines(try git.readBlob($0.blob))) }
+    func refuseUndoingMergedChanges(_ updates: [DocumentUpdate], slug: String, round: Round, head: ObjectID) throws {
+        // Each new text, against its document's history (under the name it
+        // had, when it is renamed); deletions carry no text.
+        let given = try updates.compactMap { update -> (String, Lines)? in
+            guard let blob = update.blob else { return nil }
+            return (update.renamedFrom ?? update.name, Lines(try git.readBlob(blob)))
+        }
+        if given.isEmpty { return }
         var distances: [[ObjectID?]: Int] = [:]
         var best: (commit: ObjectID, distance: Int)?
         var headDistance = 0

@@ -94,24 +94,18 @@ extension ReviewRepository {
         return WorkTree(base: base, baseDocuments: baseDocuments, files: files)
     }
 
-    /// The documents changed in the work tree under `Proposals/<slug>/`,
-    /// and the commit of the open round they were edited from, so that a
-    /// three-way merge keeps what was merged since (see `WorkTree`).
-    /// Refused when a document was deleted (deleting and renaming documents
-    /// is not supported yet) or nothing changed.
-    func workTreeChanges(slug: String, command: String) throws -> (base: ObjectID, inputs: [DocumentInput]) {
+    /// The documents changed in the work tree under `Proposals/<slug>/`
+    /// (new texts, and documents gone from it: a document moved to another
+    /// name is both, which is how git stores a rename too), and the commit
+    /// of the open round they were edited from, so that a three-way merge
+    /// keeps what was merged since (see `WorkTree`). Refused when nothing
+    /// changed.
+    func workTreeChanges(slug: String, command: String) throws -> (base: ObjectID, inputs: [DocumentInput], deletions: [String]) {
         let tree = try readWorkTree(slug: slug, command: command)
         let changes = tree.changes()
-        let deleted = changes.compactMap { change -> String? in
+        let deletions = changes.compactMap { change -> String? in
             if case .deleted(let path) = change { return path }
             return nil
-        }
-        if let path = deleted.first {
-            let more = deleted.count > 1 ? " (and \(deleted.count - 1) more)" : ""
-            throw QuorumError(
-                .usage, "Proposals/\(slug)/\(path)\(more) is gone from the work tree; deleting or renaming a document is not supported yet",
-                remedy: "put it back (its text where you started: 'git show \(tree.base.short):Proposals/\(slug)/\(path) > Proposals/\(slug)/\(path)'), then run 'quorum \(command)' again",
-                code: .workTreeDeleted)
         }
         let inputs = changes.compactMap { change -> DocumentInput? in
             switch change {
@@ -121,12 +115,12 @@ extension ReviewRepository {
                 return nil
             }
         }
-        guard !inputs.isEmpty else {
+        guard !inputs.isEmpty || !deletions.isEmpty else {
             throw QuorumError(
                 .refused, "nothing changed under Proposals/\(slug)/ since \(tree.base.short)",
                 remedy: "edit the documents there first, or give --file DOC=PATH", code: .workTreeUnchanged)
         }
-        return (tree.base, inputs)
+        return (tree.base, inputs, deletions)
     }
 
     /// The commit of the round's history the work tree was checked out

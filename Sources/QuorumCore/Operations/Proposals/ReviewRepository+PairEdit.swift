@@ -20,7 +20,7 @@ extension ReviewRepository {
     /// `base` is the commit the text was written on; it must be in the
     /// round's history. Without it, text that looks edited from an older
     /// copy is refused, as `suggest` does.
-    public func pairEdit(slug: String, message: String, pair email: String, documents inputs: [DocumentInput], base given: ObjectID? = nil) throws -> PairEditResult {
+    public func pairEdit(slug: String, message: String, pair email: String, documents inputs: [DocumentInput], renames: [DocumentRename] = [], deletions: [String] = [], base given: ObjectID? = nil) throws -> PairEditResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
         let roster = try roster()
@@ -36,8 +36,8 @@ extension ReviewRepository {
             throw QuorumError.usage("\(base.short) is not in the history of round \(round.number) of '\(slug)'", remedy: "name a commit of the round ('quorum log \(slug)'), or leave --base out")
         }
         let baseTree = try git.commit(base).tree
-        let existing = try documents(in: baseTree, slug: slug).keys.sorted()
-        let updates = try documentUpdates(inputs, slug: slug, existing: existing)
+        let existing = try documents(in: baseTree, slug: slug)
+        let updates = try documentUpdates(inputs, renames: renames, deletions: deletions, slug: slug, existing: existing)
         let editTree = try git.updateTree(baseTree, updates.map(\.update))
         guard editTree != baseTree else { throw QuorumError.refused("the text given is the same as the current text; nothing to commit", remedy: "edit the text first; 'quorum cat \(slug)' prints the current text") }
         if given == nil { try refuseUndoingMergedChanges(updates, slug: slug, round: round, head: head) }
@@ -63,7 +63,7 @@ extension ReviewRepository {
 
     /// A pair edit of what changed in the work tree (see `workTreeChanges`).
     public func pairEditFromWorkTree(slug: String, message: String, pair email: String) throws -> PairEditResult {
-        let (base, inputs) = try workTreeChanges(slug: slug, command: "edit")
-        return try pairEdit(slug: slug, message: message, pair: email, documents: inputs, base: base)
+        let (base, inputs, deletions) = try workTreeChanges(slug: slug, command: "edit")
+        return try pairEdit(slug: slug, message: message, pair: email, documents: inputs, deletions: deletions, base: base)
     }
 }

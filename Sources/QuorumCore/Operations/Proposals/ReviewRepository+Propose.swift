@@ -24,7 +24,7 @@ extension ReviewRepository {
         if try git.referenceTarget(metaRef) != nil {
             throw QuorumError.refused("proposal '\(slug)' exists already", remedy: "suggest changes to it with 'quorum suggest \(slug)'")
         }
-        let updates = try documentUpdates(inputs, slug: slug, existing: [])
+        let updates = try documentUpdates(inputs, slug: slug, existing: [:])
         let finalTitle = try title.map(Validation.checkMessage) ?? slug
         let tree = try git.updateTree(nil, updates.map(\.update))
         let names = updates.map(\.name).sorted()

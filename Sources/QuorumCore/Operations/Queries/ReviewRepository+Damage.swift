@@ -38,7 +38,7 @@ extension ReviewRepository {
     ) throws -> Result<Suggestion, DamagedEvent> {
         let ref = Layout.suggestionMeta(slug, id)
         guard let head = try head ?? git.referenceTarget(ref) else {
-            throw QuorumError.usage("no suggestion with id \(id.short)", remedy: "see 'quorum list' for the ids there are")
+            throw noSuchSuggestion(id.short)
         }
         switch try log.reading(from: head, ref: ref) {
         case .failure(let damage):

@@ -163,7 +163,7 @@ extension ReviewRepository {
     private func requireProposal(_ slug: String) throws {
         try Validation.checkSlug(slug)
         guard try hasProposal(slug) else {
-            throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are")
+            throw noSuchProposal(slug)
         }
     }
 
@@ -286,7 +286,7 @@ extension ReviewRepository {
     public func showProposalListing(_ slug: String) throws -> Listing<ProposalDetail> {
         let proposal = try proposal(slug)
         let listing = try statusListing(slug: slug)
-        guard let status = listing.items.first else { throw QuorumError.usage("no proposal '\(slug)'", remedy: "see 'quorum status' for the proposals there are") }
+        guard let status = listing.items.first else { throw noSuchProposal(slug) }
         // Comments whose signature does not hold (where the policy requires
         // one) or whose text is not plain are left out, as a suggestion's are.
         let roster = try roster()

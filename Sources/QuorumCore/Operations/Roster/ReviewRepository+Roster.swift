@@ -19,12 +19,9 @@ extension ReviewRepository {
             let roster = Roster(events: chain.events)
             if !roster.isLead(actor.email) { try enforce(Rules.mayChangeRoster(actor.email, to: Member(email: email, name: name ?? email, groups: [], lead: false), roster: roster)) }
             let existing = roster.member(email)
-            let finalGroups = groups.isEmpty ? (existing?.groups ?? [roster.policy.defaultGroup]) : Array(Set(groups)).sorted()
-            guard let finalName = name ?? existing?.name else {
+            guard let member = Self.member(email: email, name: name, groups: groups, lead: lead, in: roster) else {
                 throw QuorumError.usage("\(email) is new to the roster: give their name with --name", remedy: "quorum member add \(email) --name \"Their Name\"")
             }
-            let finalLead = lead ?? existing?.lead ?? false
-            let member = Member(email: existing?.email ?? email, name: finalName, groups: finalGroups, lead: finalLead)
             if existing == member, keys.isEmpty {
                 throw QuorumError.refused("\(email) is already on the roster exactly so; nothing to change", remedy: "see 'quorum member list'")
             }
@@ -45,6 +42,17 @@ extension ReviewRepository {
             let event = try appendAll(events, to: Layout.roster, actor: actor, parent: chain.head)
             return (member, existing == nil, event)
         }
+    }
+
+    /// The member `email` is once what is given is applied: nil (not
+    /// given) keeps what the roster has, and a new member joins the
+    /// policy's default group unless groups are given, and is no lead
+    /// unless said. Nil when `email` is new and no name is given.
+    static func member(email: String, name: String?, groups: [String], lead: Bool?, in roster: Roster) -> Member? {
+        let existing = roster.member(email)
+        guard let finalName = name ?? existing?.name else { return nil }
+        let finalGroups = groups.isEmpty ? (existing?.groups ?? [roster.policy.defaultGroup]) : Array(Set(groups)).sorted()
+        return Member(email: existing?.email ?? email, name: finalName, groups: finalGroups, lead: lead ?? existing?.lead ?? false)
     }
 
     /// Records an SSH public key as `email`'s, valid from now on (leads

@@ -21,7 +21,7 @@ extension ReviewRepository {
     /// conflicted, on the round's current head, which is how a conflict is
     /// resolved. Approvals of earlier revisions stop counting unless the
     /// change is exactly the same (same patch id).
-    public func revise(_ idPrefix: String, message: String, documents inputs: [DocumentInput]) throws -> RevisionResult {
+    public func revise(_ idPrefix: String, message: String, documents inputs: [DocumentInput], renames: [DocumentRename] = [], deletions: [String] = []) throws -> RevisionResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
         let (slug, id) = try resolve(idPrefix)
@@ -38,8 +38,8 @@ extension ReviewRepository {
                 base = current.base
                 startTree = try git.commit(current.commit).tree
             }
-            let existing = try documents(in: startTree, slug: slug).keys.sorted()
-            let updates = try documentUpdates(inputs, slug: slug, existing: existing)
+            let existing = try documents(in: startTree, slug: slug)
+            let updates = try documentUpdates(inputs, renames: renames, deletions: deletions, slug: slug, existing: existing)
             let tree = try git.updateTree(startTree, updates.map(\.update))
             let baseTree = try git.commit(base).tree
             guard tree != baseTree else {

@@ -25,7 +25,7 @@ extension ReviewRepository {
     /// round's history. Without it the text is taken as written on the
     /// round's head, and refused when it looks edited from an older copy
     /// (it would undo changes merged since; see `refuseUndoingMergedChanges`).
-    public func suggest(slug: String, message: String, documents inputs: [DocumentInput], coAuthors: [String] = [], base: ObjectID? = nil) throws -> SuggestResult {
+    public func suggest(slug: String, message: String, documents inputs: [DocumentInput], renames: [DocumentRename] = [], deletions: [String] = [], coAuthors: [String] = [], base: ObjectID? = nil) throws -> SuggestResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
         let roster = try roster()
@@ -41,8 +41,8 @@ extension ReviewRepository {
             throw QuorumError.usage("\(head.short) is not in the history of round \(round.number) of '\(slug)'", remedy: "name a commit of the round ('quorum log \(slug)'), or leave --base out")
         }
         let headTree = try git.commit(head).tree
-        let existing = try documents(in: headTree, slug: slug).keys.sorted()
-        let updates = try documentUpdates(inputs, slug: slug, existing: existing)
+        let existing = try documents(in: headTree, slug: slug)
+        let updates = try documentUpdates(inputs, renames: renames, deletions: deletions, slug: slug, existing: existing)
         let tree = try git.updateTree(headTree, updates.map(\.update))
         guard tree != headTree else {
             throw QuorumError.refused("the text given is the same as the current text of '\(slug)'; there is nothing to suggest", remedy: "edit the text first; 'quorum cat \(slug)' prints the current text")
@@ -63,7 +63,7 @@ extension ReviewRepository {
         record.message = text
         record.revision = revision.hex
         record.base = head.hex
-        record.documents = updates.map(\.name).sorted()
+        record.documents = Set(updates.map(\.name)).sorted()
         record.coAuthors = pairs.isEmpty ? nil : pairs
         try checkText(record, actor: actor)
         let first = try log.write(
@@ -122,8 +122,8 @@ extension ReviewRepository {
     /// Suggests what changed in the work tree, as `git commit` would (see
     /// `workTreeChanges`).
     public func suggestFromWorkTree(slug: String, message: String, coAuthors: [String] = []) throws -> SuggestResult {
-        let (base, inputs) = try workTreeChanges(slug: slug, command: "suggest")
-        return try suggest(slug: slug, message: message, documents: inputs, coAuthors: coAuthors, base: base)
+        let (base, inputs, deletions) = try workTreeChanges(slug: slug, command: "suggest")
+        return try suggest(slug: slug, message: message, documents: inputs, deletions: deletions, coAuthors: coAuthors, base: base)
     }
 
     /// Co-authors must be on the roster and not the caller.
