@@ -64,6 +64,23 @@ final class ProseMergeReviewTests: RoundsTestCase {
         XCTAssertFalse(message.contains("This framework describes"), "only the sentence holding the conflict is quoted: \(flat(message))")
     }
 
+    func testAPairEditAndASuggestWithBaseWrittenOnAnOlderTextMergeIntoTheSameParagraph() throws {
+        let lead = try careerSteps()
+        let old = try XCTUnwrap(try lead.git.referenceTarget(roundOne))
+        let a = try approved(editing(first, "This framework describes how engineers grow here."), as: .ben, by: [.cai, .dee], message: "First sentence")
+        _ = try lead.merge(a.id)
+        // Written on the text before that merge: --base keeps it, three-way.
+        let edit = try open(as: .cai).pairEdit(slug: slug, message: "Third sentence", pair: Person.dee.email,
+                                                 documents: framework(editing(third, "most people sit at different steps at once.")), base: old)
+        XCTAssertTrue(edit.threeWay)
+        let s = try open(as: .dee).suggest(slug: slug, message: "Second sentence", documents: framework(editing(second, "It supports conversations.")), base: old)
+        try approve(s.id, by: [.ben, .cai])
+        _ = try lead.merge(s.id)
+        XCTAssertEqual(line(5, of: String(decoding: try lead.text(slug: slug, document: "framework.md"), as: UTF8.self)),
+                       "This framework describes how engineers grow here. It supports conversations. Each characteristic is split into four steps, and most people sit at different steps at once.")
+        XCTAssertEqual(try lead.verify().violations.map(\.code), [])
+    }
+
     func testARebaseIntoTheSameParagraphKeepsItsApprovals() throws {
         let lead = try careerSteps()
         let s = try approved(editing(third, "most people sit at different steps at once."), as: .ben, by: [.cai, .dee], message: "Third sentence")
