@@ -16,9 +16,9 @@ protocol DerivedFacts {
     /// for the suggestion to count as merged.
     func isOnRound(_ commit: ObjectID, slug: String, round: Int) -> Bool
     /// Whether `revision` really conflicts with round head `head` (a
-    /// three-way merge from its base does not apply cleanly): where a
-    /// conflict event must be true to count.
-    func conflicts(_ revision: Revision, with head: ObjectID) -> Bool
+    /// three-way merge from its base, with merge algorithm `version`, does
+    /// not apply cleanly): where a conflict event must be true to count.
+    func conflicts(_ revision: Revision, with head: ObjectID, version: Int) -> Bool
 }
 
 extension DerivedFacts {

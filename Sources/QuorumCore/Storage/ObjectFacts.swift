@@ -51,14 +51,10 @@ final class ObjectFacts: DerivedFacts {
         }
     }
 
-    /// Whether the revision conflicts with `head` under some merge version
-    /// this build knows. A conflict event names no version, and one recorded
-    /// by the line merge (version 0) must stay true; every prose merge
-    /// conflict is a line merge conflict too, so that is the test.
-    func conflicts(_ revision: Revision, with head: ObjectID) -> Bool {
+    func conflicts(_ revision: Revision, with head: ObjectID, version: Int) -> Bool {
         guard let base = try? git.commit(revision.base).tree, let ours = try? git.commit(head).tree,
               let theirs = try? git.commit(revision.commit).tree,
-              let result = try? git.mergeDocuments(ancestor: base, ours: ours, theirs: theirs, version: ProseMerge.lineMergeVersion) else { return false }
+              let result = try? git.mergeDocuments(ancestor: base, ours: ours, theirs: theirs, version: version) else { return false }
         if case .conflicts = result { return true }
         return false
     }

@@ -208,6 +208,33 @@ final class ProseMergeReviewTests: RoundsTestCase {
         XCTAssertTrue(violations.first?.reason.contains("upgraded") ?? false, violations.first?.reason ?? "")
     }
 
+    /// Records a conflict of suggestion `s` with the round head, naming merge version `version` (nil: none, as older quorums wrote).
+    private func recordConflict(_ s: SuggestResult, version: Int?, lead: ReviewRepository) throws {
+        let suggestion = try lead.suggestion(slug, XCTUnwrap(ObjectID(hex: s.id)))
+        var record = EventRecord(type: .conflict)
+        record.commit = try XCTUnwrap(try lead.git.referenceTarget(roundOne)).hex
+        record.revision = suggestion.currentRevision.commit.hex
+        record.merge = version
+        _ = try lead.append(record, to: meta(s.id), summary: "Conflict: \(suggestion.title)", trailers: [], actor: try lead.identity(), parent: suggestion.metaHead)
+    }
+
+    func testAConflictEventIsJudgedByTheMergeVersionItNames() throws {
+        let lead = try careerSteps()
+        let a = try approved(editing(first, "This framework describes how engineers grow here."), as: .ben, by: [.cai, .dee], message: "First sentence")
+        let b = try approved(editing(third, "most people sit at different steps at once."), as: .cai, by: [.ben, .dee], message: "Third sentence")
+        let c = try approved(editing(second, "It supports conversations."), as: .dee, by: [.ben, .cai], message: "Second sentence")
+        _ = try lead.merge(a.id)
+        // Recorded by an older quorum (no version: the line merge, which conflicts here): it stands.
+        try recordConflict(b, version: nil, lead: lead)
+        XCTAssertEqual(try lead.show(b.id, diff: false).state, .conflicted)
+        XCTAssertEqual(try lead.verify().violations.map(\.code), [])
+        // Claimed for the prose merge, which merges it: false, and refused.
+        try recordConflict(c, version: 1, lead: lead)
+        historyBreaksTheRules = true
+        XCTAssertEqual(try lead.show(c.id, diff: false).state, .approved)
+        XCTAssertEqual(try lead.verify().violations.map(\.code), ["event.derived"])
+    }
+
     func testARefusedMergeChangesNothingButTheSuggestionsChain() throws {
         let lead = try careerSteps()
         let a = try approved(editing("any given time", "any particular time"), as: .ben, by: [.cai, .dee], message: "A")
