@@ -9,7 +9,7 @@ SWIFT_ENV = pc="$$($(CURDIR)/scripts/build-libgit2.sh --pkg-config-path)" && PKG
 # start-up per command), symbols stripped.
 RELEASE = -c release --static-swift-stdlib -Xlinker --strip-all
 
-.PHONY: deps build release test crash-test demo bench install uninstall clean
+.PHONY: deps build release test crash-test demo bench man completions install uninstall clean
 
 ## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
 deps:
@@ -37,11 +37,13 @@ release: deps
 ## test: every test (domain, integration, end-to-end with the real git CLI): XCTest, then Swift Testing (the property tests)
 test: deps
 	$(SWIFT_ENV) $(SWIFT) build --build-tests
+	$(SWIFT_ENV) $(SWIFT) build --product generate-manual
 	$(SWIFT_ENV) QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build
 
 ## crash-test: every write command killed at every rename, link, unlink and exclusive create in turn, then run again (make test tries a sample)
 crash-test: deps
 	$(SWIFT_ENV) $(SWIFT) build --build-tests
+	$(SWIFT_ENV) $(SWIFT) build --product generate-manual
 	$(SWIFT_ENV) QUORUM_CRASH_EXHAUSTIVE=1 QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build --disable-swift-testing --filter CrashTests
 
 ## demo: a whole review cycle on Proposals/career-steps in a temporary repository
@@ -56,14 +58,38 @@ bench: deps
 	$(SWIFT_ENV) $(SWIFT) build $(RELEASE) --product quorum-bench
 	$(CURDIR)/.build/release/quorum-bench --quorum $(CURDIR)/.build/release/quorum
 
-## install: quorum and a git-quorum link (so `git quorum ...` works) into $(PREFIX)/bin
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin
+## man: manual pages named as git names its own (quorum.1, quorum-suggest.1 …, git-quorum.1) in .build/man, generated from the command definitions
+man: deps
+	$(SWIFT_ENV) $(SWIFT) build --product quorum
+	$(SWIFT_ENV) $(SWIFT) build --product generate-manual
+	bin="$$($(SWIFT_ENV) $(SWIFT) build --show-bin-path)" && ./scripts/man-pages.sh "$$bin/generate-manual" "$$bin/quorum" .build/man
+
+## completions: bash, zsh and fish completion scripts in .build/completions
+completions: deps
+	$(SWIFT_ENV) $(SWIFT) build --product quorum
+	mkdir -p .build/completions
+	bin="$$($(SWIFT_ENV) $(SWIFT) build --show-bin-path)" && \
+	"$$bin/quorum" --generate-completion-script bash > .build/completions/quorum.bash && \
+	"$$bin/quorum" --generate-completion-script zsh > .build/completions/_quorum && \
+	"$$bin/quorum" --generate-completion-script fish > .build/completions/quorum.fish
+
+MANDIR ?= $(PREFIX)/share/man/man1
+## install: quorum and a git-quorum link (so `git quorum ...` works) into $(PREFIX)/bin, the manual pages (so `man quorum-suggest` and `git quorum --help` work) and bash, zsh and fish completions
+install: release man completions
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR) $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 .build/release/quorum $(DESTDIR)$(PREFIX)/bin/quorum
 	ln -sf quorum $(DESTDIR)$(PREFIX)/bin/git-quorum
+	install -m 644 .build/man/*.1 $(DESTDIR)$(MANDIR)/
+	install -m 644 .build/completions/quorum.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum
+	install -m 644 .build/completions/_quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum
+	install -m 644 .build/completions/quorum.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/quorum $(DESTDIR)$(PREFIX)/bin/git-quorum
+	rm -f $(DESTDIR)$(MANDIR)/quorum.1 $(DESTDIR)$(MANDIR)/quorum-*.1 $(DESTDIR)$(MANDIR)/git-quorum.1
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
 
 clean:
 	rm -rf .build

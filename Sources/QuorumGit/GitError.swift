@@ -47,6 +47,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
 
     public var isExists: Bool { code == GIT_EEXISTS.rawValue }
 
+    /// A checkout found a file changed or untracked in its way (and wrote nothing).
+    public var isConflict: Bool { code == GIT_ECONFLICT.rawValue }
+
     /// A short id or name that matches more than one object.
     public var isAmbiguous: Bool { code == GIT_EAMBIGUOUS.rawValue }
 

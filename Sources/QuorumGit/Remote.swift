@@ -247,7 +247,7 @@ extension Repository {
         return callbacks
     }
 
-    private func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {
+    func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {
         let pointers = strings.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
         var mutable = pointers

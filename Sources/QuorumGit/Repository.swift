@@ -617,6 +617,55 @@ public final class Repository {
         try check("git_repository_set_head", git_repository_set_head(handle, name))
     }
 
+    /// Detaches HEAD at `commit` (as `git checkout --detach`), leaving the
+    /// index and work tree as they are.
+    public func detachHead(at commit: ObjectID) throws {
+        var raw = commit.raw
+        try check("git_repository_set_head_detached", git_repository_set_head_detached(handle, &raw))
+    }
+
+    /// Whether the index or the work tree differs from HEAD in a file git
+    /// tracks (new untracked files do not count), as `git status` would
+    /// show under "Changes".
+    public func hasUncommittedChanges() throws -> Bool {
+        var options = git_status_options()
+        try check("git_status_options_init", git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
+        options.flags = 0
+        var list: OpaquePointer?
+        try check("git_status_list_new", git_status_list_new(&list, handle, &options))
+        defer { git_status_list_free(list) }
+        return git_status_list_entrycount(list) > 0
+    }
+
+    /// Makes the index and the work tree hold `commit`'s tree (HEAD is not
+    /// moved), as `git checkout` does when it switches branches: within
+    /// `paths` (folder prefixes) when given. `safe`: a file changed since
+    /// `baseline` (or untracked in the way) stops it before anything is
+    /// written, with a `GitError` whose `isConflict` is true; otherwise
+    /// (forced) such files are overwritten too.
+    public func checkOut(_ commit: ObjectID, baseline: ObjectID?, paths: [String]? = nil, safe: Bool) throws {
+        let tree = try self.commit(commit).tree
+        var treeRaw = tree.raw
+        var object: OpaquePointer?
+        try check("git_object_lookup", git_object_lookup(&object, handle, &treeRaw, GIT_OBJECT_TREE))
+        defer { git_object_free(object) }
+        var baselineTree: OpaquePointer?
+        if let baseline {
+            var raw = try self.commit(baseline).tree.raw
+            try check("git_tree_lookup", git_tree_lookup(&baselineTree, handle, &raw))
+        }
+        defer { if baselineTree != nil { git_tree_free(baselineTree) } }
+        var options = git_checkout_options()
+        try check("git_checkout_options_init", git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
+        options.checkout_strategy = safe ? GIT_CHECKOUT_SAFE.rawValue : GIT_CHECKOUT_FORCE.rawValue
+        options.baseline = baselineTree
+        try withStringArray(paths ?? []) { array in
+            if paths != nil { options.paths = array }
+            try check("git_checkout_tree", git_checkout_tree(handle, object, &options))
+        }
+    }
+
     /// HEAD's commit when HEAD is detached (names a commit, not a branch);
     /// nil when it is on a branch, or unborn.
     public func detachedHead() throws -> ObjectID? {

@@ -53,6 +53,8 @@ public struct SyncReport: Codable, Sendable {
     public var undone: [SyncProblem] = []
     /// Fetches it took (more than one when someone else pushed meanwhile).
     public var attempts = 0
+    /// What happened to the round branch checked out here, when it moved.
+    public var workTree: String?
 
     public var upToDate: Bool { received.isEmpty && reconciled.isEmpty && replayed.isEmpty && sent.isEmpty }
 }
@@ -227,7 +229,33 @@ extension ReviewRepository {
     /// pushed first. References it cannot bring across are listed in
     /// `problems`; everything else is synced.
     public func sync(remote: String) throws -> SyncReport {
-        try sync(try sharedRemote(remote))
+        let peer = try sharedRemote(remote)
+        // A round branch checked out here moves with the others: its index
+        // and work tree follow (or, with changes in them, HEAD is detached
+        // first, so nothing looks reversed).
+        let checkedOut = try prepareCheckedOutRoundForSync()
+        var report: SyncReport
+        do {
+            report = try sync(peer)
+        } catch {
+            if let checkedOut, checkedOut.detached, try git.referenceTarget(checkedOut.branch) == checkedOut.commit {
+                try? git.setHead(to: checkedOut.branch)
+            }
+            throw error
+        }
+        if let checkedOut {
+            let name = checkedOut.branch.replacingOccurrences(of: "refs/heads/", with: "")
+            if checkedOut.detached {
+                if let new = try git.referenceTarget(checkedOut.branch), new != checkedOut.commit {
+                    report.workTree = "\(name) had changes in the index or work tree: HEAD is now detached at \(checkedOut.commit.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')"
+                } else {
+                    try git.setHead(to: checkedOut.branch)
+                }
+            } else {
+                report.workTree = try followCheckedOutRound(branch: checkedOut.branch, from: checkedOut.commit)
+            }
+        }
+        return report
     }
 
     func sync(_ peer: SharedRemote) throws -> SyncReport {

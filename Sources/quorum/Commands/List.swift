@@ -6,7 +6,8 @@ extension Quorum {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List suggestions, oldest first.")
 
-        @Option(help: ArgumentHelp("Only suggestions in this state: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"))
+        @Option(help: ArgumentHelp("Only suggestions in this state: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"),
+                completion: .list(SuggestionState.allCases.map(\.rawValue)))
         var state: String?
 
         @Option(help: "Only suggestions on this proposal.")

@@ -40,6 +40,9 @@ extension Quorum {
         @Option(help: ArgumentHelp("Someone who wrote it with you (they cannot approve it either); repeat for several.", valueName: "EMAIL"))
         var pair: [String] = []
 
+        @Flag(help: "Leave your edits in the work tree after a suggestion from it (by default the work tree is back on the round's text, as after git commit: the edits are in the suggestion).")
+        var keepEdits = false
+
         @OptionGroup var options: CommonOptions
 
         func run() throws {
@@ -50,9 +53,12 @@ extension Quorum {
                 ? try repo.suggest(
                     slug: slug, message: message, documents: try text.readAll(), renames: moves.documentRenames,
                     deletions: moves.deletions, coAuthors: pair, base: base)
-                : try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair)
+                : try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair, keepEdits: keepEdits)
             if options.json { return try Output.json(result) }
             Output.line("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
+            if !given && !keepEdits {
+                Output.line("The work tree under Proposals/\(result.slug)/ is back on the round's text; your edits are in the suggestion ('quorum show \(result.shortId) --diff').")
+            }
             Output.line(result.shortId)
         }
     }

@@ -42,6 +42,7 @@ extension Quorum {
             for ref in report.replayed { Output.line("  made local merges again on the shared \(ref.replacingOccurrences(of: "refs/heads/", with: ""))") }
             if !report.sent.isEmpty { Output.line("  sent \(count(report.sent.count, "ref"))") }
             for undone in report.undone { Output.line("  \(undone.ref.replacingOccurrences(of: "refs/heads/", with: "")): \(undone.reason)") }
+            if let workTree = report.workTree { Output.line("  \(workTree)") }
             guard !report.problems.isEmpty else { return }
             throw QuorumError(
                 .refused,

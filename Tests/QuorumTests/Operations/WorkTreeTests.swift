@@ -292,11 +292,33 @@ final class WorkTreeTests: QuorumTestCase {
         let review = try open(as: .ana)
         let added = try XCTUnwrap(review.list(slug: slug).first { $0.title == "Add extra" })
         _ = try mergeAndList(added.id)
-        // The branch moved under the work tree: check out its new head.
-        try gitOK(["checkout", "-q", "--detach", "quorum/career-steps/1"])
+        // The suggestion left the work tree clean; the merge moved the
+        // branch under it: check out its new head.
+        try gitOK(["checkout", "-q", "-f", "--detach", "quorum/career-steps/1"])
         try FileManager.default.removeItem(at: repo.appendingPathComponent("Proposals/career-steps/extra.md"))
         let id = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Drop extra", "--json"], as: .ben).json?["id"] as? String)
         XCTAssertEqual(Array(try mergeAndList(id).keys), ["framework.md"])
+    }
+
+    func testASuggestionFromTheWorkTreeLeavesItCleanSoTheNextHoldsOnlyNewEdits() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try editWorkTree(line: 100, with: "First edit.")
+        try Data("# Extra\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/extra.md"))
+        try Data("my notes\n".utf8).write(to: repo.appendingPathComponent("Proposals/career-steps/.notes"))
+        let first = try runOK(["suggest", slug, "-m", "First"], as: .ben)
+        XCTAssertTrue(first.stdout.contains("back on the round's text"), first.stdout)
+        XCTAssertEqual(try gitOK(["status", "--porcelain", "--untracked-files=no"]), "", "index and work tree are HEAD's again")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: repo.appendingPathComponent("Proposals/career-steps/extra.md").path), "the saved new document is removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: repo.appendingPathComponent("Proposals/career-steps/.notes").path), "a hidden file was never read, and stays")
+        try editWorkTree(line: 120, with: "Second edit.")
+        let second = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Second", "--json"], as: .ben).json)
+        let diff = try runOK(["show", try XCTUnwrap(second["id"] as? String), "--diff"]).stdout
+        XCTAssertTrue(diff.contains("Second edit.") && !diff.contains("First edit.") && !diff.contains("Extra"), diff)
+        // --keep-edits leaves them.
+        try editWorkTree(line: 130, with: "Kept edit.")
+        try runOK(["suggest", slug, "-m", "Third", "--keep-edits"], as: .ben)
+        XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Kept edit."))
     }
 
     func testDeletingEveryDocumentIsRefused() throws {

@@ -28,6 +28,49 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
 
     // MARK: The hooks hold against plain git push
 
+    /// `sync` moves a checked-out round branch like any other: a clean
+    /// index and work tree follow it (as `git pull --ff-only`); with edits
+    /// in them, HEAD is detached where they started, nothing overwritten.
+    func testSyncBringsACheckedOutRoundsWorkTreeAlongOrDetachesItsEdits() throws {
+        let ana = try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        try gitOK(["checkout", "-q", "quorum/\(slug)/1"], in: ben)
+        let document = ben.appendingPathComponent("Proposals/\(slug)/framework.md")
+
+        // Merged elsewhere; Ben's clean checkout follows.
+        let first = try XCTUnwrap(try suggestLine(5, "Merged elsewhere.", as: .cai, in: try makeClone("cai", as: .cai))["id"] as? String)
+        try quorumOK(["sync"], as: .cai, in: clone("cai"))
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["approve", first], as: .ana, in: ana)
+        try quorumOK(["approve", first], as: .dee, in: ana)
+        try quorumOK(["merge", first], in: ana)
+        try quorumOK(["sync"], in: ana)
+        let synced = try quorumOK(["sync"], as: .ben, in: ben)
+        XCTAssertTrue(synced.text.contains("index and work tree updated"), synced.text)
+        XCTAssertEqual(try gitOK(["status", "--porcelain"], in: ben), "")
+        XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Merged elsewhere."))
+
+        // Ben edits; meanwhile another merge. His edits stay, HEAD detaches.
+        var lines = try String(contentsOf: document, encoding: .utf8).components(separatedBy: "\n")
+        lines[99] = "Ben's edit in progress."
+        try Data(lines.joined(separator: "\n").utf8).write(to: document)
+        let second = try XCTUnwrap(try suggestLine(7, "Merged while Ben edits.", as: .cai, in: clone("cai"))["id"] as? String)
+        try quorumOK(["sync"], as: .cai, in: clone("cai"))
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["approve", second], as: .ana, in: ana)
+        try quorumOK(["approve", second], as: .dee, in: ana)
+        try quorumOK(["merge", second], in: ana)
+        try quorumOK(["sync"], in: ana)
+        let dirty = try quorumOK(["sync"], as: .ben, in: ben)
+        XCTAssertTrue(dirty.text.contains("HEAD is now detached"), dirty.text)
+        XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Ben's edit in progress."))
+        XCTAssertEqual(try gitOK(["status", "--porcelain"], in: ben).trimmingCharacters(in: .whitespacesAndNewlines), "M Proposals/\(slug)/framework.md")
+        // His suggestion holds his edit only, and keeps the merge made meanwhile.
+        let mine = try XCTUnwrap(try quorumOK(["suggest", slug, "-m", "Ben's edit", "--json"], as: .ben, in: ben).object?["id"] as? String)
+        let diff = try quorumOK(["show", mine, "--diff"], as: .ben, in: ben).text
+        XCTAssertTrue(diff.contains("Ben's edit in progress.") && !diff.contains("Merged while Ben edits."), diff)
+    }
+
     /// `git clone` of the shared repository checks out the open round of
     /// the proposal pushed to last, without git's warning that HEAD names
     /// nothing; a HEAD its owners pointed at their own branch stays.

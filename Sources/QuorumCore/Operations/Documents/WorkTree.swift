@@ -100,7 +100,7 @@ extension ReviewRepository {
     /// of the open round they were edited from, so that a three-way merge
     /// keeps what was merged since (see `WorkTree`). Refused when nothing
     /// changed.
-    func workTreeChanges(slug: String, command: String) throws -> (base: ObjectID, inputs: [DocumentInput], deletions: [String]) {
+    func workTreeChanges(slug: String, command: String) throws -> (base: ObjectID, inputs: [DocumentInput], deletions: [String], added: [String]) {
         let tree = try readWorkTree(slug: slug, command: command)
         let changes = tree.changes()
         let deletions = changes.compactMap { change -> String? in
@@ -120,7 +120,59 @@ extension ReviewRepository {
                 .refused, "nothing changed under Proposals/\(slug)/ since \(tree.base.short)",
                 remedy: "edit the documents there first, or give --file DOC=PATH", code: .workTreeUnchanged)
         }
-        return (tree.base, inputs, deletions)
+        let added = changes.compactMap { change -> String? in
+            if case .added(let path, _) = change { return path }
+            return nil
+        }
+        return (tree.base, inputs, deletions, added)
+    }
+
+    /// After a suggestion or pair edit made from the work tree: the files
+    /// under `Proposals/<slug>/`, in the index and the work tree, made
+    /// HEAD's again (HEAD's branch may have moved: a pair edit moves it,
+    /// someone's merge may have), and the new documents that were saved
+    /// (`added`) removed, as `git commit` leaves a clean tree. Nothing is
+    /// lost: every regular file there was read into what was just
+    /// written (hidden and ignored new files are not touched).
+    func restoreWorkTree(slug: String, added: [String]) throws {
+        guard let workTree = git.workDirectory, let head = try git.referenceTarget("HEAD") else { return }
+        let folder = "Proposals/\(slug)/"
+        try git.checkOut(head, baseline: nil, paths: [folder], safe: false)
+        let kept = try documents(in: git.commit(head).tree, slug: slug)
+        for path in added where kept[path] == nil {
+            unlink((workTree as NSString).appendingPathComponent(folder + path))
+        }
+    }
+
+    /// Before `sync` moves the round branch checked out here: when the index
+    /// or work tree holds changes, HEAD is detached at the commit they were
+    /// made on (index and work tree untouched), so that moving the branch
+    /// cannot make them look reversed, and `suggest` still finds where
+    /// they started. Returns the branch and its commit when it is checked
+    /// out, and whether HEAD was detached.
+    func prepareCheckedOutRoundForSync() throws -> (branch: String, commit: ObjectID, detached: Bool)? {
+        guard git.workDirectory != nil, let branch = git.headReferenceName(), branch.hasPrefix("refs/heads/quorum/"),
+              let commit = try git.referenceTarget(branch) else { return nil }
+        guard try git.hasUncommittedChanges() else { return (branch, commit, false) }
+        try git.detachHead(at: commit)
+        return (branch, commit, true)
+    }
+
+    /// After `sync` moved the round branch checked out here from `old` to
+    /// its head now: the index and work tree brought along, as
+    /// `git pull --ff-only` does. When a file git does not track is in the
+    /// way, HEAD is detached at `old` instead (nothing is overwritten).
+    /// Returns what happened, for the report; nil when the branch did not move.
+    func followCheckedOutRound(branch: String, from old: ObjectID) throws -> String? {
+        guard let new = try git.referenceTarget(branch), new != old else { return nil }
+        let name = branch.replacingOccurrences(of: "refs/heads/", with: "")
+        do {
+            try git.checkOut(new, baseline: old, safe: true)
+            return "the checked-out \(name) moved to \(new.short): index and work tree updated"
+        } catch let error as GitError where error.isConflict {
+            try git.detachHead(at: old)
+            return "\(name) moved to \(new.short), but a file git does not track is in the way of its changes: HEAD is now detached at \(old.short), your files as they were ('git status' shows what is in the way; move it, then 'git checkout \(name)')"
+        }
     }
 
     /// The commit of the round's history the work tree was checked out

@@ -63,7 +63,10 @@ extension ReviewRepository {
 
     /// A pair edit of what changed in the work tree (see `workTreeChanges`).
     public func pairEditFromWorkTree(slug: String, message: String, pair email: String) throws -> PairEditResult {
-        let (base, inputs, deletions) = try workTreeChanges(slug: slug, command: "edit")
-        return try pairEdit(slug: slug, message: message, pair: email, documents: inputs, deletions: deletions, base: base)
+        let (base, inputs, deletions, added) = try workTreeChanges(slug: slug, command: "edit")
+        let result = try pairEdit(slug: slug, message: message, pair: email, documents: inputs, deletions: deletions, base: base)
+        // The round now holds the edit: the index and work tree follow it.
+        try restoreWorkTree(slug: slug, added: added)
+        return result
     }
 }

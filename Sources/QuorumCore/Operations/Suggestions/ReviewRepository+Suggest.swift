@@ -121,9 +121,15 @@ extension ReviewRepository {
 
     /// Suggests what changed in the work tree, as `git commit` would (see
     /// `workTreeChanges`).
-    public func suggestFromWorkTree(slug: String, message: String, coAuthors: [String] = []) throws -> SuggestResult {
-        let (base, inputs, deletions) = try workTreeChanges(slug: slug, command: "suggest")
-        return try suggest(slug: slug, message: message, documents: inputs, deletions: deletions, coAuthors: coAuthors, base: base)
+    /// Unless `keepEdits`, the work tree and index under the proposal's
+    /// folder are then HEAD's again (`restoreWorkTree`): the edits are in
+    /// the suggestion, and the next suggestion from the work tree holds
+    /// only what is edited after.
+    public func suggestFromWorkTree(slug: String, message: String, coAuthors: [String] = [], keepEdits: Bool = false) throws -> SuggestResult {
+        let (base, inputs, deletions, added) = try workTreeChanges(slug: slug, command: "suggest")
+        let result = try suggest(slug: slug, message: message, documents: inputs, deletions: deletions, coAuthors: coAuthors, base: base)
+        if !keepEdits { try restoreWorkTree(slug: slug, added: added) }
+        return result
     }
 
     /// Co-authors must be on the roster and not the caller.
