@@ -11,7 +11,7 @@ RELEASE = -c release --static-swift-stdlib -Xlinker --strip-all
 
 .PHONY: deps build release test crash-test demo bench man completions install uninstall clean
 
-## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
+## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests), sshd (openssh-server, for the ssh tests; never started as a service) and cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev: the Markdown engine, linked statically) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
 deps:
 	@missing=""; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
@@ -20,8 +20,16 @@ deps:
 	command -v strace >/dev/null 2>&1 || missing="$$missing strace"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
+	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
+	for package in libcmark-gfm-dev libcmark-gfm-extensions-dev; do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
+		case "$$missing" in *openssh-server*) \
+			echo "(openssh-server only for its sshd binary, which the ssh tests start on a loopback port: /etc/ssh/sshd_not_to_be_run keeps Debian from starting it as a service)"; \
+			dpkg -s openssh-server >/dev/null 2>&1 || { $(SUDO) mkdir -p /etc/ssh && $(SUDO) touch /etc/ssh/sshd_not_to_be_run; };; \
+		esac; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@$(CURDIR)/scripts/build-libgit2.sh >/dev/null

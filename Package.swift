@@ -11,8 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // Markdown to HTML for `quorum export --format html`.
-        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         // SSH signatures (SSHSIG, as git writes them) verified in process.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // CSV for `quorum member import`.
@@ -26,11 +24,16 @@ let package = Package(
         // quorum-libgit2.pc that the script writes into its cache and prints
         // (the Makefile puts it on PKG_CONFIG_PATH; see the README).
         .systemLibrary(name: "CLibGit2", pkgConfig: "quorum-libgit2"),
+        // cmark-gfm, GitHub's CommonMark engine, from Debian's
+        // libcmark-gfm-dev and libcmark-gfm-extensions-dev (`make deps`),
+        // linked statically: one parse of a document gives its sections,
+        // line ranges and the exported HTML (Sources/QuorumCore/Prose).
+        .systemLibrary(name: "CCmarkGFM"),
         // The only code that touches libgit2 pointers.
         .target(name: "QuorumGit", dependencies: ["CLibGit2"]),
         // The review domain: proposals, rounds, suggestions, approvals, events.
         .target(name: "QuorumCore", dependencies: [
-            "QuorumGit", .product(name: "Ink", package: "Ink"), .product(name: "Crypto", package: "swift-crypto"),
+            "QuorumGit", "CCmarkGFM", .product(name: "Crypto", package: "swift-crypto"),
             // RSA (ssh-rsa keys, rsa-sha2-256/512 signatures) is only in swift-crypto's _CryptoExtras.
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "SwiftCSV", package: "SwiftCSV"),

@@ -2,6 +2,12 @@
 #define QUORUM_CLIBGIT2_SHIM_H
 /* Swift's module map needs a header beside it; this one pulls in libgit2. */
 #include <git2.h>
+/* libssh2, which libgit2's ssh transport is built on (linked with it): its
+ * known_hosts parser, for quorum_ssh_known_host below. */
+#include <libssh2.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* git_libgit2_opts is variadic, which Swift cannot call: the options Quorum
  * sets, one wrapper each. */
@@ -12,5 +18,63 @@
 static inline int quorum_git_set_ssl_cert_locations(const char *file, const char *path)
 {
 	return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, path);
+}
+
+/* What one known_hosts file says of an ssh host key. */
+enum {
+	QUORUM_KNOWN_HOST_UNREADABLE = -1, /* the file exists but cannot be read */
+	QUORUM_KNOWN_HOST_NOT_LISTED = 0,  /* no entry for the host (or no file) */
+	QUORUM_KNOWN_HOST_MATCH = 1,       /* the host is listed with this key */
+	QUORUM_KNOWN_HOST_CHANGED = 2      /* the host is listed with another key of this type */
+};
+
+/* Looks `host` (at `port`: entries for a port other than 22 are written
+ * "[host]:port") up in the known_hosts file `path`, as libgit2 does for
+ * ~/.ssh/known_hosts: libssh2 parses each line (hashed "|1|" names and
+ * patterns included) and compares the raw key of type `raw_type` (a
+ * git_cert_ssh_raw_type_t; GIT_CERT_SSH_RAW_TYPE_UNKNOWN compares with
+ * every entry of the host). Lines libssh2 cannot parse (markers such as
+ * @cert-authority, key types it does not know) are skipped one by one, not
+ * the rest of the file with them. */
+static inline int quorum_ssh_known_host(const char *path, const char *host, int port, const char *key, size_t key_len, int raw_type)
+{
+	int mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW;
+	switch (raw_type) {
+	case GIT_CERT_SSH_RAW_TYPE_RSA: mask |= LIBSSH2_KNOWNHOST_KEY_SSHRSA; break;
+	case GIT_CERT_SSH_RAW_TYPE_DSS: mask |= LIBSSH2_KNOWNHOST_KEY_SSHDSS; break;
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_256: mask |= LIBSSH2_KNOWNHOST_KEY_ECDSA_256; break;
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_384: mask |= LIBSSH2_KNOWNHOST_KEY_ECDSA_384; break;
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ECDSA_521: mask |= LIBSSH2_KNOWNHOST_KEY_ECDSA_521; break;
+	case GIT_CERT_SSH_RAW_TYPE_KEY_ED25519: mask |= LIBSSH2_KNOWNHOST_KEY_ED25519; break;
+	default: break;
+	}
+	FILE *file = fopen(path, "r");
+	if (!file)
+		return errno == ENOENT || errno == ENOTDIR ? QUORUM_KNOWN_HOST_NOT_LISTED : QUORUM_KNOWN_HOST_UNREADABLE;
+	int result = QUORUM_KNOWN_HOST_UNREADABLE;
+	LIBSSH2_SESSION *session = libssh2_session_init_ex(NULL, NULL, NULL, NULL);
+	LIBSSH2_KNOWNHOSTS *hosts = session ? libssh2_knownhost_init(session) : NULL;
+	if (hosts) {
+		char *line = NULL;
+		size_t capacity = 0;
+		ssize_t length;
+		while ((length = getline(&line, &capacity, file)) >= 0)
+			(void)libssh2_knownhost_readline(hosts, line, (size_t)length, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+		free(line);
+		if (!ferror(file)) {
+			struct libssh2_knownhost *found = NULL;
+			switch (libssh2_knownhost_checkp(hosts, host, port, key, key_len, mask, &found)) {
+			case LIBSSH2_KNOWNHOST_CHECK_MATCH: result = QUORUM_KNOWN_HOST_MATCH; break;
+			case LIBSSH2_KNOWNHOST_CHECK_MISMATCH: result = QUORUM_KNOWN_HOST_CHANGED; break;
+			case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND: result = QUORUM_KNOWN_HOST_NOT_LISTED; break;
+			default: break;
+			}
+		}
+		libssh2_knownhost_free(hosts);
+	}
+	if (session)
+		libssh2_session_free(session);
+	fclose(file);
+	return result;
 }
 #endif

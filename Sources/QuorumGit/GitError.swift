@@ -64,6 +64,10 @@ public struct GitError: Error, CustomStringConvertible, Sendable {
     /// certificates loaded vouches for it, or it does not name the host).
     public var isCertificate: Bool { code == GIT_ECERTIFICATE.rawValue }
 
+    /// The server accepted none of the credentials offered (for ssh: no
+    /// key in the agent it knows, or no agent).
+    public var isAuthentication: Bool { code == GIT_EAUTH.rawValue }
+
     /// libgit2 says the operating system refused (class `GIT_ERROR_OS`),
     /// whether or not `systemError` kept its reason.
     public var isSystemError: Bool { errorClass == Int32(GIT_ERROR_OS.rawValue) }

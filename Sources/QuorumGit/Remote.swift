@@ -84,6 +84,10 @@ private final class TransferContext {
     var refused: [String: String] = [:]
     var messages = ""
     var credentialAttempts = 0
+    /// The remote's URL (an ssh host key is looked up for its host and port).
+    var url = ""
+    /// Why the ssh server's host key was refused, when it was.
+    var hostKeyError: HostKeyError?
 }
 
 extension Repository {
@@ -120,10 +124,11 @@ extension Repository {
         try check("git_remote_create_anonymous", git_remote_create_anonymous(&remote, handle, url))
         defer { git_remote_free(remote) }
         let context = TransferContext()
+        context.url = url
         let box = Unmanaged.passRetained(context)
         defer { box.release() }
         var callbacks = try makeCallbacks(payload: box.toOpaque())
-        try check("git_remote_connect", git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil))
+        try checkTransfer("git_remote_connect", git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), context)
         defer { git_remote_disconnect(remote) }
         var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
         var count = 0
@@ -143,7 +148,7 @@ extension Repository {
         options.prune = GIT_FETCH_NO_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
         try withStringArray(refspecs) { array in
-            _ = try check("git_remote_download", git_remote_download(remote, &array, &options))
+            _ = try checkTransfer("git_remote_download", git_remote_download(remote, &array, &options), context)
         }
         return result
     }
@@ -159,6 +164,7 @@ extension Repository {
         try check("git_remote_create_anonymous", git_remote_create_anonymous(&remote, handle, url))
         defer { git_remote_free(remote) }
         let context = TransferContext()
+        context.url = url
         for update in updates { context.expected[update.name] = .some(update.expected) }
         let box = Unmanaged.passRetained(context)
         defer { box.release() }
@@ -203,6 +209,7 @@ extension Repository {
         let result = try withStringArray(refspecs) { array in
             git_remote_push(remote, &array, &options)
         }
+        if result < 0, let refused = context.hostKeyError { throw refused }
         if let stale = context.staleReference {
             throw GitError(function: "git_remote_push", code: GIT_EMODIFIED.rawValue, errorClass: 0, message: "\(stale) moved on the remote since it was fetched")
         }
@@ -232,6 +239,21 @@ extension Repository {
             context.messages += String(decoding: bytes, as: UTF8.self)
             return 0
         }
+        // ssh: the server's host key must be listed for it in a known_hosts
+        // file (HostKeys.swift); libgit2 refuses any other key itself too,
+        // but cannot say why. TLS certificates are left to libgit2 (with a
+        // callback set, it would drop the TLS library's reason and the
+        // certificate error code).
+        if SSHEndpoint(url: Unmanaged<TransferContext>.fromOpaque(payload).takeUnretainedValue().url) != nil {
+            callbacks.certificate_check = { cert, _, host, payload in
+                guard let cert, let payload, cert.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2 else { return GIT_PASSTHROUGH.rawValue }
+                let context = Unmanaged<TransferContext>.fromOpaque(payload).takeUnretainedValue()
+                let hostkey = UnsafeRawPointer(cert).assumingMemoryBound(to: git_cert_hostkey.self)
+                guard let refused = KnownHosts.check(hostkey, url: context.url, fallbackHost: host.map { String(cString: $0) }) else { return 0 }
+                context.hostKeyError = refused
+                return GIT_ECERTIFICATE.rawValue
+            }
+        }
         // ssh: keys from the ssh agent, once; anything else: libgit2's defaults.
         callbacks.credentials = { out, _, username, allowed, payload in
             guard let payload else { return GIT_PASSTHROUGH.rawValue }
@@ -245,6 +267,14 @@ extension Repository {
             return GIT_PASSTHROUGH.rawValue
         }
         return callbacks
+    }
+
+    /// `check`, except that a connection refused for its ssh host key
+    /// throws the `HostKeyError` saying why.
+    @discardableResult
+    private func checkTransfer(_ function: String, _ result: Int32, _ context: TransferContext) throws -> Int32 {
+        if result < 0, let refused = context.hostKeyError { throw refused }
+        return try check(function, result)
     }
 
     func withStringArray<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {

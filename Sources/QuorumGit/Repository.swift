@@ -38,16 +38,6 @@ public struct Commit: Sendable {
     public let message: String
 }
 
-/// One file that differs between two trees: its blob and mode before
-/// and after (nil where it does not exist).
-public struct FileDelta: Sendable, Equatable {
-    public let path: String
-    public let old: ObjectID?
-    public let new: ObjectID?
-    public let oldMode: UInt32?
-    public let newMode: UInt32?
-}
-
 /// One entry of a merge that could not be resolved automatically.
 public struct MergeConflict: Sendable {
     public let path: String
@@ -279,6 +269,22 @@ public final class Repository {
 
     /// Every blob below `prefix` in a tree, by path relative to `prefix`.
     public func blobs(in tree: ObjectID, under prefix: String) throws -> [String: ObjectID] {
+        var result: [String: ObjectID] = [:]
+        try visitBlobs(in: tree, under: prefix) { result[$0] = $1 }
+        return result
+    }
+
+    /// The paths of the blobs under `prefix` in a tree, relative to it, as
+    /// the tree spells them, in tree order. Unlike `blobs`, whose keys are
+    /// Swift strings (equal when canonically equivalent), two paths that
+    /// differ only in Unicode normalisation are both listed.
+    public func blobPaths(in tree: ObjectID, under prefix: String) throws -> [String] {
+        var result: [String] = []
+        try visitBlobs(in: tree, under: prefix) { path, _ in result.append(path) }
+        return result
+    }
+
+    private func visitBlobs(in tree: ObjectID, under prefix: String, _ visit: (String, ObjectID) -> Void) throws {
         var raw = tree.raw
         var root: OpaquePointer?
         try check("git_tree_lookup", git_tree_lookup(&root, handle, &raw))
@@ -288,21 +294,19 @@ public final class Repository {
         if !prefix.isEmpty {
             var entry: OpaquePointer?
             let found = git_tree_entry_bypath(&entry, root, prefix)
-            if found == GIT_ENOTFOUND.rawValue { return [:] }
+            if found == GIT_ENOTFOUND.rawValue { return }
             try check("git_tree_entry_bypath", found)
             defer { git_tree_entry_free(entry) }
-            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE, let id = git_tree_entry_id(entry) else { return [:] }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE, let id = git_tree_entry_id(entry) else { return }
             var sub = id.pointee
             try check("git_tree_lookup", git_tree_lookup(&subtree, handle, &sub))
             start = subtree
         }
         defer { if subtree != nil { git_tree_free(subtree) } }
-        var result: [String: ObjectID] = [:]
-        try collectBlobs(start, path: "", into: &result)
-        return result
+        try collectBlobs(start, path: "", visit)
     }
 
-    private func collectBlobs(_ tree: OpaquePointer?, path: String, into result: inout [String: ObjectID]) throws {
+    private func collectBlobs(_ tree: OpaquePointer?, path: String, _ visit: (String, ObjectID) -> Void) throws {
         let count = git_tree_entrycount(tree)
         for index in 0..<count {
             guard let entry = git_tree_entry_byindex(tree, index), let id = git_tree_entry_id(entry) else { continue }
@@ -310,13 +314,13 @@ public final class Repository {
             let full = path.isEmpty ? name : path + "/" + name
             switch git_tree_entry_type(entry) {
             case GIT_OBJECT_BLOB:
-                result[full] = ObjectID(id.pointee)
+                visit(full, ObjectID(id.pointee))
             case GIT_OBJECT_TREE:
                 var sub = id.pointee
                 var child: OpaquePointer?
                 try check("git_tree_lookup", git_tree_lookup(&child, handle, &sub))
                 defer { git_tree_free(child) }
-                try collectBlobs(child, path: full, into: &result)
+                try collectBlobs(child, path: full, visit)
             default:
                 continue
             }
@@ -864,22 +868,6 @@ public final class Repository {
     /// a binary file counts by its blob ids.
     public func verbatimPatchID(from old: ObjectID, to new: ObjectID) throws -> ObjectID {
         try withTreeDiff(from: old, to: new, contextLines: 0) { diff in try verbatimPatchID(of: diff) }
-    }
-
-    /// The files that differ between two trees, in path order (no rename
-    /// detection: a renamed file is a deletion and an addition).
-    public func changedFiles(from old: ObjectID, to new: ObjectID) throws -> [FileDelta] {
-        try withTreeDiff(from: old, to: new, contextLines: 0) { diff in
-            (0..<git_diff_num_deltas(diff)).compactMap { index -> FileDelta? in
-                guard let delta = git_diff_get_delta(diff, index)?.pointee else { return nil }
-                func side(_ file: git_diff_file) -> (ObjectID, UInt32)? {
-                    file.flags & GIT_DIFF_FLAG_EXISTS.rawValue != 0 ? (ObjectID(file.id), UInt32(file.mode)) : nil
-                }
-                let path = (delta.new_file.path ?? delta.old_file.path).map { String(cString: $0) } ?? ""
-                let before = side(delta.old_file), after = side(delta.new_file)
-                return FileDelta(path: path, old: before?.0, new: after?.0, oldMode: before?.1, newMode: after?.1)
-            }
-        }
     }
 
     private func verbatimPatchID(of diff: OpaquePointer?) throws -> ObjectID {

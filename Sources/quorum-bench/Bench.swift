@@ -53,14 +53,15 @@ final class Bench {
         Bench.log("quorum-bench: workload in \(root)")
         Bench.log("quorum-bench: load average \(loadAverage()) (other work on the machine skews every figure)")
         Bench.log("quorum-bench: timing \(options.quorum), \(options.runs) runs per figure, sizes \(options.sizes.map(String.init).joined(separator: ", "))")
-        report.prose = try ProseBench.measure(runs: max(options.runs, 21))
-        Bench.log(formatProse(report.prose).trimmingCharacters(in: .newlines))
+        report.proseMerge = try ProseBench.measure(runs: max(options.runs, 21))
+        Bench.log(formatProseMerge(report.proseMerge).trimmingCharacters(in: .newlines))
         let text = try String(contentsOfFile: options.proposal, encoding: .utf8)
         let setUpStart = nowNanoseconds()
         try workload.setUp(proposal: text, keys: options.signed ? (root as NSString).appendingPathComponent("keys") : nil)
         Bench.log(String(format: "set up (init, 3 members%@, propose): %.0f ms; %d editable lines",
                          options.signed ? " with ed25519 keys, signatures required" : "", Double(nowNanoseconds() - setUpStart) / 1e6, workload.editable.count))
         if options.signed { try measureSigning() }
+        try measureWordDiff()
         // Page the binary and its libraries in before anything is timed.
         _ = try runQuorum(["--version"], as: Workload.ana)
         Bench.log(String(format: "spawn server: %.1f MiB anonymous memory (no child's peak can read lower)", Double(spawnerAnonKiB) / 1024))
@@ -358,6 +359,34 @@ extension Bench {
         report.signing = SigningFigure(unsignedCommitMs: unsigned, signedCommitMs: signed, addedMs: signed - unsigned)
         Bench.log(String(format: "signing: an event commit takes %.3f ms unsigned, %.3f ms signed (ed25519, in process): +%.3f ms (target: within 1 ms)",
                          unsigned, signed, signed - unsigned))
+    }
+
+    /// The word diff of a 200-paragraph document (about 300 characters
+    /// each, blank lines between), in-process: median of 21 runs.
+    func measureWordDiff() throws {
+        var old = "# Framework\n\n"
+        var one = old
+        var fifty = old
+        for index in 0..<200 {
+            let text = "Paragraph \(index) describes how engineers grow in our organisation. It is meant to support conversations between engineers and their managers, not to act as a checklist. Most people will sit at different steps for different characteristics at any given time, and that is expected."
+            let changed = text.replacingOccurrences(of: "any given", with: "the same")
+            old += text + "\n\n"
+            one += (index == 100 ? changed : text) + "\n\n"
+            fifty += (index % 4 == 0 ? changed : text) + "\n\n"
+        }
+        func time(_ new: String) throws -> Double {
+            let a = Array(old.utf8), b = Array(new.utf8)
+            var runs: [Double] = []
+            for _ in 0..<21 {
+                let start = nowNanoseconds()
+                _ = try WordDiff(from: a, to: b)
+                runs.append(Double(nowNanoseconds() - start) / 1e6)
+            }
+            return median(runs)
+        }
+        let figure = ProseFigure(oneChangeMs: try time(one), fiftyChangesMs: try time(fifty))
+        report.prose = figure
+        Bench.log(String(format: "word diff of 200 paragraphs, in process: one change %.2f ms, 50 changes %.2f ms (target: under 5 ms)", figure.oneChangeMs, figure.fiftyChangesMs))
     }
 
     /// "N loose ref files, M directories under .git/refs, packed-refs K KiB".

@@ -1,8 +1,8 @@
 import Foundation
 import QuorumCore
 
-/// One in-process prose figure: an operation on a generated document.
-struct ProseFigure: Codable {
+/// One in-process prose merge figure: an operation on a generated document.
+struct ProseMergeFigure: Codable {
     let operation: String
     let paragraphs: Int
     let bytes: Int
@@ -48,21 +48,21 @@ enum ProseBench {
     }
 
     /// Times each prose operation `runs` times (after one warm-up run).
-    static func measure(runs: Int) throws -> [ProseFigure] {
+    static func measure(runs: Int) throws -> [ProseMergeFigure] {
         let (base, ours, theirs) = documents()
         guard case .clean = try ProseMerge.merge(ancestor: base, ours: ours, theirs: theirs) else {
             throw BenchError("the prose merge of the generated document conflicts")
         }
-        var figures: [ProseFigure] = []
+        var figures: [ProseMergeFigure] = []
         figures.append(try time("prose merge", bytes: base.count, runs: runs) {
             _ = try ProseMerge.merge(ancestor: base, ours: ours, theirs: theirs)
         })
-        // The word diff of the same document goes here, beside the merge
-        // (issue 12: "word diff and prose merge ... under 5 ms each").
+        // The word diff's figure is `Bench.measureWordDiff` (issue 12: "word
+        // diff and prose merge ... under 5 ms each"); the table prints both.
         return figures
     }
 
-    private static func time(_ operation: String, bytes: Int, runs: Int, _ body: () throws -> Void) throws -> ProseFigure {
+    private static func time(_ operation: String, bytes: Int, runs: Int, _ body: () throws -> Void) throws -> ProseMergeFigure {
         try body()
         var samples: [Double] = []
         for _ in 0..<runs {
@@ -70,7 +70,7 @@ enum ProseBench {
             try body()
             samples.append(Double(nowNanoseconds() - start) / 1e6)
         }
-        return ProseFigure(operation: operation, paragraphs: paragraphs, bytes: bytes, runs: runs,
+        return ProseMergeFigure(operation: operation, paragraphs: paragraphs, bytes: bytes, runs: runs,
                            medianMs: median(samples), minMs: samples.min() ?? .nan, maxMs: samples.max() ?? .nan)
     }
 }

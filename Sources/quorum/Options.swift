@@ -11,10 +11,20 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "When to colour the output: auto (on a terminal, unless git's color.ui or NO_COLOR says otherwise), always, never.",
+        valueName: "WHEN"))
+    var color: ColorWhen?
+
+    @Flag(name: .customLong("no-pager"), help: "Do not send long output through a pager (GIT_PAGER, core.pager, PAGER, less).")
+    var noPager = false
+
     func open() throws -> ReviewRepository {
         CommonOptions.repository = repo
         let opened = try ReviewRepository.open(at: repo)
         CommonOptions.repository = opened.git.workDirectory ?? opened.git.gitDirectory
+        // Colour and paging, decided once, with the repository's git config.
+        Output.configure(color: color, paging: !noPager, json: json, config: { key in (try? opened.git.configString(key)) ?? nil })
         return opened
     }
 

@@ -14,6 +14,11 @@ import QuorumCore
 /// comments, diffs, error messages) keeps its newlines (and a CR right
 /// before one). JSON is left to JSONEncoder, which writes them as JSON
 /// escapes; `document` writes a document's own bytes (`cat`, `export`).
+///
+/// Colour and paging are decided here too, once per process (`configure`,
+/// see "Colour and paging" below), for every command: text is escaped
+/// first and coloured after, so the only escape sequences that reach a
+/// terminal are Quorum's own, and never in JSON.
 enum Output {
     /// `text` with every control character but tab written as `\xHH`;
     /// with `multiline`, LF (and CR before LF) kept as they are.
@@ -53,6 +58,21 @@ enum Output {
     /// text can make a line that looks like another.
     static func line(_ text: String) {
         Swift.print(escape(text))
+    }
+
+    /// Prints one line made of runs of text, each escaped and then, when
+    /// colour is on, coloured with its paint.
+    static func painted(_ spans: [Span]) {
+        var out = ""
+        for span in spans {
+            let text = escape(span.text)
+            if let paint = span.paint, display.color, !text.isEmpty {
+                out += paint.start(blank: text.allSatisfy { $0 == " " || $0 == "\t" }) + text + Paint.reset
+            } else {
+                out += text
+            }
+        }
+        Swift.print(out)
     }
 
     /// Prints multi-line text as it is, its lines escaped; a final newline
@@ -182,4 +202,184 @@ enum Output {
         if !r.approvalsKept.isEmpty { line("Approvals still counting: \(r.approvalsKept.joined(separator: ", "))") }
         if !r.approvalsStale.isEmpty { line("Approvals now stale (approved an older revision): \(r.approvalsStale.joined(separator: ", "))") }
     }
+
+    // MARK: Colour and paging
+
+    /// A run of text and how to colour it (nil: not at all).
+    struct Span {
+        let text: String
+        let paint: Paint?
+
+        init(_ text: String, _ paint: Paint? = nil) {
+            self.text = text
+            self.paint = paint
+        }
+    }
+
+    /// The colours Quorum uses, git's: removed red, added green, hunk
+    /// headers cyan, file headers bold.
+    enum Paint {
+        case removed, added, hunk, meta
+
+        /// The SGR sequence that starts it; whitespace alone is shown
+        /// on a coloured background, or it could not be seen.
+        func start(blank: Bool) -> String {
+            switch self {
+            case .removed: return blank ? "\u{1B}[41m" : "\u{1B}[31m"
+            case .added: return blank ? "\u{1B}[42m" : "\u{1B}[32m"
+            case .hunk: return "\u{1B}[36m"
+            case .meta: return "\u{1B}[1m"
+            }
+        }
+
+        static let reset = "\u{1B}[m"
+    }
+
+    /// How standard output is shown: in colour or not, through a pager or not.
+    struct Display: Equatable {
+        var color: Bool
+        /// The pager's shell command, when output to a terminal is paged.
+        var pager: String?
+    }
+
+    /// The display, decided once: by `configure` (each command that opens
+    /// a repository, so that its git config counts), or on first use from
+    /// the environment alone.
+    nonisolated(unsafe) private static var decided: Display?
+    static var display: Display {
+        if let decided { return decided }
+        let made = decide(color: nil, paging: true, json: false, config: { _ in nil })
+        decided = made
+        return made
+    }
+
+    /// Decides colour and paging once, from the command's options, git's
+    /// config (read through libgit2) and the environment:
+    ///
+    /// - Colour: `--color=always|never` wins; then git's `color.ui`
+    ///   (`always`; `never` or false; `auto` or true); then `NO_COLOR`
+    ///   (set and not empty: none); then auto: on when standard output is
+    ///   a terminal and `TERM` is not `dumb` (and, when paging, unless
+    ///   `color.pager` is false). JSON is never coloured.
+    /// - Paging: only when standard output is a terminal, not with
+    ///   `--no-pager` or `--json`; the pager is git's choice, in git's
+    ///   order: `GIT_PAGER`, `core.pager`, `PAGER`, then `less` (with
+    ///   `LESS=FRX` and `LV=-c` when those are unset, as git sets them,
+    ///   which is `less -FRX`: it exits at once when the text fits on one
+    ///   screen, and shows colour). An empty pager or `cat` means none.
+    static func configure(color: ColorWhen?, paging: Bool, json: Bool, config: (String) -> String?) {
+        decided = decide(color: color, paging: paging, json: json, config: config)
+    }
+
+    private static func decide(color flag: ColorWhen?, paging: Bool, json: Bool, config: (String) -> String?) -> Display {
+        let environment = ProcessInfo.processInfo.environment
+        let terminal = isatty(STDOUT_FILENO) == 1
+        var pager: String?
+        if paging && terminal && !json {
+            let chosen = environment["GIT_PAGER"] ?? config("core.pager") ?? environment["PAGER"] ?? "less"
+            let trimmed = chosen.trimmingCharacters(in: .whitespaces)
+            if !trimmed.isEmpty && trimmed != "cat" { pager = chosen }
+        }
+        let when = flag ?? colorSetting(config("color.ui")) ?? .auto
+        var color: Bool
+        switch when {
+        case .always: color = true
+        case .never: color = false
+        case .auto:
+            color = terminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+            if pager != nil, colorSetting(config("color.pager")) == .never { color = false }
+        }
+        return Display(color: color && !json, pager: pager)
+    }
+
+    /// A git colour setting (`color.ui`, `color.pager`), as git reads it.
+    private static func colorSetting(_ value: String?) -> ColorWhen? {
+        switch value?.lowercased() {
+        case "always": return .always
+        case "never", "false", "no", "off", "0": return .never
+        case "auto", "true", "yes", "on", "1": return .auto
+        default: return nil
+        }
+    }
+
+    /// The pager's process, once started.
+    nonisolated(unsafe) private static var pagerProcess: pid_t = 0
+
+    /// Sends the rest of this process's standard output (and standard
+    /// error, when that is a terminal too) through the pager, when the
+    /// display has one; a command whose output can be long calls it
+    /// before printing. The pager is waited for when the process exits,
+    /// or is interrupted. A pager that cannot be started is no pager.
+    static func page() {
+        guard pagerProcess == 0, let command = display.pager else { return }
+        // The default pager only when it is there: sh would say "not found"
+        // and the output would be lost.
+        if command == "less" && !onPath("less") { return }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        #if canImport(Glibc)
+        var actions = posix_spawn_file_actions_t()
+        #else
+        var actions: posix_spawn_file_actions_t?
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        var environment = ProcessInfo.processInfo.environment
+        if environment["LESS"] == nil { environment["LESS"] = "FRX" }
+        if environment["LV"] == nil { environment["LV"] = "-c" }
+        let arguments: [String] = ["sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, "/bin/sh", &actions, nil, &argv, &envp)
+        close(fds[0])
+        guard spawned == 0 else {
+            close(fds[1])
+            return
+        }
+        fflush(nil)
+        dup2(fds[1], STDOUT_FILENO)
+        if isatty(STDERR_FILENO) == 1 { dup2(fds[1], STDERR_FILENO) }
+        close(fds[1])
+        pagerProcess = child
+        atexit { Output.waitForPager(flushing: true) }
+        for signal in [SIGINT, SIGHUP, SIGTERM, SIGQUIT] {
+            _ = Glibc.signal(signal) { received in
+                Output.waitForPager(flushing: false)
+                _ = Glibc.signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+
+    /// Ends the pager's input and waits for it to exit (the person reads
+    /// to the end, or quits), so that the shell's prompt comes after.
+    /// In a signal handler, nothing is flushed (only close and waitpid,
+    /// which are safe there).
+    private static func waitForPager(flushing: Bool) {
+        guard pagerProcess > 0 else { return }
+        if flushing { fflush(nil) }
+        close(STDOUT_FILENO)
+        close(STDERR_FILENO)
+        var status: Int32 = 0
+        while waitpid(pagerProcess, &status, 0) < 0 && errno == EINTR {}
+        pagerProcess = 0
+    }
+
+    private static func onPath(_ program: String) -> Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { access("\($0)/\(program)", X_OK) == 0 }
+    }
+}
+
+/// `--color=WHEN`.
+enum ColorWhen: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case auto, always, never
 }

@@ -126,6 +126,21 @@ public enum ProseTokens {
         return tokens
     }
 
+    /// What a token of `words` is.
+    public enum WordKind: Sendable, Equatable {
+        case lineEnd, space, punctuation, word
+    }
+
+    /// The kind of `token`, one of `words`' tokens.
+    public static func kind(of token: ArraySlice<UInt8>) -> WordKind {
+        guard let first = token.first else { return .word }
+        let index = token.startIndex
+        if first == 0x0A || (first == 0x0D && token.count == 2 && token[index + 1] == 0x0A) { return .lineEnd }
+        if spaceLength(in: token, at: index) != nil { return .space }
+        if let length = punctuationLength(in: token, at: index), length == token.count { return .punctuation }
+        return .word
+    }
+
     // MARK: Tokens as lines, for git's diff and merge
 
     /// Tokens written one per line, so that git's line diff and three-way

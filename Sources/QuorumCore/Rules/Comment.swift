@@ -8,7 +8,7 @@ public struct CommentAnchor: Codable, Sendable, Equatable {
     /// First and last line (1-based) in `commit`'s text.
     public var firstLine: Int?
     public var lastLine: Int?
-    /// A Markdown heading's text, without the leading #s.
+    /// A Markdown heading's text as a reader sees it (`MarkdownHeading.text`).
     public var section: String?
     /// The commit whose text the lines refer to.
     public var commit: String
@@ -49,28 +49,4 @@ public struct CommentReport: Codable, Sendable {
     public let lastLine: Int?
     /// The anchored lines (or section) changed or went away since.
     public let outdated: Bool
-}
-
-/// Markdown headings: `## Delivery` → "Delivery".
-enum Markdown {
-    static func headingText(_ line: Substring) -> String? {
-        guard line.hasPrefix("#") else { return nil }
-        let text = line.drop(while: { $0 == "#" })
-        guard text.first == " " else { return nil }
-        return text.trimmingCharacters(in: .whitespaces)
-    }
-
-    /// The 1-based line range of a section: its heading to the line before
-    /// the next heading of the same or a higher level.
-    static func section(_ heading: String, in text: String) -> ClosedRange<Int>? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let start = lines.firstIndex(where: { headingText($0) == heading }) else { return nil }
-        let level = lines[start].prefix(while: { $0 == "#" }).count
-        var end = lines.count - 1
-        for index in (start + 1)..<lines.count where headingText(lines[index]) != nil {
-            if lines[index].prefix(while: { $0 == "#" }).count <= level { end = index - 1; break }
-        }
-        while end > start && lines[end].isEmpty { end -= 1 }
-        return (start + 1)...(end + 1)
-    }
 }

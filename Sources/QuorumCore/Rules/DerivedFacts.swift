@@ -28,19 +28,21 @@ extension DerivedFacts {
     }
 }
 
-/// What one revision changes in one file, as the approval rule compares
-/// changes: its path and modes, and its edits word by word
-/// (`ProseMerge.wordEdits`); for a file that is not text, its blob ids.
-public struct FileChange: Sendable, Equatable {
-    public let path: String
-    public let oldMode: UInt32?
-    public let newMode: UInt32?
+/// What one revision changes in one document (one file), as the approval
+/// rule compares changes: its paths and modes (before and after; a rename
+/// names both), and its edits word by word (`ProseMerge.wordEdits`); for a
+/// file that is not text, or is added or deleted whole, its blob ids.
+public struct DocumentChange: Sendable, Equatable {
+    public let oldPath: String
+    public let newPath: String
+    public let oldMode: UInt32
+    public let newMode: UInt32
     public let edits: [WordEdit]
-    /// For a file that is not text (or added or deleted whole): its blobs before and after.
     public let blobs: [ObjectID?]
 
-    public init(path: String, oldMode: UInt32?, newMode: UInt32?, edits: [WordEdit], blobs: [ObjectID?] = []) {
-        self.path = path
+    public init(oldPath: String, newPath: String, oldMode: UInt32, newMode: UInt32, edits: [WordEdit], blobs: [ObjectID?] = []) {
+        self.oldPath = oldPath
+        self.newPath = newPath
         self.oldMode = oldMode
         self.newMode = newMode
         self.edits = edits
@@ -58,7 +60,7 @@ extension Rules {
     /// in path order). A merge into the same paragraph changes the lines
     /// around a change, never its words, so a rebase keeps approvals; a
     /// rebase that drops or adds any word does not.
-    public static func isSameChange(carried: Bool, earlier: [FileChange], current: [FileChange]) -> Bool {
+    public static func isSameChange(carried: Bool, earlier: [DocumentChange], current: [DocumentChange]) -> Bool {
         carried && !earlier.isEmpty && earlier == current
     }
 }

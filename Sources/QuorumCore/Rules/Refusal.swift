@@ -87,6 +87,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case missingObject = "object.missing"
         // What people type.
         case textControl = "text.control"
+        case documentNormalisation = "document.normalisation"
         // Reading a checked-out round (`suggest` / `edit` with no --file):
         // not review rules, but what Quorum can read there (`WorkTree`).
         case workTreeNotCheckedOut = "work-tree.not-checked-out"
@@ -170,6 +171,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
             case .workTreeNotAFile: return "Quorum reads regular files only: replace it with the file itself, or give the text with --file DOC=PATH"
             case .workTreeUnmerged: return "finish the git merge or rebase first ('git status' shows the conflicted files)"
             case .workTreeUnchanged: return "edit the documents under Proposals/SLUG/ first, or give the text with --file DOC=PATH"
+            case .documentNormalisation:
+                return "give a document's name exactly as the proposal has it (see 'quorum status SLUG'), or choose a name with different letters"
             case .textControl: return "remove it: names, titles, group names and the first line of a message are plain text (tabs are allowed)"
             }
         }

@@ -18,19 +18,37 @@ public enum Validation {
     }
 
     /// A document path inside a proposal: relative, plain names joined by
-    /// `/`, no `..`, no hidden files; letters, digits, `.`, `_`, `-`.
+    /// `/`, no `..`, no hidden files; ASCII letters, digits, `.`, `_`, `-`,
+    /// and letters, combining marks and digits of any script (`café.md`,
+    /// `políticas/guardia.md`, `規程.md`), kept as typed: NFC and NFD both
+    /// stand (`Rules.documentName` refuses two names that differ only so).
     public static func checkDocumentPath(_ path: String) throws {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         let ok = !path.isEmpty && path.utf8.count <= 200 && components.allSatisfy { part in
-            !part.isEmpty && part.first != "." && part.utf8.allSatisfy { byte in
-                (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57)
-                    || byte == 46 || byte == 95 || byte == 45
-            }
+            !part.isEmpty && part.first != "." && part.unicodeScalars.allSatisfy(isDocumentNameScalar)
         }
         guard ok else {
             throw QuorumError.usage(
-                "illegal document path '\(path)': it must stay inside the proposal",
-                remedy: "use a relative path such as 'framework.md' or 'parts/delivery.md' (no '..', no leading '/', no hidden files)")
+                "illegal document path '\(path)': it must stay inside the proposal and be made of letters, digits, '.', '_' and '-'",
+                remedy: "use a relative path such as 'framework.md' or 'parts/delivery.md' (no '..', no leading '/', no hidden files; letters, digits, '.', '_' and '-')")
+        }
+    }
+
+    /// ASCII letters, digits, `.`, `_`, `-`; beyond ASCII, letters, marks
+    /// and digits only (no spaces, controls, or invisible format
+    /// characters such as a right-to-left override, which would make one
+    /// name read as another).
+    private static func isDocumentNameScalar(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII {
+            let byte = UInt8(scalar.value)
+            return (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57) || byte == 46 || byte == 95 || byte == 45
+        }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber:
+            return true
+        default:
+            return false
         }
     }
 

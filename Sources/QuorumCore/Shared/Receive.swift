@@ -384,6 +384,9 @@ final class PushCheck {
         if !outside.isEmpty {
             report(ref, event.id, Refusal(.revisionOutside, "its revision \(revision.short) changes files outside Proposals/\(slug)/: \(outside.prefix(5).joined(separator: ", "))"), actor: event.actor.email)
         }
+        if let refusal = Rules.documentNames(try git.blobPaths(in: git.commit(revision).tree, under: "Proposals/\(slug)")) {
+            report(ref, event.id, refusal, actor: event.actor.email)
+        }
         if let claimed = event.record.patchId {
             let actual = try git.patchID(from: git.commit(base).tree, to: git.commit(revision).tree)
             if claimed != actual.hex {

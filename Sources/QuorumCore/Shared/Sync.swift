@@ -129,6 +129,13 @@ struct SharedRemote {
     let name: String
     let location: RemoteLocation
 
+    /// Reached over ssh (`ssh://…` or scp's `host:path`).
+    var isSSH: Bool {
+        guard case .network(let url) = location else { return false }
+        guard let separator = url.range(of: "://") else { return true }
+        return ["ssh", "ssh+git", "git+ssh"].contains(url[..<separator.lowerBound].lowercased())
+    }
+
     /// Every Quorum reference the remote has, with the objects they need
     /// copied or downloaded here.
     func snapshot(into local: Repository) throws -> [String: ObjectID] {
@@ -233,28 +240,8 @@ extension ReviewRepository {
         // A round branch checked out here moves with the others: its index
         // and work tree follow (or, with changes in them, HEAD is detached
         // first, so nothing looks reversed).
-        let checkedOut = try prepareCheckedOutRoundForSync()
-        var report: SyncReport
-        do {
-            report = try sync(peer)
-        } catch {
-            if let checkedOut, checkedOut.detached, try git.referenceTarget(checkedOut.branch) == checkedOut.commit {
-                try? git.setHead(to: checkedOut.branch)
-            }
-            throw error
-        }
-        if let checkedOut {
-            let name = checkedOut.branch.replacingOccurrences(of: "refs/heads/", with: "")
-            if checkedOut.detached {
-                if let new = try git.referenceTarget(checkedOut.branch), new != checkedOut.commit {
-                    report.workTree = "\(name) had changes in the index or work tree: HEAD is now detached at \(checkedOut.commit.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')"
-                } else {
-                    try git.setHead(to: checkedOut.branch)
-                }
-            } else {
-                report.workTree = try followCheckedOutRound(branch: checkedOut.branch, from: checkedOut.commit)
-            }
-        }
+        var (report, workTree) = try followingCheckedOutRound { try sync(peer) }
+        report.workTree = workTree
         return report
     }
 
@@ -280,6 +267,19 @@ extension ReviewRepository {
                 refusals += 1
             } catch let error as GitError where error.isLostRace && attempt < 200 {
                 usleep(UInt32(min(attempt, 25) * 2_000 + Int.random(in: 0..<4_000)))
+            } catch let error as HostKeyError {
+                throw QuorumError(.failure, "could not sync with \(peer.name) (\(peer.location)): \(error)", remedy: Self.remedy(for: error))
+            } catch let error as GitError where error.isAuthentication && peer.isSSH {
+                // libssh2 says "no auth sock variable" when SSH_AUTH_SOCK is unset.
+                let noAgent = error.message.contains("auth sock") || ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"]?.isEmpty != false
+                throw QuorumError(
+                    .failure,
+                    "could not sync with \(peer.name) (\(peer.location)): " + (noAgent
+                        ? "no ssh-agent to take a key from (SSH_AUTH_SOCK is not set); Quorum signs in to ssh servers only with the agent's keys"
+                        : "the server accepted none of the keys in your ssh-agent ('ssh-add -l' lists them)"),
+                    remedy: (noAgent ? "start one ('eval \"$(ssh-agent)\"', which sets SSH_AUTH_SOCK) and " : "")
+                        + "add the key whose public half the server holds: 'ssh-add ~/.ssh/id_ed25519' (or your key's path); check the user name in the URL ('git remote -v')",
+                    cause: error)
             } catch let error as GitError where error.isCertificate {
                 let loaded = (try? git.certificateLocations()).flatMap { $0 }.map { " (loaded: \($0))" } ?? ""
                 throw QuorumError(
@@ -293,6 +293,19 @@ extension ReviewRepository {
                     .failure, "could not sync with \(peer.name) (\(peer.location))",
                     remedy: "check that it is reachable, and its URL with 'git remote -v'", cause: error)
             }
+        }
+    }
+
+    /// What to do about an ssh host key that no known_hosts file vouches for.
+    static func remedy(for error: HostKeyError) -> String {
+        let port = error.port == 22 ? "" : "-p \(error.port) "
+        let scan = "ssh-keyscan \(port)\(error.host) >> ~/.ssh/known_hosts"
+        switch error.reason {
+        case .unknown:
+            let file = ["ssh-ed25519": "ed25519", "ssh-rsa": "rsa", "ssh-dss": "dsa"][error.keyType] ?? (error.keyType.hasPrefix("ecdsa") ? "ecdsa" : "ed25519")
+            return "check with the server's administrator that \(error.fingerprint) is its key ('ssh-keygen -lf /etc/ssh/ssh_host_\(file)_key.pub' prints it there), then add it to ~/.ssh/known_hosts: '\(scan)' (or connect once with 'ssh \(port)\(error.host)' and accept it)"
+        case .changed:
+            return "do not sync until you know why: ask the server's administrator for its key's fingerprint; only if it is \(error.fingerprint), remove the old key with 'ssh-keygen -R \"\(error.knownHostsName)\"' and add the new one with '\(scan)'"
         }
     }
 

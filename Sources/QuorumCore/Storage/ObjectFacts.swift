@@ -31,23 +31,23 @@ final class ObjectFacts: DerivedFacts {
             }
             guard carried else { return false }
             return Rules.isSameChange(
-                carried: carried, earlier: try fileChanges(from: earlierBase, to: earlierTree),
-                current: try fileChanges(from: currentBase, to: currentTree))
+                carried: carried, earlier: try documentChanges(from: earlierBase, to: earlierTree),
+                current: try documentChanges(from: currentBase, to: currentTree))
         } catch {
             return false
         }
     }
 
     /// A change between two trees as `Rules.isSameChange` compares it.
-    private func fileChanges(from old: ObjectID, to new: ObjectID) throws -> [FileChange] {
-        try git.changedFiles(from: old, to: new).map { delta in
-            let before = try delta.old.map { [UInt8](try git.readBlob($0)) } ?? []
-            let after = try delta.new.map { [UInt8](try git.readBlob($0)) } ?? []
-            let text = delta.old != nil && delta.new != nil && !before.prefix(8000).contains(0) && !after.prefix(8000).contains(0)
-            return FileChange(
-                path: delta.path, oldMode: delta.oldMode, newMode: delta.newMode,
+    private func documentChanges(from old: ObjectID, to new: ObjectID) throws -> [DocumentChange] {
+        try git.changedFiles(from: old, to: new).map { file in
+            let before = try file.oldBlob.map { [UInt8](try git.readBlob($0)) } ?? []
+            let after = try file.newBlob.map { [UInt8](try git.readBlob($0)) } ?? []
+            let text = file.oldBlob != nil && file.newBlob != nil && !before.prefix(8000).contains(0) && !after.prefix(8000).contains(0)
+            return DocumentChange(
+                oldPath: file.oldPath, newPath: file.newPath, oldMode: file.oldMode, newMode: file.newMode,
                 edits: text ? try ProseMerge.wordEdits(from: before, to: after) : [],
-                blobs: text ? [] : [delta.old, delta.new])
+                blobs: text ? [] : [file.oldBlob, file.newBlob])
         }
     }
 

@@ -16,8 +16,8 @@ extension Quorum {
         @Argument(help: "The suggestion's id (a unique prefix will do).")
         var id: String
 
-        @Option(name: .shortAndLong, help: "An optional note with the approval.")
-        var message: String?
+        @Option(name: .shortAndLong, help: "An optional note with the approval. Repeat -m for more paragraphs.")
+        var message: [String] = []
 
         @Flag(help: "Take back your approval instead.")
         var revoke = false
@@ -27,11 +27,11 @@ extension Quorum {
         func run() throws {
             let repo = try options.open()
             if revoke {
-                let result = try repo.revoke(id, message: message)
+                let result = try repo.revoke(id, message: Message.optional(message))
                 if options.json { return try Output.json(result) }
                 return Output.line("Revoked your approval of \(Output.short(result.suggestion)); it is \(result.state.rawValue)")
             }
-            let result = try repo.approve(id, message: message)
+            let result = try repo.approve(id, message: Message.optional(message))
             if options.json { return try Output.json(result) }
             let short = Output.short(result.suggestion)
             Output.line("Approved \(short): \(result.approvals) of \(result.quorum) approvals")

@@ -16,8 +16,8 @@ extension Quorum {
         @Argument(help: "A proposal's slug or a suggestion's id.")
         var target: String
 
-        @Option(name: .shortAndLong, help: "The comment.")
-        var message: String
+        @Option(name: .shortAndLong, help: "The comment. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
+        var message: [String] = []
 
         @Option(help: "The document commented on (default: the only one).")
         var doc: String?
@@ -46,8 +46,10 @@ extension Quorum {
         }
 
         func run() throws {
-            let result = try options.open().comment(
-                on: target, text: message, document: doc, lines: lines.flatMap(Self.parse), section: section, reply: reply)
+            let repo = try options.open()
+            let text = try Message.required(message, in: repo, purpose: "Write your comment on \(target).")
+            let result = try repo.comment(
+                on: target, text: text, document: doc, lines: lines.flatMap(Self.parse), section: section, reply: reply)
             if options.json { return try Output.json(result) }
             var place = ""
             if let anchor = result.anchor {

@@ -21,8 +21,8 @@ extension Quorum {
         @Argument(help: "The version's name, e.g. v1.")
         var version: String
 
-        @Option(name: .shortAndLong, help: "Release notes for the tag message.")
-        var message: String?
+        @Option(name: .shortAndLong, help: "Release notes for the tag message. Repeat -m for more paragraphs.")
+        var message: [String] = []
 
         @Flag(help: "Cut even though approved suggestions are not merged yet.")
         var force = false
@@ -30,7 +30,7 @@ extension Quorum {
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            let result = try options.open().cut(slug: slug, version: version, notes: message, force: force)
+            let result = try options.open().cut(slug: slug, version: version, notes: Message.optional(message), force: force)
             if options.json { return try Output.json(result) }
             Output.line("Cut \(result.slug) \(result.version): tag \(result.tag.replacingOccurrences(of: "refs/tags/", with: "")) on \(Output.short(result.commit)) (round \(result.round))")
             Output.line("")

@@ -20,8 +20,8 @@ extension Quorum {
         @Argument(help: "The proposal.")
         var slug: String
 
-        @Option(name: .shortAndLong, help: "What the edit does.")
-        var message: String
+        @Option(name: .shortAndLong, help: "What the edit does. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
+        var message: [String] = []
 
         @Option(help: ArgumentHelp("The email of the person you wrote it with.", valueName: "EMAIL"))
         var pair: String
@@ -36,6 +36,7 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
+            let message = try Message.required(self.message, in: repo, purpose: "Write what this pair edit of \(slug) does (first line: its title).")
             let given = !text.files.isEmpty || !moves.isEmpty
             let base = try textBase.resolve(in: repo, withFiles: given)
             let result = given

@@ -9,9 +9,16 @@ extension Quorum {
             abstract: "Write a proposal as a self-contained Markdown or HTML document.",
             discussion: """
                 The text of the open round (or --round R, or --version V) with a header \
-                (proposal, version or round, date, status), the changelog since the \
-                previous version, and the credits. HTML is one complete page with its \
-                style inline and no external assets.
+                (proposal, version or round, date, status), a version's release notes \
+                (cut -m), the changelog since the previous version (each change dated) \
+                and the credits by role (proposed, suggested, approved, commented). \
+                People appear by name; --emails adds their addresses. HTML is one \
+                complete page with its style inline and no external assets; the \
+                Markdown is rendered by cmark-gfm with raw HTML omitted. With --changes, \
+                the HTML marks what changed since the previous version (or, for the \
+                first, since the draft): inserted words underlined in green, deleted \
+                ones struck through in red, shown or hidden by a checkbox at the top \
+                of the page (CSS only, no script).
                 """)
 
         @Argument(help: "The proposal.")
@@ -29,17 +36,24 @@ extension Quorum {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "PATH"))
         var output: String?
 
+        @Flag(help: "Show people's email addresses beside their names in the changelog and credits.")
+        var emails = false
+
+        @Flag(help: "HTML: mark what changed since the previous version (or the first draft) as inserted and deleted words, with a checkbox on the page to show or hide them.")
+        var changes = false
+
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
             if version != nil && round != nil { throw ValidationError("give --version or --round, not both") }
             if ExportFormat(rawValue: format) == nil { throw ValidationError("--format takes md or html") }
+            if changes && format != "html" { throw ValidationError("--changes marks changes in the HTML page: give --format html (for the changes as text: 'quorum diff SLUG FROM TO')") }
         }
 
         func run() throws {
             let snapshot: Snapshot = version.map(Snapshot.version) ?? round.map(Snapshot.round) ?? .current
-            let document = try options.open().exportDocument(slug: slug, at: snapshot)
-            let text = format == "html" ? document.html() : document.markdown()
+            let document = try options.open().exportDocument(slug: slug, at: snapshot, changes: changes)
+            let text = format == "html" ? document.html(emails: emails) : document.markdown(emails: emails)
             if let output {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)

@@ -11,13 +11,14 @@ extension Quorum {
         @Argument(help: "The suggestion's id (a unique prefix will do).")
         var id: String
 
-        @Option(name: .shortAndLong, help: "Why: what would have to change.")
-        var message: String
+        @Option(name: .shortAndLong, help: "Why: what would have to change. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
+        var message: [String] = []
 
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            let result = try options.open().object(id, reason: message)
+            let repo = try options.open()
+            let result = try repo.object(id, reason: try Message.required(message, in: repo, purpose: "Write why you object to suggestion \(id): what would have to change."))
             if options.json { return try Output.json(result) }
             Output.line("Objection \(Output.short(result.id)) raised on \(Output.short(result.suggestion)); it blocks merging until you run: quorum resolve \(Output.short(result.suggestion))")
         }

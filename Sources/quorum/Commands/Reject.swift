@@ -11,13 +11,14 @@ extension Quorum {
         @Argument(help: "The suggestion's id (a unique prefix will do).")
         var id: String
 
-        @Option(name: .shortAndLong, help: "Why it is turned down.")
-        var message: String
+        @Option(name: .shortAndLong, help: "Why it is turned down. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
+        var message: [String] = []
 
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            let result = try options.open().reject(id, reason: message)
+            let repo = try options.open()
+            let result = try repo.reject(id, reason: try Message.required(message, in: repo, purpose: "Write why suggestion \(id) is turned down."))
             if options.json { return try Output.json(result) }
             Output.line("Rejected \(Output.short(result.suggestion))")
         }

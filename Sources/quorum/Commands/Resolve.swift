@@ -26,25 +26,25 @@ extension Quorum {
         @Flag(help: "Lift someone else's objection, as a lead; needs -m REASON.")
         var override = false
 
-        @Option(name: .shortAndLong, help: "Why (required with --override).")
-        var message: String?
+        @Option(name: .shortAndLong, help: "Why (required with --override). Repeat -m for more paragraphs.")
+        var message: [String] = []
 
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if override && (message ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if override && (Message.optional(message) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("--override needs the reason, recorded for everyone: -m REASON")
             }
             if override && objection == nil {
                 throw ValidationError("--override needs the objection's id (see 'quorum show \(id)')")
             }
-            if !override && message != nil {
+            if !override && !message.isEmpty {
                 throw ValidationError("-m goes with --override (lifting your own objection needs no reason)")
             }
         }
 
         func run() throws {
-            let result = try options.open().resolve(id, objection: objection, override: override, reason: message)
+            let result = try options.open().resolve(id, objection: objection, override: override, reason: Message.optional(message))
             if options.json { return try Output.json(result) }
             Output.line("Objection \(override ? "overridden" : "resolved") on \(Output.short(result.suggestion)); \(result.openObjections) still open; it is \(result.state.rawValue)")
         }

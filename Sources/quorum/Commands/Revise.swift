@@ -20,8 +20,8 @@ extension Quorum {
         @Argument(help: "The suggestion's id (a unique prefix will do).")
         var id: String
 
-        @Option(name: .shortAndLong, help: "What changed in this revision (first line: the suggestion's new title).")
-        var message: String
+        @Option(name: .shortAndLong, help: "What changed in this revision (first line: the suggestion's new title). Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
+        var message: [String] = []
 
         @OptionGroup var text: DocumentFiles
 
@@ -34,8 +34,10 @@ extension Quorum {
         }
 
         func run() throws {
-            let result = try options.open().revise(
-                id, message: message, documents: try text.readAll(), renames: moves.documentRenames, deletions: moves.deletions)
+            let repo = try options.open()
+            let written = try Message.required(message, in: repo, purpose: "Write what changed in this revision of \(id) (first line: the suggestion's new title).")
+            let result = try repo.revise(
+                id, message: written, documents: try text.readAll(), renames: moves.documentRenames, deletions: moves.deletions)
             if options.json { return try Output.json(result) }
             Output.revision(result, verb: "Revised")
         }

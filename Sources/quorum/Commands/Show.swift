@@ -17,19 +17,47 @@ extension Quorum {
         @Argument(help: "A suggestion's id (a unique prefix will do) or a proposal's slug.")
         var target: String
 
-        @Flag(help: "Include a suggestion's change as a unified diff against the text it was written on.")
+        @Flag(help: "Include a suggestion's change against the text it was written on, word by word.")
         var diff = false
+
+        @Flag(name: .customLong("line-diff"), help: "Show changes as git's unified line diff instead of word by word (implies --diff without --since-approval or --interdiff).")
+        var lineDiff = false
+
+        @Flag(name: .customLong("since-approval"), help: "Show only what changed in the suggestion since the revision you approved.")
+        var sinceApproval = false
+
+        @Option(help: ArgumentHelp("Compare two revisions of the suggestion (numbers as 'show' lists them, e.g. 1..3).", valueName: "R1..R2"))
+        var interdiff: RevisionRange?
 
         @OptionGroup var options: CommonOptions
 
+        func validate() throws {
+            if sinceApproval && interdiff != nil {
+                throw ValidationError("--since-approval and --interdiff each choose what to compare; give one")
+            }
+            if diff && (sinceApproval || interdiff != nil) {
+                throw ValidationError("--diff shows the whole change; --since-approval and --interdiff show a part of it: give one")
+            }
+        }
+
         func run() throws {
             let repo = try options.open()
+            if sinceApproval || interdiff != nil {
+                if try repo.hasProposal(target) {
+                    throw QuorumError(
+                        .usage, "\(sinceApproval ? "--since-approval" : "--interdiff") compares revisions of a suggestion, and '\(target)' is a proposal",
+                        remedy: "name one of its suggestions (see 'quorum list \(target)')")
+                }
+                let comparison = try interdiff.map { try repo.interdiff(target, from: $0.from, to: $0.to) } ?? repo.sinceApproval(target)
+                return try printComparison(comparison)
+            }
             if try repo.hasProposal(target) {
                 let listing = try repo.showProposalListing(target)
                 let p = listing.items[0]
                 if options.json {
                     try Output.json(p)
                 } else {
+                    Output.page()
                     Output.line("proposal \(p.status.slug): \(p.status.title)")
                     Output.line("Documents: \(p.status.documents.joined(separator: ", "))")
                     for r in p.rounds {
@@ -39,11 +67,12 @@ extension Quorum {
                 }
                 return try Output.endReportingDamage(listing.damaged)
             }
-            let d = try repo.show(target, diff: diff)
+            let d = try repo.show(target, diff: diff || lineDiff)
             if options.json {
                 try Output.json(d)
                 return try Output.endReportingDamage(d.damaged.map { [$0] } ?? [])
             }
+            Output.page()
             if let damage = d.damaged {
                 Output.line("suggestion \(d.id)")
                 Output.line("Proposal:  \(d.slug)\(d.round > 0 ? ", round \(d.round)" : "")")
@@ -89,8 +118,50 @@ extension Quorum {
             Output.comments(d.comments)
             if let patch = d.diff {
                 Output.line("")
-                Output.lines(patch)
+                if lineDiff { Output.lineDiff(patch) } else { Output.wordDiff(d.wordDiff ?? []) }
             }
         }
+
+        private func printComparison(_ c: RevisionComparison) throws {
+            if options.json { return try Output.json(c) }
+            Output.page()
+            func name(_ r: RevisionReport) -> String { "revision \(r.number) (\(Output.short(r.commit)))" }
+            if sinceApproval && c.from.number == c.to.number {
+                return Output.line("suggestion \(c.suggestion): you approved \(name(c.to)), the current one; nothing has changed since")
+            }
+            let what = sinceApproval ? "since your approval of \(name(c.from))" : "from \(name(c.from))"
+            Output.line("suggestion \(c.suggestion): changes \(what) to \(name(c.to))")
+            switch c.comparison {
+            case .sameBase: break
+            case .replayed:
+                Output.line("(the revisions were written on different round texts: \(name(c.from))'s change is replayed onto \(Output.short(c.to.base)) first, so the round's own changes in between are not shown)")
+            case .texts:
+                Output.line("(the revisions were written on different round texts, and \(name(c.from))'s change does not replay onto \(Output.short(c.to.base)): the texts are compared as they are, the round's own changes in between included)")
+            }
+            guard !c.wordDiff.isEmpty else {
+                return Output.line(c.from.number == c.to.number ? "No change: that is one revision." : "No change: the two have the same text.")
+            }
+            Output.line("")
+            if lineDiff { Output.lineDiff(c.diff) } else { Output.wordDiff(c.wordDiff) }
+        }
+    }
+}
+
+/// `R1..R2`: two revision numbers (`1..3`, `r1..r3`).
+struct RevisionRange: ExpressibleByArgument {
+    let from: Int
+    let to: Int
+
+    init?(argument: String) {
+        let parts = argument.lowercased().components(separatedBy: "..")
+        guard parts.count == 2 else { return nil }
+        let numbers = parts.map { part -> Int? in
+            let digits = part.hasPrefix("r") ? String(part.dropFirst()) : part
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let n = Int(digits), n >= 1 else { return nil }
+            return n
+        }
+        guard let from = numbers[0], let to = numbers[1] else { return nil }
+        self.from = from
+        self.to = to
     }
 }

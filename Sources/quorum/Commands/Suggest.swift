@@ -28,8 +28,8 @@ extension Quorum {
         @Argument(help: "The proposal to change.")
         var slug: String
 
-        @Option(name: .shortAndLong, help: "What the change does and why (first line: its title).")
-        var message: String
+        @Option(name: .shortAndLong, help: "What the change does and why (first line: its title). Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
+        var message: [String] = []
 
         @OptionGroup var text: DocumentFiles
 
@@ -47,6 +47,7 @@ extension Quorum {
 
         func run() throws {
             let repo = try options.open()
+            let message = try Message.required(self.message, in: repo, purpose: "Write what your suggestion to \(slug) does and why (first line: its title).")
             let given = !text.files.isEmpty || !moves.isEmpty
             let base = try textBase.resolve(in: repo, withFiles: given)
             let result = given

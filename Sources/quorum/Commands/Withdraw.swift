@@ -11,13 +11,13 @@ extension Quorum {
         @Argument(help: "The suggestion's id (a unique prefix will do).")
         var id: String
 
-        @Option(name: .shortAndLong, help: "Why (optional).")
-        var message: String?
+        @Option(name: .shortAndLong, help: "Why (optional). Repeat -m for more paragraphs.")
+        var message: [String] = []
 
         @OptionGroup var options: CommonOptions
 
         func run() throws {
-            let result = try options.open().withdraw(id, reason: message)
+            let result = try options.open().withdraw(id, reason: Message.optional(message))
             if options.json { return try Output.json(result) }
             Output.line("Withdrew \(Output.short(result.suggestion))")
         }

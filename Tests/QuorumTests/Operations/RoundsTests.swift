@@ -515,15 +515,17 @@ final class RoundsTests: RoundsTestCase {
         try expectExit(64, ["cat", slug, "--version", "v9"], mentioning: ["no version 'v9'", "versions: v1"])
         try expectExit(64, ["cat", slug, "--round", "7"], mentioning: ["no round 7"])
 
-        let r1v1 = try runOK(["diff", slug, "r1", "v1"]).stdout
+        // The line diff (the default shows words; DiffOutputTests).
+        let r1v1 = try runOK(["diff", slug, "r1", "v1", "--line-diff"]).stdout
         XCTAssertTrue(r1v1.contains("-" + line(158, of: original) + "\n"), r1v1)
         XCTAssertTrue(r1v1.contains("+" + late + "\n"), r1v1)
         XCTAssertFalse(r1v1.contains("+Writes clear code."), "r1 to v1 does not include later changes: \(r1v1)")
         XCTAssertFalse(r1v1.contains("naïvely"), "nor earlier ones: \(r1v1)")
-        let v1r2 = try runOK(["diff", slug, "v1", "r2"]).stdout
+        let v1r2 = try runOK(["diff", slug, "v1", "r2", "--line-diff"]).stdout
         XCTAssertTrue(v1r2.contains("+Writes clear code.\n"), v1r2)
         XCTAssertFalse(v1r2.contains(late), v1r2)
         XCTAssertEqual(try runOK(["diff", slug, "v1", "v1"]).stdout, "")
+        XCTAssertEqual(try runOK(["diff", slug, "v1", "v1", "--line-diff"]).stdout, "")
     }
 
     // MARK: Export
@@ -540,15 +542,21 @@ final class RoundsTests: RoundsTestCase {
 
         XCTAssertTrue(md.hasPrefix("> **Engineering Career Steps** — proposal `career-steps`  \n> Version v1 · \(today) · Official version (cut from round 1, working-group)\n\n"),
                       String(md.prefix(300)))
-        XCTAssertTrue(md.contains(withLine(5, early)), "the whole text of v1")
+        XCTAssertTrue(md.contains(String(withLine(5, early).drop(while: { $0 != "\n" }))), "the whole text of v1, after its title")
+        XCTAssertEqual(md.components(separatedBy: "Engineering Career Steps").count, 2, "the title once: the document's own '# Engineering Career Steps' is the header's")
+        XCTAssertTrue(md.contains("## Release notes\n\nFirst official version\n"), "the cut -m notes: \(md.prefix(400))")
         let changelog = try XCTUnwrap(md.range(of: "\n## Changelog\n"))
         let creditsAt = try XCTUnwrap(md.range(of: "\n## Credits\n"))
         XCTAssertLessThan(changelog.lowerBound, creditsAt.lowerBound)
         let changes = String(md[changelog.upperBound..<creditsAt.lowerBound])
-        XCTAssertEqual(changes.trimmed, "- **Shorter introduction** — by Ben Okafor (ben@example.com); approved by Cai Wong (cai@example.com), Dee Park (dee@example.com)")
+        XCTAssertEqual(changes.trimmed, "- \(today) — **Shorter introduction** — by Ben Okafor; approved by Cai Wong, Dee Park", "dated, names only")
         XCTAssertEqual(String(md[creditsAt.upperBound...]).trimmed, [
-            "- Ana Lima (ana@example.com)", "- Ben Okafor (ben@example.com)", "- Cai Wong (cai@example.com)", "- Dee Park (dee@example.com)",
-        ].joined(separator: "\n"))
+            "- **Proposed:** Ana Lima", "- **Suggested:** Ben Okafor", "- **Approved:** Cai Wong, Dee Park",
+        ].joined(separator: "\n"), "credits by role")
+        XCTAssertFalse(md.contains("@example.com"), "no email without --emails")
+        let withEmails = try runOK(["export", slug, "--version", "v1", "--format", "md", "--emails"]).stdout
+        XCTAssertTrue(withEmails.contains("— by Ben Okafor (ben@example.com); approved by Cai Wong (cai@example.com), Dee Park (dee@example.com)\n"), withEmails)
+        XCTAssertTrue(withEmails.contains("- **Approved:** Cai Wong (cai@example.com), Dee Park (dee@example.com)\n"), withEmails)
 
         // The open round exports as a draft.
         let draft = try runOK(["export", slug, "--format", "md"]).stdout
@@ -593,7 +601,9 @@ final class RoundsTests: RoundsTestCase {
         XCTAssertTrue(html.contains(early), "the text of v1")
         XCTAssertTrue(html.contains("<section class=\"review\" id=\"changelog\">"))
         XCTAssertTrue(html.contains("<strong>Shorter introduction</strong>"), html)
-        XCTAssertTrue(html.contains("<li>Dee Park (dee@example.com)</li>"), html)
+        XCTAssertTrue(html.contains("<li><time>\(today)</time> <strong>Shorter introduction</strong> — by Ben Okafor; approved by Cai Wong, Dee Park</li>"), html)
+        XCTAssertTrue(html.contains("<dt>Approved</dt><dd>Cai Wong, Dee Park</dd>"), html)
+        XCTAssertFalse(html.contains("@example.com"), "no email without --emails")
     }
 
     func testExportHTMLLoadsNothingFromElsewhereEvenWhenTheTextPointsElsewhere() throws {

@@ -50,12 +50,18 @@ final class ValidationTests: QuorumTestCase {
         for path in ["framework.md", "parts/delivery.md", "a/b/c.txt", "Read_Me-2.md", "x"] {
             XCTAssertNoThrow(try Validation.checkDocumentPath(path), path)
         }
+        // Any script's letters, marks and digits, NFC or NFD (issue 12).
+        for path in ["dé.md", "de\u{301}.md", "políticas/guardia.md", "規程.md", "Ελληνικά-٣.md", "हिन्दी.md"] {
+            XCTAssertNoThrow(try Validation.checkDocumentPath(path), path)
+        }
     }
 
     func testIllegalDocumentPathsAreUsageErrors() {
         let illegal = [
             "../x.md", "/etc/passwd", ".hidden", "a//b", "", "parts/", "parts/../../x.md", "a/./b.md",
-            "parts/.git/config", "..", "x y.md", "a\\b.md", "dé.md", "a\0b", String(repeating: "x", count: 201),
+            "parts/.git/config", "..", "x y.md", "a\\b.md", "a\0b", String(repeating: "x", count: 201),
+            // Beyond ASCII: spaces, invisible format characters, symbols, controls.
+            "a\u{00A0}b.md", "a\u{3000}b.md", "a\u{202E}dm.exe", "zero\u{200B}width.md", "a\u{FEFF}.md", "✓.md", "a\u{85}b.md", "a／b.md",
         ]
         for path in illegal {
             let error = assertQuorumError(.usage, try Validation.checkDocumentPath(path))

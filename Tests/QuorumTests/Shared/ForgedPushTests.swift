@@ -293,6 +293,26 @@ final class ForgedPushTests: SharedRepositoryTestCase {
         try assertCaught([chain(id), pin(id, 1)], from: ben, code: "revision.outside")
     }
 
+    func testSuggestionAddingADocumentWhoseNameDiffersOnlyByNormalisation() throws {
+        // Ben's revision holds café.md twice: once in NFC, once in NFD (two files to git, one name to a reader).
+        try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let head = try gitOK(["rev-parse", roundBranch], in: ben)
+        let framework = try gitOK(["rev-parse", "\(head):Proposals/\(slug)/framework.md"], in: ben)
+        let blob = try gitOK(["hash-object", "-w", "--stdin"], in: ben, stdin: Data("# Café\n".utf8))
+        let nfc = "café.md", nfd = "café.md".decomposedStringWithCanonicalMapping
+        var tree = try gitOK(["mktree"], in: ben, stdin: Data("100644 blob \(framework)\tframework.md\n100644 blob \(blob)\t\(nfc)\n100644 blob \(blob)\t\(nfd)\n".utf8))
+        tree = try gitOK(["mktree"], in: ben, stdin: Data("040000 tree \(tree)\t\(slug)\n".utf8))
+        tree = try gitOK(["mktree"], in: ben, stdin: Data("040000 tree \(tree)\tProposals\n".utf8))
+        let r = try commitTree(tree, parents: [head], message: "Café\n", as: .ben, in: ben)
+        let id = try event(
+            #"{"base":"\#(head)","documents":["café.md"],"message":"Café","revision":"\#(r)","round":1,"slug":"\#(slug)","title":"Café","type":"suggest","v":1}"#,
+            parents: [], as: .ben, in: ben)
+        try gitOK(["update-ref", chain(id), id], in: ben)
+        try gitOK(["update-ref", pin(id, 1), r], in: ben)
+        try assertCaught([chain(id), pin(id, 1)], from: ben, code: "document.normalisation")
+    }
+
     func testAnEventOfAKindThisQuorumDoesNotKnow() throws {
         // An event of a kind a newer quorum might write: refused, saying to upgrade the shared repository's quorum.
         try makeSharedReview()

@@ -56,7 +56,7 @@ class SharedRepositoryTestCase: XCTestCase {
     private(set) var root = URL(fileURLWithPath: "/nonexistent")
     /// The shared bare repository.
     var bare: URL { root.appendingPathComponent("shared.git") }
-    private var home: URL { root.appendingPathComponent("home") }
+    var home: URL { root.appendingPathComponent("home") }
 
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -96,12 +96,15 @@ class SharedRepositoryTestCase: XCTestCase {
 
     // MARK: Running things
 
+    /// Added to every child process's environment (the ssh tests' agent).
+    var extraEnvironment: [String: String] = [:]
+
     /// An environment with an empty HOME, no system git config, and `who`'s identity.
     func environment(_ who: Teammate?) -> [String: String] {
-        var env = [
+        var env = extraEnvironment.merging([
             "HOME": home.path, "GIT_CONFIG_NOSYSTEM": "1", "LC_ALL": "C.UTF-8",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
-        ]
+        ]) { $1 }
         if let who {
             env["GIT_AUTHOR_NAME"] = who.name
             env["GIT_AUTHOR_EMAIL"] = who.email

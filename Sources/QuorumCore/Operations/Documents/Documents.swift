@@ -46,11 +46,21 @@ extension ReviewRepository {
     /// its name out); renamed and deleted documents must be among them, a new name
     /// must not be, and at least one document must remain. Throws a usage
     /// error naming what is wrong.
+    ///
+    /// Names are compared in NFC (Swift's String equality): a document to
+    /// delete or rename is found however its name is normalised and is
+    /// removed under the name the tree spells; a name given for text or as
+    /// a rename's new name that differs from another only by normalisation
+    /// is refused (`Rules.documentName`).
     func documentUpdates(
-        _ inputs: [DocumentInput], renames: [DocumentRename] = [], deletions: [String] = [],
+        _ inputs: [DocumentInput], renames givenRenames: [DocumentRename] = [], deletions givenDeletions: [String] = [],
         slug: String, existing documents: [String: ObjectID]
     ) throws -> [DocumentUpdate] {
         let existing = documents.keys.sorted()
+        func spelled(_ name: String) -> String { existing.first { $0 == name } ?? name }
+        let deletions = givenDeletions.map(spelled)
+        let renames = givenRenames.map { DocumentRename(from: spelled($0.from), to: $0.to) }
+        let named = existing + renames.map(\.to) + inputs.compactMap(\.name)
         guard !inputs.isEmpty || !renames.isEmpty || !deletions.isEmpty else {
             throw QuorumError.usage("no document text given", remedy: "pass --file DOC=PATH (or DOC=- for stdin)")
         }
@@ -83,6 +93,7 @@ extension ReviewRepository {
                 throw QuorumError.usage("--file gives text for '\(rename.from)', which is renamed to '\(rename.to)'", remedy: "give the new text under its new name: --file \(rename.to)=PATH")
             }
             try checkNewName(rename.to, among: after)
+            try enforce(Rules.documentName(rename.to, besides: named))
             updates.append(DocumentUpdate(name: rename.from, blob: nil, renamedFrom: nil, update: .remove(path: Layout.documentPath(slug, rename.from))))
             if given[rename.to] == nil {
                 let blob = documents[rename.from]!
@@ -104,6 +115,7 @@ extension ReviewRepository {
                     "proposal '\(slug)' has \(existing.count) documents; say which one \(input.source) replaces",
                     remedy: "use --file DOC=PATH with DOC one of: \(existing.joined(separator: ", "))")
             }
+            try enforce(Rules.documentName(name, besides: named))
             guard seen.insert(name).inserted else {
                 throw QuorumError.usage("document '\(name)' is given twice", remedy: "give each document's text once")
             }

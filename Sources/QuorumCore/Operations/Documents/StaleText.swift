@@ -104,21 +104,30 @@ extension ReviewRepository {
 
 /// A text as a multiset of its lines (by a 64-bit hash of each), for a
 /// cheap measure of how far apart two texts are: moved lines cost nothing,
-/// a changed line costs two.
+/// a changed line costs two. Lines are the ones a reader sees
+/// (`DocumentLines`): LF, CRLF and a lone CR end one, a byte order mark is
+/// not text, so a text whose line endings alone changed is not taken for
+/// an older copy.
 struct Lines {
     let counts: [UInt64: Int]
 
     init(_ data: Data) {
         var counts: [UInt64: Int] = [:]
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-            for byte in raw {
-                if byte == 10 {
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let offset = 0xcbf2_9ce4_8422_2325 as UInt64  // FNV-1a
+            var hash = offset
+            var index = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 10 || byte == 13 {
                     counts[hash, default: 0] += 1
-                    hash = 0xcbf2_9ce4_8422_2325
+                    hash = offset
+                    if byte == 13, index + 1 < bytes.count, bytes[index + 1] == 10 { index += 1 }
                 } else {
                     hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
                 }
+                index += 1
             }
             counts[hash, default: 0] += 1
         }

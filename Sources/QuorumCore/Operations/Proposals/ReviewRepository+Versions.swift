@@ -7,16 +7,26 @@ public enum Snapshot: Sendable, Equatable, CustomStringConvertible {
     case current
     case round(Int)
     case version(String)
+    /// The text round N started from: for round 1 the proposal's first
+    /// text (`draft`, `r1^`), for a later one the text the round before
+    /// it ended with (`r2^`), as git's `^` names a commit's parent.
+    case start(Int)
 
     /// Parses `r2` / `round-2` / `2` as a round, anything else as a version.
     /// `r0` is a round too (one that no proposal has: rounds start at 1),
     /// so that it is refused as a round, not looked for among versions.
     public init(parsing text: String) {
-        let lowered = text.lowercased()
+        var lowered = text.lowercased()
+        if lowered == "draft" {
+            self = .start(1)
+            return
+        }
+        let start = lowered.hasSuffix("^")
+        if start { lowered.removeLast() }
         for prefix in ["round-", "round", "r", ""] where lowered.hasPrefix(prefix) {
             let digits = lowered.dropFirst(prefix.count)
             if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int(digits) {
-                self = .round(number)
+                self = start ? .start(number) : .round(number)
                 return
             }
         }
@@ -28,6 +38,8 @@ public enum Snapshot: Sendable, Equatable, CustomStringConvertible {
         case .current: return "the open round"
         case .round(let n): return "round \(n)"
         case .version(let v): return "version \(v)"
+        case .start(1): return "the first draft"
+        case .start(let n): return "the text round \(n) started from"
         }
     }
 }
@@ -42,6 +54,8 @@ public struct ChangeEntry: Codable, Sendable {
     public let coAuthors: [String]
     /// Objections a lead lifted for the objector: "objector by lead: reason".
     public var overriddenObjections: [String] = []
+    /// When the change landed: its commit's committer time (seconds since 1970).
+    public var date: Int64 = 0
 }
 
 /// What `cut` made.
@@ -211,6 +225,14 @@ extension ReviewRepository {
                     remedy: "'\(slug)' has \(rounds) (see 'quorum rounds \(slug)')")
             }
             return try roundHead(round)
+        case .start(let number):
+            guard number >= 1, proposal.round(number) != nil else { return try commit(of: .round(number), slug: slug) }
+            if number > 1, let before = proposal.round(number - 1) { return try roundHead(before) }
+            // The first draft: where round 1's first-parent line begins.
+            guard let first = proposal.round(1) else { return try commit(of: .round(1), slug: slug) }
+            var cursor = try roundHead(first)
+            while let parent = try git.commit(cursor).parents.first { cursor = parent }
+            return cursor
         case .version(let version):
             guard let found = try versions(slug: slug).first(where: { $0.version == version }), let commit = ObjectID(hex: found.commit) else {
                 let known = try versions(slug: slug).map(\.version)
@@ -241,11 +263,11 @@ extension ReviewRepository {
                     commit: id.hex, title: title, suggestion: suggestion,
                     author: trailers.first(Trailers.suggestedBy) ?? commit.author.formatted,
                     approvers: trailers.all(Trailers.approvedBy), coAuthors: trailers.all(Trailers.coAuthoredBy),
-                    overriddenObjections: trailers.all(Trailers.objectionOverridden)))
+                    overriddenObjections: trailers.all(Trailers.objectionOverridden), date: commit.committer.time))
             } else if trailers.first(Trailers.pairEdit) != nil {
                 entries.append(ChangeEntry(
                     commit: id.hex, title: title, suggestion: nil, author: commit.author.formatted,
-                    approvers: [], coAuthors: trailers.all(Trailers.coAuthoredBy)))
+                    approvers: [], coAuthors: trailers.all(Trailers.coAuthoredBy), date: commit.committer.time))
             }
             if let start, try git.isAncestor(id, of: start) { break }
             cursor = commit.parents.first
@@ -262,34 +284,81 @@ extension ReviewRepository {
     }
 
     /// Everyone who proposed, suggested, co-wrote, approved or commented,
-    /// as "Name <email>", in alphabetical order of name.
+    /// as "Name <email>", in alphabetical order of name (the credits a
+    /// version's tag lists).
     func credits(slug: String) throws -> [String] {
-        var people: [String: String] = [:]  // email → name
-        func add(_ sig: Signature) { people[sig.email.lowercased()] = people[sig.email.lowercased()] ?? sig.name }
+        try creditsByRole(slug: slug).map(\.formatted)
+    }
+
+    /// Everyone who took part in a proposal and how: proposed it;
+    /// suggested a change (or co-wrote one, or made a pair edit); approved a
+    /// suggestion; commented (or objected). In alphabetical order of name;
+    /// a person's name is the first one their events carry.
+    public func creditsByRole(slug: String) throws -> [Credit] {
+        var people: [String: (name: String, roles: Set<CreditRole>)] = [:]  // lower-cased email → …
+        func add(_ sig: Signature, _ role: CreditRole) {
+            let key = sig.email.lowercased()
+            people[key, default: (sig.name, [])].roles.insert(role)
+        }
         let roster = try roster()
         let proposal = try proposal(slug, roster: roster)
-        if let author = proposal.author { add(author) }
+        if let author = proposal.author { add(author, .proposed) }
         for summary in try list(slug: slug) {
             guard let id = ObjectID(hex: summary.id) else { continue }
             for event in try log.events(from: try git.referenceTarget(Layout.suggestionMeta(slug, id)) ?? id) {
                 switch event.record.type {
-                case .suggest, .approve, .comment, .revise, .object: add(event.actor)
+                case .suggest, .revise: add(event.actor, .suggested)
+                case .approve: add(event.actor, .approved)
+                case .comment, .object: add(event.actor, .commented)
                 default: break
                 }
                 for email in event.record.coAuthors ?? [] {
-                    if let member = roster.member(email) { add(Signature(name: member.name, email: member.email, time: 0)) }
+                    if let member = roster.member(email) { add(Signature(name: member.name, email: member.email, time: 0), .suggested) }
                 }
             }
         }
-        for event in try log.read(Layout.proposalComments(slug))?.events ?? [] { add(event.actor) }
+        for event in try log.read(Layout.proposalComments(slug))?.events ?? [] { add(event.actor, .commented) }
         // Pair edits have no suggestion chain: their commits name their authors.
         if let round = proposal.openRound ?? proposal.rounds.last {
             for change in try changes(from: nil, to: roundHead(round)) where change.suggestion == nil {
                 for person in [change.author] + change.coAuthors {
-                    if let parsed = Self.person(person) { add(parsed) }
+                    if let parsed = Self.person(person) { add(parsed, .suggested) }
                 }
             }
         }
-        return people.map { "\($0.value) <\($0.key)>" }.sorted { $0.lowercased() < $1.lowercased() }
+        return people.map { Credit(name: $0.value.name, email: $0.key, roles: CreditRole.allCases.filter($0.value.roles.contains)) }
+            .sorted { $0.formatted.lowercased() < $1.formatted.lowercased() }
     }
+
+    /// The release notes a lead gave `cut -m`, read back from the version's
+    /// tag message (the tag is the truth: see `cut`, which writes the
+    /// notes between its "Official version …" line and "Changes since");
+    /// nil when there were none.
+    static func releaseNotes(inTagMessage message: String) -> String? {
+        guard let header = message.range(of: "\nOfficial version "),
+              let lineEnd = message[header.upperBound...].firstIndex(of: "\n") else { return nil }
+        let rest = message[message.index(after: lineEnd)...]
+        // Changelog and credits lines are one-line titles and names, so the
+        // last "Changes since" line is the one cut wrote.
+        guard let changes = rest.range(of: "\nChanges since ", options: .backwards) else { return nil }
+        let notes = rest[..<changes.lowerBound].trimmingCharacters(in: .newlines)
+        return notes.isEmpty ? nil : notes
+    }
+}
+
+/// What a person did for a proposal, for its credits.
+public enum CreditRole: String, Codable, Sendable, CaseIterable {
+    case proposed, suggested, approved, commented
+}
+
+/// One person in a proposal's credits.
+public struct Credit: Codable, Sendable, Equatable {
+    public let name: String
+    /// Lower-cased.
+    public let email: String
+    /// In `CreditRole.allCases` order.
+    public let roles: [CreditRole]
+
+    /// "Name <email>".
+    public var formatted: String { "\(name) <\(email)>" }
 }

@@ -77,7 +77,10 @@ public struct SuggestionDetail: Codable, Sendable {
     /// Why it never merges, when its own first event's signature does not
     /// hold where the policy requires one (nil otherwise).
     public let neverMerges: String?
+    /// With `diff`: the change as a unified diff (`git diff`'s text)…
     public var diff: String?
+    /// …and word by word (see `DocumentDiff`).
+    public var wordDiff: [DocumentDiff]? = nil
     /// The event that could not be read, when `state` is `damaged` (and
     /// only what its first event tells is filled in).
     public var damaged: DamagedEvent? = nil
@@ -271,7 +274,10 @@ extension ReviewRepository {
             comments: try commentThreads(suggestion.comments, slug: slug, current: revision.commit),
             endedBy: suggestion.ended?.by.email, endReason: suggestion.ended?.reason,
             conflictedWith: suggestion.conflictedWith?.hex, neverMerges: suggestion.unverified?.description, diff: nil)
-        if diff { detail.diff = try git.diff(from: baseTree, to: revisionTree) }
+        if diff {
+            detail.diff = try git.diff(from: baseTree, to: revisionTree)
+            detail.wordDiff = try documentDiffs(from: baseTree, to: revisionTree, slug: slug)
+        }
         return detail
     }
 

@@ -81,10 +81,12 @@ extension ReviewRepository {
 
     private func makeAnchor(slug: String, commit: ObjectID, document: String?, lines: ClosedRange<Int>?, section: String?) throws -> CommentAnchor {
         let (name, blob) = try self.document(document, in: commit, slug: slug, option: "--doc")
-        let text = String(decoding: try git.readBlob(blob), as: UTF8.self)
+        // One parse gives the lines and the headings as a reader sees them
+        // (CRLF, a byte order mark, setext headings); the text stays as stored.
+        let text = MarkdownDocument(try git.readBlob(blob))
         var anchor = CommentAnchor(document: name, firstLine: nil, lastLine: nil, section: nil, commit: commit.hex)
         if let lines {
-            let count = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
+            let count = text.lines.count
             guard lines.lowerBound >= 1, lines.upperBound <= count else {
                 throw QuorumError.usage("lines \(lines.lowerBound)-\(lines.upperBound) are outside \(name), which has \(count) lines", remedy: "give lines from 1 to \(count) ('quorum cat SLUG' prints the text)")
             }
@@ -92,13 +94,13 @@ extension ReviewRepository {
             anchor.lastLine = lines.upperBound
         }
         if let section {
-            guard Markdown.section(section, in: text) != nil else {
-                let headings = text.split(separator: "\n").compactMap(Markdown.headingText)
+            guard let heading = text.heading(named: section) else {
+                let headings = text.headings.map(\.text)
                 throw QuorumError.usage("\(name) has no section '\(section)'", remedy: headings.isEmpty
                     ? "\(name) has no headings: comment on lines instead (--lines A-B), or on the whole document"
                     : "its headings: \(headings.prefix(12).joined(separator: "; "))")
             }
-            anchor.section = section
+            anchor.section = heading.text
         }
         return anchor
     }
@@ -114,9 +116,10 @@ extension ReviewRepository {
             children[parent, default: []].append(comment)
         }
         var reports: [CommentReport] = []
+        var parsed: [String: MarkdownDocument] = [:]  // each current document parsed once
         func visit(_ parent: ObjectID?, depth: Int) throws {
             for comment in children[parent] ?? [] {
-                reports.append(try report(comment, depth: depth, slug: slug, currentDocs: currentDocs))
+                reports.append(try report(comment, depth: depth, slug: slug, currentDocs: currentDocs, parsed: &parsed))
                 try visit(comment.id, depth: depth + 1)
             }
         }
@@ -124,7 +127,9 @@ extension ReviewRepository {
         return reports
     }
 
-    private func report(_ comment: Comment, depth: Int, slug: String, currentDocs: [String: ObjectID]) throws -> CommentReport {
+    private func report(
+        _ comment: Comment, depth: Int, slug: String, currentDocs: [String: ObjectID], parsed: inout [String: MarkdownDocument]
+    ) throws -> CommentReport {
         var first: Int?
         var last: Int?
         var outdated = false
@@ -132,9 +137,11 @@ extension ReviewRepository {
             let nowText = try currentDocs[anchor.document].map { try git.readBlob($0) }
             if let nowText {
                 if let section = anchor.section {
-                    if let range = Markdown.section(section, in: String(decoding: nowText, as: UTF8.self)) {
-                        first = range.lowerBound
-                        last = range.upperBound
+                    let now = parsed[anchor.document] ?? MarkdownDocument(nowText)
+                    parsed[anchor.document] = now
+                    if let heading = now.heading(named: section) {
+                        first = heading.section.lowerBound
+                        last = heading.section.upperBound
                     } else {
                         outdated = true
                     }
@@ -160,11 +167,15 @@ extension ReviewRepository {
             firstLine: first, lastLine: last, outdated: outdated)
     }
 
-    /// Where lines `range` of `old` are in `new`; nil when any of them changed.
+    /// Where lines `range` of `old` are in `new`; nil when any of them
+    /// changed. Lines are counted as a reader sees them (`DocumentLines`):
+    /// a change of line endings alone (CRLF to LF) or of the byte order
+    /// mark moves nothing.
     func remap(_ range: ClosedRange<Int>, from old: Data, to new: Data) throws -> ClosedRange<Int>? {
         if old == new { return range }
+        let oldText = Data(DocumentLines(old).readerText.utf8), newText = Data(DocumentLines(new).readerText.utf8)
         var shift = 0
-        for change in try git.lineChanges(from: old, to: new) {
+        for change in try git.lineChanges(from: oldText, to: newText) {
             if change.oldLines == 0 {
                 // An insertion after line oldStart.
                 if change.oldStart < range.lowerBound {
