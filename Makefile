@@ -43,11 +43,11 @@ build: deps
 release: deps
 	$(SWIFT_ENV) $(SWIFT) build $(RELEASE) --product quorum
 
-## test: every test (domain, integration, end-to-end with the real git CLI)
+## test: every test (domain, integration, end-to-end with the real git CLI): XCTest, then Swift Testing (the property tests)
 test: deps
 	$(SWIFT_ENV) $(SWIFT) build --build-tests
 	$(SWIFT_ENV) $(SWIFT) build --product generate-manual
-	$(SWIFT_ENV) QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build --disable-swift-testing
+	$(SWIFT_ENV) QUORUM_BINARY=$(CURDIR)/.build/debug/quorum $(SWIFT) test --skip-build
 
 ## crash-test: every write command killed at every rename, link, unlink and exclusive create in turn, then run again (make test tries a sample)
 crash-test: deps

@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // CSV for `quorum member import`.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // Property-based tests (they run under Swift Testing).
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // libgit2, built from Debian's source by scripts/build-libgit2.sh
@@ -48,7 +50,11 @@ let package = Package(
         .executableTarget(name: "quorum-bench", dependencies: ["QuorumCore", "QuorumGit"]),
         // One test target keeps CI to one build: git-layer, domain,
         // integration and end-to-end tests live side by side in it.
-        .testTarget(name: "QuorumTests", dependencies: ["QuorumCore", "QuorumGit"]),
+        // Prose/Fixtures: document histories the parity test reads by path.
+        .testTarget(
+            name: "QuorumTests",
+            dependencies: ["QuorumCore", "QuorumGit", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Prose/Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

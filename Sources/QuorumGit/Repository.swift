@@ -44,6 +44,12 @@ public struct MergeConflict: Sendable {
     public let ancestor: ObjectID?
     public let ours: ObjectID?
     public let theirs: ObjectID?
+    /// Each side's file mode (0o100644, 0o100755, 0o120000…), when it has the file.
+    public var ancestorMode: UInt32? = nil
+    public var oursMode: UInt32? = nil
+    public var theirsMode: UInt32? = nil
+    /// True when every side that has the file has it at `path` (no rename).
+    public var pathsAgree = true
 }
 
 /// One entry of the index (staging area), copied out of libgit2.
@@ -713,6 +719,18 @@ public final class Repository {
 
     /// Three-way merge of trees; a clean result is written as a tree.
     public func mergeTrees(ancestor: ObjectID, ours: ObjectID, theirs: ObjectID) throws -> TreeMergeResult {
+        try mergeTrees(ancestor: ancestor, ours: ours, theirs: theirs) { _ in nil }
+    }
+
+    /// Three-way merge of trees (`git_merge_trees`, libgit2's defaults), in
+    /// which each file git's own merge leaves conflicted is offered to
+    /// `resolve`: a blob id it returns (a blob it has written) takes the
+    /// conflict's place, with our side's mode; nil leaves it conflicted.
+    /// When every conflict is resolved, the result is written as a tree;
+    /// otherwise the ones left are returned and nothing is written but
+    /// the blobs `resolve` wrote. Throws a `GitError` when a tree is
+    /// missing or libgit2 fails, and whatever `resolve` throws.
+    public func mergeTrees(ancestor: ObjectID, ours: ObjectID, theirs: ObjectID, resolve: (MergeConflict) throws -> ObjectID?) throws -> TreeMergeResult {
         let trees = try [ancestor, ours, theirs].map { id -> OpaquePointer? in
             var raw = id.raw
             var tree: OpaquePointer?
@@ -737,14 +755,32 @@ public final class Repository {
                 let status = git_index_conflict_next(&a, &o, &t, iterator)
                 if status == GIT_ITEROVER.rawValue { break }
                 try check("git_index_conflict_next", status)
-                let path = String(cString: (o ?? t ?? a)!.pointee.path)
+                guard let any = o ?? t ?? a else { continue }
+                let paths = [a, o, t].compactMap { $0.map { String(cString: $0.pointee.path) } }
                 conflicts.append(MergeConflict(
-                    path: path,
+                    path: String(cString: any.pointee.path),
                     ancestor: a.map { ObjectID($0.pointee.id) },
                     ours: o.map { ObjectID($0.pointee.id) },
-                    theirs: t.map { ObjectID($0.pointee.id) }))
+                    theirs: t.map { ObjectID($0.pointee.id) },
+                    ancestorMode: a?.pointee.mode, oursMode: o?.pointee.mode, theirsMode: t?.pointee.mode,
+                    pathsAgree: Set(paths).count == 1))
             }
-            return .conflicts(conflicts)
+            var unresolved: [MergeConflict] = []
+            for conflict in conflicts {
+                guard let blob = try resolve(conflict), let mode = conflict.oursMode ?? conflict.theirsMode else {
+                    unresolved.append(conflict)
+                    continue
+                }
+                try check("git_index_conflict_remove", git_index_conflict_remove(index, conflict.path))
+                var entry = git_index_entry()
+                entry.mode = mode
+                entry.id = blob.raw
+                try conflict.path.withCString { path in
+                    entry.path = path
+                    try check("git_index_add", git_index_add(index, &entry))
+                }
+            }
+            if !unresolved.isEmpty { return .conflicts(unresolved) }
         }
         var oid = git_oid()
         try check("git_index_write_tree_to", git_index_write_tree_to(&oid, index, handle))

@@ -53,6 +53,8 @@ final class Bench {
         Bench.log("quorum-bench: workload in \(root)")
         Bench.log("quorum-bench: load average \(loadAverage()) (other work on the machine skews every figure)")
         Bench.log("quorum-bench: timing \(options.quorum), \(options.runs) runs per figure, sizes \(options.sizes.map(String.init).joined(separator: ", "))")
+        report.proseMerge = try ProseBench.measure(runs: max(options.runs, 21))
+        Bench.log(formatProseMerge(report.proseMerge).trimmingCharacters(in: .newlines))
         let text = try String(contentsOfFile: options.proposal, encoding: .utf8)
         let setUpStart = nowNanoseconds()
         try workload.setUp(proposal: text, keys: options.signed ? (root as NSString).appendingPathComponent("keys") : nil)

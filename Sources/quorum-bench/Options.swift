@@ -13,10 +13,13 @@ struct BenchOptions {
     var park = true
     /// Every event signed (signatures required), as a team using signed review works.
     var signed = true
+    /// Only the in-process prose figures (no workload, no binary timed).
+    var proseOnly = false
 
     static let usage = """
         usage: quorum-bench --quorum PATH [--sizes 100,1000,10000] [--runs N]
                             [--dir PATH] [--proposal PATH] [--json] [--keep] [--no-park] [--unsigned]
+               quorum-bench --prose-only [--runs N] [--json]
 
         Generates a review workload in-process through QuorumCore, growing it to
         each size in turn (suggestions, ~3 events each), and at each size times
@@ -35,6 +38,8 @@ struct BenchOptions {
           --unsigned        no SSH keys and no signature policy (by default every
                             event is signed and signatures are required)
                             while generating too (faithful but quadratic: very slow at 10,000)
+          --prose-only      only the in-process prose figures (prose merge of a
+                            200-paragraph document), which every run prints first
         """
 
     static func parse(_ arguments: [String]) throws -> BenchOptions {
@@ -69,6 +74,7 @@ struct BenchOptions {
             case "--keep": options.keep = true
             case "--no-park": options.park = false
             case "--unsigned": options.signed = false
+            case "--prose-only": options.proseOnly = true
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -76,6 +82,7 @@ struct BenchOptions {
                 throw BenchError("unknown argument '\(argument)'")
             }
         }
+        if options.proseOnly { return options }
         guard !options.quorum.isEmpty else { throw BenchError("--quorum PATH is required") }
         options.quorum = absolute(options.quorum)
         guard FileManager.default.isExecutableFile(atPath: options.quorum) else {

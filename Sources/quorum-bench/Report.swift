@@ -56,6 +56,8 @@ struct BenchReport: Codable {
     var figures: [Figure] = []
     var signing: SigningFigure?
     var prose: ProseFigure?
+    /// The prose merge, in-process (`ProseBench`).
+    var proseMerge: [ProseMergeFigure] = []
     var startUp: [StartUpFigure] = []
     var totalSeconds: Double = 0
 }
@@ -140,6 +142,7 @@ func formatTable(_ report: BenchReport) -> String {
         out += String(format: "\nWord diff (in-process, 200 paragraphs): one word changed %.2f ms, a word in every fourth paragraph %.2f ms (target: under 5 ms) %@\n",
                       p.oneChangeMs, p.fiftyChangesMs, worst < 5 ? "ok" : "MISS")
     }
+    out += formatProseMerge(report.proseMerge)
     if !report.generation.isEmpty {
         out += "\nGeneration (in-process, QuorumCore):\n"
         out += pad("size", 8) + pad("seconds", 10, right: true) + pad("events", 9, right: true) + pad("merges", 8, right: true)
@@ -149,6 +152,17 @@ func formatTable(_ report: BenchReport) -> String {
                 + pad(String(g.merges), 8, right: true) + pad(String(format: "%.2f", g.suggestMeanMs), 12, right: true)
                 + pad(String(format: "%.2f", g.approveMeanMs), 12, right: true) + pad(String(format: "%.2f", g.mergeMeanMs), 10, right: true) + "\n"
         }
+    }
+    return out
+}
+
+/// The prose merge figures' lines (empty when there are none).
+func formatProseMerge(_ figures: [ProseMergeFigure]) -> String {
+    guard let first = figures.first else { return "" }
+    var out = String(format: "\nProse (in-process, a generated %d-paragraph document, %.1f KiB; median of %d runs):\n", first.paragraphs, Double(first.bytes) / 1024, first.runs)
+    for figure in figures {
+        out += "  " + figure.operation.padding(toLength: 14, withPad: " ", startingAt: 0)
+            + String(format: "%8.2f ms  (min %.2f, max %.2f)   %@ < %.0f ms\n", figure.medianMs, figure.minMs, figure.maxMs, figure.meetsTarget ? "ok  " : "MISS", figure.targetMs)
     }
     return out
 }

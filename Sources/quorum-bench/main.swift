@@ -7,6 +7,13 @@ if CommandLine.arguments.dropFirst().first == SpawnServer.flag {
 }
 do {
     let options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
+    if options.proseOnly {
+        var report = BenchReport(quorum: "", directory: "", runs: options.runs, sizes: [])
+        report.proseMerge = try ProseBench.measure(runs: max(options.runs, 21))
+        print(formatProseMerge(report.proseMerge), terminator: "")
+        if options.json { print(String(decoding: try JSONEncoder().encode(report.proseMerge), as: UTF8.self)) }
+        exit(0)
+    }
     // First, while this process is small: see SpawnServer.
     let spawner = try SpawnServer()
     defer { spawner.stop() }

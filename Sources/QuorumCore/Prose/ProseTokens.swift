@@ -57,6 +57,14 @@ public enum ProseTokens {
             var start = line.startIndex
             var index = start
             while index < line.endIndex {
+                // Only these bytes begin a sentence end (`.` `!` `?`, and the
+                // lead bytes of `…` `。` `！` `？`): skip the rest quickly.
+                switch line[index] {
+                case 0x2E, 0x21, 0x3F, 0xE2, 0xE3, 0xEF: break
+                default:
+                    index += 1
+                    continue
+                }
                 guard let (end, fullWidth) = sentenceEnd(in: line, at: index) else {
                     index += 1
                     continue
@@ -193,10 +201,16 @@ public enum ProseTokens {
     private static let closers: [[UInt8]] = [")", "]", "\"", "'", "”", "’", "»", "*", "_"].map { Array($0.utf8) }
 
     private static func match(_ candidates: [[UInt8]], in text: ArraySlice<UInt8>, at index: Int) -> Int? {
-        for candidate in candidates where text.endIndex - index >= candidate.count {
+        let first = text[index]
+        for candidate in candidates where candidate[0] == first && text.endIndex - index >= candidate.count {
             if text[index..<(index + candidate.count)].elementsEqual(candidate) { return candidate.count }
         }
         return nil
+    }
+
+    /// `asciiPunctuation` as a bit mask (bit n: byte n), for the per-byte test.
+    private static let asciiPunctuationMask: (low: UInt64, high: UInt64) = asciiPunctuation.reduce((0, 0)) { mask, byte in
+        byte < 64 ? (mask.0 | 1 << UInt64(byte), mask.1) : (mask.0, mask.1 | 1 << UInt64(byte - 64))
     }
 
     /// The length of a line terminator at `index` (`\n` or `\r\n`).
@@ -219,7 +233,10 @@ public enum ProseTokens {
 
     private static func punctuationLength(in text: ArraySlice<UInt8>, at index: Int) -> Int? {
         let byte = text[index]
-        if byte < 0x80 { return asciiPunctuation.contains(byte) ? 1 : nil }
+        if byte < 0x80 {
+            let bit = byte < 64 ? asciiPunctuationMask.low >> UInt64(byte) : asciiPunctuationMask.high >> UInt64(byte - 64)
+            return bit & 1 == 1 ? 1 : nil
+        }
         return match(unicodePunctuation, in: text, at: index)
     }
 

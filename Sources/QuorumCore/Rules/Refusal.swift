@@ -78,6 +78,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case roundStart = "round.start"
         case mergeTree = "merge.tree"
         case mergeTrailers = "merge.trailers"
+        /// A merge commit names a merge algorithm version this quorum does not know.
+        case mergeVersion = "merge.version"
         case tagShape = "tag.shape"
         case tagNotLead = "tag.not-lead"
         case tagMoved = "tag.moved"
@@ -159,6 +161,8 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
             case .refRewind: return "fetch, reconcile with 'quorum sync', and push again"
             case .refDelete: return "review history is append-only; withdraw or reject a suggestion instead"
             case .pinUnnamed, .missingObject: return "push what it needs with it ('quorum sync' does)"
+            case .mergeVersion:
+                return "upgrade quorum: new merge versions reach a shared repository only after its quorum (the one its hook runs) is upgraded and 'quorum hooks install' is run there again"
             case .roundCommit, .roundStart, .mergeTree, .mergeTrailers:
                 return "change a round with 'quorum merge' of an approved suggestion, or 'quorum edit' where pair edits are allowed"
             case .tagShape, .tagMoved, .tagChangelog: return "cut versions with 'quorum cut SLUG VERSION', which writes the tag and its changelog"

@@ -197,10 +197,14 @@ public struct Suggestion: Sendable {
             } else {
                 conflictedWith = base  // its change did not apply to the new round
             }
-        case .conflict(let head):
+        case .conflict(let head, let version):
             if refuse(Rules.mayRecordConflict(actor, in: round, roster: roster)) || refuse(Rules.isLive(self)) { return }
+            if !ProseMerge.knows(version) {
+                _ = refuse(Refusal(.mergeVersion, "event \(event.id.short) says suggestion \(id.short) conflicts by merge version \(version), which this quorum does not know; the hook or quorum must be upgraded"))
+                return
+            }
             // Whether it conflicts is a fact of the objects, not of the record.
-            guard let current = revisions.last, facts.conflicts(current, with: head) else {
+            guard let current = revisions.last, facts.conflicts(current, with: head, version: version) else {
                 _ = refuse(Refusal(.eventDerived, "event \(event.id.short) says suggestion \(id.short) conflicts with \(head.short), but its current revision applies there cleanly"))
                 return
             }

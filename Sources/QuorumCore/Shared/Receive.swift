@@ -583,14 +583,18 @@ final class PushCheck {
         if suggestion.conflictedWith != nil {
             throw Refusal(.mergeConflicted, "suggestion \(id.short) is conflicted; its author must revise it first")
         }
-        // The text must be the approved change and nothing else.
+        // The text must be the approved change and nothing else, merged
+        // with the algorithm version the commit names (none: the line merge).
+        guard let version = trailers.mergeVersion, ProseMerge.knows(version) else {
+            throw Repository.unknownMergeVersion(trailers.mergeVersion ?? -1, named: trailers.mergeVersion == nil ? trailers.first(Trailers.mergeVersion) : nil)
+        }
         let base = suggestion.currentRevision.base
         let expected: ObjectID
         if parent == base {
             expected = try git.commit(revision).tree
         } else {
             do {
-                expected = try review.mergedTree(slug: slug, base: base, head: parent, revision: revision, subject: "suggestion \(id.short)")
+                expected = try review.mergedTree(slug: slug, base: base, head: parent, revision: revision, subject: "suggestion \(id.short)", version: version)
             } catch let error as QuorumError where error.kind == .refused {
                 throw Refusal(.mergeTree, "suggestion \(id.short) does not apply cleanly to the round at \(parent.short)")
             }

@@ -240,28 +240,8 @@ extension ReviewRepository {
         // A round branch checked out here moves with the others: its index
         // and work tree follow (or, with changes in them, HEAD is detached
         // first, so nothing looks reversed).
-        let checkedOut = try prepareCheckedOutRoundForSync()
-        var report: SyncReport
-        do {
-            report = try sync(peer)
-        } catch {
-            if let checkedOut, checkedOut.detached, try git.referenceTarget(checkedOut.branch) == checkedOut.commit {
-                try? git.setHead(to: checkedOut.branch)
-            }
-            throw error
-        }
-        if let checkedOut {
-            let name = checkedOut.branch.replacingOccurrences(of: "refs/heads/", with: "")
-            if checkedOut.detached {
-                if let new = try git.referenceTarget(checkedOut.branch), new != checkedOut.commit {
-                    report.workTree = "\(name) had changes in the index or work tree: HEAD is now detached at \(checkedOut.commit.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')"
-                } else {
-                    try git.setHead(to: checkedOut.branch)
-                }
-            } else {
-                report.workTree = try followCheckedOutRound(branch: checkedOut.branch, from: checkedOut.commit)
-            }
-        }
+        var (report, workTree) = try followingCheckedOutRound { try sync(peer) }
+        report.workTree = workTree
         return report
     }
 
@@ -652,7 +632,10 @@ extension ReviewRepository {
                 let tree = tip == base
                     ? revisionCommit.tree
                     : try mergedTree(slug: slug, base: base, head: tip, revision: revision, subject: "suggestion \(id.short), merged here but not there,")
-                tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: commit.message,
+                // Made again with this build's merge, and saying so.
+                let message = trailers.first(Trailers.mergeVersion) == String(ProseMerge.version)
+                    ? commit.message : Trailers.settingMergeVersion(ProseMerge.version, in: commit.message)
+                tip = try git.createCommit(tree: tree, parents: [tip, revision], author: commit.author, committer: commit.committer, message: message,
                                            sign: signing(as: commit.committer))
                 merges.append((id, revision, tip))
             } else if commit.parents.count == 1, trailers.first(Trailers.pairEdit) != nil {

@@ -78,6 +78,10 @@ public struct EventRecord: Codable, Sendable, Equatable {
     /// An official version's name and tag (cut).
     public var version: String?
     public var tag: String?
+    /// The merge algorithm version a conflict was found with (`ProseMerge`;
+    /// conflict). Absent in records written before there was a choice: the
+    /// line merge, version 0.
+    public var merge: Int?
 
     public init(type: Kind) { self.type = type }
 }
@@ -144,7 +148,9 @@ public enum EventPayload: Sendable {
     /// Carried into `round`, rebased onto `base`; `revision` nil when its
     /// change did not apply there.
     case carry(round: Int, base: ObjectID, revision: ObjectID?)
-    case conflict(head: ObjectID)
+    /// The current revision does not merge onto round head `head` with
+    /// merge algorithm `mergeVersion`.
+    case conflict(head: ObjectID, mergeVersion: Int)
     case approve(revision: ObjectID, message: String?)
     case revoke(message: String?)
     case object(reason: String)
@@ -211,7 +217,7 @@ public enum EventPayload: Sendable {
         case .rebase: self = .rebase(revision: try id(r.revision, "revision"), base: try id(r.base, "base"))
         case .carry:
             self = .carry(round: try need(r.round, "round"), base: try id(r.base, "base"), revision: try r.revision.map { try id($0, "revision") })
-        case .conflict: self = .conflict(head: try id(r.commit, "commit"))
+        case .conflict: self = .conflict(head: try id(r.commit, "commit"), mergeVersion: r.merge ?? ProseMerge.lineMergeVersion)
         case .approve: self = .approve(revision: try id(r.revision, "revision"), message: r.message)
         case .revoke: self = .revoke(message: r.message)
         case .object: self = .object(reason: r.message ?? "")

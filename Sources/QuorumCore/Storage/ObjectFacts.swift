@@ -20,21 +20,41 @@ final class ObjectFacts: DerivedFacts {
         do {
             let earlierTree = try git.commit(earlier.commit).tree
             let currentTree = try git.commit(current.commit).tree
+            if earlier.base == current.base { return earlierTree == currentTree }
             let earlierBase = try git.commit(earlier.base).tree
             let currentBase = try git.commit(current.base).tree
-            if earlier.base == current.base { return earlierTree == currentTree }
-            guard case .clean(let carried) = try git.mergeTrees(ancestor: earlierBase, ours: currentBase, theirs: earlierTree),
-                  carried == currentTree else { return false }
-            return try git.verbatimPatchID(from: earlierBase, to: earlierTree) == git.verbatimPatchID(from: currentBase, to: currentTree)
+            // Carried by the merge of any version this build knows: a rebase
+            // made before the prose merge was made by the line merge.
+            let carried = try [ProseMerge.version, ProseMerge.lineMergeVersion].contains { version in
+                guard case .clean(let tree) = try git.mergeDocuments(ancestor: earlierBase, ours: currentBase, theirs: earlierTree, version: version) else { return false }
+                return tree == currentTree
+            }
+            guard carried else { return false }
+            return Rules.isSameChange(
+                carried: carried, earlier: try documentChanges(from: earlierBase, to: earlierTree),
+                current: try documentChanges(from: currentBase, to: currentTree))
         } catch {
             return false
         }
     }
 
-    func conflicts(_ revision: Revision, with head: ObjectID) -> Bool {
+    /// A change between two trees as `Rules.isSameChange` compares it.
+    private func documentChanges(from old: ObjectID, to new: ObjectID) throws -> [DocumentChange] {
+        try git.changedFiles(from: old, to: new).map { file in
+            let before = try file.oldBlob.map { [UInt8](try git.readBlob($0)) } ?? []
+            let after = try file.newBlob.map { [UInt8](try git.readBlob($0)) } ?? []
+            let text = file.oldBlob != nil && file.newBlob != nil && !before.prefix(8000).contains(0) && !after.prefix(8000).contains(0)
+            return DocumentChange(
+                oldPath: file.oldPath, newPath: file.newPath, oldMode: file.oldMode, newMode: file.newMode,
+                edits: text ? try ProseMerge.wordEdits(from: before, to: after) : [],
+                blobs: text ? [] : [file.oldBlob, file.newBlob])
+        }
+    }
+
+    func conflicts(_ revision: Revision, with head: ObjectID, version: Int) -> Bool {
         guard let base = try? git.commit(revision.base).tree, let ours = try? git.commit(head).tree,
               let theirs = try? git.commit(revision.commit).tree,
-              let result = try? git.mergeTrees(ancestor: base, ours: ours, theirs: theirs) else { return false }
+              let result = try? git.mergeDocuments(ancestor: base, ours: ours, theirs: theirs, version: version) else { return false }
         if case .conflicts = result { return true }
         return false
     }

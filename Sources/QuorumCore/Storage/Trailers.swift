@@ -14,6 +14,10 @@ struct Trailers {
     static let approvedBy = "Approved-by"
     static let coAuthoredBy = "Co-authored-by"
     static let pairEdit = "Pair-edit"
+    /// The merge algorithm version a quorum merge was made with
+    /// (`ProseMerge`); a merge commit without one was made by the line
+    /// merge, version 0. The hook and `verify` recompute the merge with it.
+    static let mergeVersion = "Merge-Version"
     /// An objection a lead lifted for the objector: "<objector> overridden by <lead>: <reason>".
     static let objectionOverridden = "Objection-overridden"
     // On event commits (for people reading `git log`; readers use event.json).
@@ -40,5 +44,26 @@ struct Trailers {
     }
 
     func first(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
+
+    /// The merge version a round-branch merge commit names: 0 without a
+    /// `Merge-Version:` trailer, nil when the trailer is not a number.
+    var mergeVersion: Int? {
+        guard let value = first(Trailers.mergeVersion) else { return ProseMerge.lineMergeVersion }
+        guard !value.isEmpty, value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber), value.count < 6 else { return nil }
+        return Int(value)
+    }
+
+    /// `message` (a merge commit's, ending in its trailers) naming merge
+    /// version `version`: its `Merge-Version:` trailer replaced, or added.
+    static func settingMergeVersion(_ version: Int, in message: String) -> String {
+        var lines = message.components(separatedBy: "\n")
+        let line = "\(mergeVersion): \(version)"
+        if let index = lines.lastIndex(where: { $0.hasPrefix(mergeVersion + ":") }) {
+            lines[index] = line
+            return lines.joined(separator: "\n")
+        }
+        while lines.last == "" { lines.removeLast() }
+        return (lines + [line]).joined(separator: "\n") + "\n"
+    }
     func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
 }

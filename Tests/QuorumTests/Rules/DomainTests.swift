@@ -109,7 +109,7 @@ final class DomainTests: QuorumTestCase {
         var merged = true
         func isSameChange(_ earlier: Revision, as current: Revision) -> Bool { sameChange || earlier.commit == current.commit }
         func isOnRound(_ commit: ObjectID, slug: String, round: Int) -> Bool { merged }
-        func conflicts(_ revision: Revision, with head: ObjectID) -> Bool { true }
+        func conflicts(_ revision: Revision, with head: ObjectID, version: Int) -> Bool { true }
     }
 
     private func reviseEvent(to commit: ObjectID, by person: Person = .ben) -> Event {

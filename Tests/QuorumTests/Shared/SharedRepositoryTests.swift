@@ -284,6 +284,34 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         for directory in [bare, cai, dee] { try assertFsckClean(directory) }
     }
 
+    func testLocalMergesIntoOneParagraphMadeApartAreMadeAgainByTheProseMerge() throws {
+        // Two sentences of one paragraph (line 5), merged in two clones apart:
+        // sync makes the second again on the shared round with the prose
+        // merge, and the hook, recomputing it, takes it.
+        let ana = try makeSharedReview()
+        let line5 = Self.framework.components(separatedBy: "\n")[4]
+        let first = try XCTUnwrap(try suggestLine(5, line5.replacingOccurrences(of: "grow in our organisation.", with: "grow here."), as: .ben, in: ana)["id"] as? String)
+        let second = try XCTUnwrap(try suggestLine(5, line5.replacingOccurrences(of: "at any given time.", with: "at once."), as: .ben, in: ana)["id"] as? String)
+        for id in [first, second] {
+            try quorumOK(["approve", id], as: .cai, in: ana)
+            try quorumOK(["approve", id], as: .dee, in: ana)
+        }
+        try quorumOK(["sync"], in: ana)
+        let cai = try makeClone("cai", as: .cai)
+        let dee = try makeClone("dee", as: .dee)
+        try quorumOK(["merge", first, "--local"], as: .cai, in: cai)
+        try quorumOK(["merge", second, "--local"], as: .dee, in: dee)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        let synced = try quorumOK(["sync", "--json"], as: .dee, in: dee)
+        XCTAssertEqual(synced.object?["replayed"] as? [String], [roundBranch], synced.text)
+        let text = try quorumOK(["cat", slug], in: dee).text
+        XCTAssertTrue(text.contains("grow here. It is meant") && text.contains("characteristics at once."), text)
+        XCTAssertTrue(try gitOK(["log", "-1", "--format=%B", roundBranch], in: bare).contains("Merge-Version: 1"))
+        let verified = try quorum(["verify"], as: .dee, in: dee)
+        XCTAssertEqual(verified.status, 0, verified.text + verified.errors)
+        for directory in [bare, dee] { try assertFsckClean(directory) }
+    }
+
     // MARK: Merges through the shared repository
 
     func testTwoClonesMergingDifferentSuggestionsAtOnceBothLand() throws {

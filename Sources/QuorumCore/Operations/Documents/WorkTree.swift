@@ -144,34 +144,42 @@ extension ReviewRepository {
         }
     }
 
-    /// Before `sync` moves the round branch checked out here: when the index
-    /// or work tree holds changes, HEAD is detached at the commit they were
-    /// made on (index and work tree untouched), so that moving the branch
-    /// cannot make them look reversed, and `suggest` still finds where
-    /// they started. Returns the branch and its commit when it is checked
-    /// out, and whether HEAD was detached.
-    func prepareCheckedOutRoundForSync() throws -> (branch: String, commit: ObjectID, detached: Bool)? {
+    /// Runs `body`, which may move round branches (`sync`, `merge`, a pair
+    /// edit), so that a round branch checked out here moves as `git pull
+    /// --ff-only` would move it: with a clean index and work tree they
+    /// follow it; with changes in them, HEAD is detached first at the
+    /// commit they were made on (the files untouched, and `suggest` still
+    /// finds where they started), and put back when the branch did not
+    /// move after all. A file git does not track in the way of the changes
+    /// detaches HEAD too, rather than be overwritten. Returns `body`'s
+    /// result and, when the checked-out branch moved, what happened to the
+    /// work tree (a sentence for the command's report).
+    func followingCheckedOutRound<T>(_ body: () throws -> T) throws -> (T, String?) {
         guard git.workDirectory != nil, let branch = git.headReferenceName(), branch.hasPrefix("refs/heads/quorum/"),
-              let commit = try git.referenceTarget(branch) else { return nil }
-        guard try git.hasUncommittedChanges() else { return (branch, commit, false) }
-        try git.detachHead(at: commit)
-        return (branch, commit, true)
-    }
-
-    /// After `sync` moved the round branch checked out here from `old` to
-    /// its head now: the index and work tree brought along, as
-    /// `git pull --ff-only` does. When a file git does not track is in the
-    /// way, HEAD is detached at `old` instead (nothing is overwritten).
-    /// Returns what happened, for the report; nil when the branch did not move.
-    func followCheckedOutRound(branch: String, from old: ObjectID) throws -> String? {
-        guard let new = try git.referenceTarget(branch), new != old else { return nil }
+              let old = try git.referenceTarget(branch) else { return (try body(), nil) }
         let name = branch.replacingOccurrences(of: "refs/heads/", with: "")
+        let dirty = try git.hasUncommittedChanges()
+        if dirty { try git.detachHead(at: old) }
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            if dirty, try git.referenceTarget(branch) == old { try? git.setHead(to: branch) }
+            throw error
+        }
+        guard let new = try git.referenceTarget(branch), new != old else {
+            if dirty { try git.setHead(to: branch) }
+            return (result, nil)
+        }
+        if dirty {
+            return (result, "\(name) had changes in the index or work tree: HEAD is now detached at \(old.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')")
+        }
         do {
             try git.checkOut(new, baseline: old, safe: true)
-            return "the checked-out \(name) moved to \(new.short): index and work tree updated"
+            return (result, "the checked-out \(name) moved to \(new.short): index and work tree updated")
         } catch let error as GitError where error.isConflict {
             try git.detachHead(at: old)
-            return "\(name) moved to \(new.short), but a file git does not track is in the way of its changes: HEAD is now detached at \(old.short), your files as they were ('git status' shows what is in the way; move it, then 'git checkout \(name)')"
+            return (result, "\(name) moved to \(new.short), but a file git does not track is in the way of its changes: HEAD is now detached at \(old.short), your files as they were ('git status' shows what is in the way; move it, then 'git checkout \(name)')")
         }
     }
 

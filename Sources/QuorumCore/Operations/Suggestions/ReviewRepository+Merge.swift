@@ -12,23 +12,54 @@ public struct MergeResult: Codable, Sendable {
     public let threeWay: Bool
 }
 
-/// Text shortened for a one-line message: its changed middle is what matters.
-private func clip(_ text: String, limit: Int = 80) -> String {
-    let flat = text.trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: " / ")
-    return flat.count <= limit ? flat : flat.prefix(limit / 2) + " … " + flat.suffix(limit / 2)
-}
-
-/// A place where a suggestion and the round head changed the same lines.
+/// A place where a suggestion and the round head changed the same words.
 public struct ConflictRegion: Codable, Sendable, CustomStringConvertible {
     public let document: String
     /// Line range in the round head's current text (1-based), when found.
     public let lines: ClosedRange<Int>?
+    /// What each side has there: the sentences holding the conflict,
+    /// shortened around the words that differ.
     public let current: String
     public let suggested: String
+    /// The words that differ, on each side (empty where a side removed them).
+    public let currentWords: String?
+    public let suggestedWords: String?
+
+    init(document: String, lines: ClosedRange<Int>?, current: String, suggested: String, currentWords: String? = nil, suggestedWords: String? = nil) {
+        self.document = document
+        self.lines = lines
+        self.current = current
+        self.suggested = suggested
+        self.currentWords = currentWords
+        self.suggestedWords = suggestedWords
+    }
 
     public var description: String {
         let range = lines.map { $0.lowerBound == $0.upperBound ? "line \($0.lowerBound)" : "lines \($0.lowerBound)-\($0.upperBound)" } ?? "the whole document"
-        return "\(document) \(range): the round now has «\(clip(current))», the suggestion has «\(clip(suggested))»"
+        return "\(document) \(range): the round now has «\(current)», the suggestion has «\(suggested)»"
+    }
+
+    /// `text` on one line, at most about `limit` characters, keeping the
+    /// bytes `changed` (the words that differ) and as much around them as fits.
+    static func quote(_ text: [UInt8], changed: Range<Int>, limit: Int = 100) -> String {
+        func flat(_ bytes: ArraySlice<UInt8>) -> String {
+            String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+                .replacingOccurrences(of: "\n", with: " / ").replacingOccurrences(of: "\r", with: " ")
+        }
+        let clamped = min(changed.lowerBound, text.count)..<min(changed.upperBound, text.count)
+        var before = flat(text[..<clamped.lowerBound])
+        var middle = flat(text[clamped])
+        var after = flat(text[clamped.upperBound...])
+        // Trim the quote's ends, not the words that differ.
+        if before.isEmpty { middle = String(middle.drop(while: \.isWhitespace)) } else { before = String(before.drop(while: \.isWhitespace)) }
+        while after.hasSuffix(" / ") || after.last?.isWhitespace == true { after = after.hasSuffix(" / ") ? String(after.dropLast(3)) : String(after.dropLast()) }
+        if after.isEmpty { while middle.hasSuffix(" / ") || middle.last?.isWhitespace == true { middle = middle.hasSuffix(" / ") ? String(middle.dropLast(3)) : String(middle.dropLast()) } }
+        if before.count + middle.count + after.count <= limit { return before + middle + after }
+        if middle.count > limit { middle = middle.prefix(limit / 2) + " … " + middle.suffix(limit / 2) }
+        let room = max(limit - middle.count, 24) / 2
+        if before.count > room { before = "…" + before.suffix(room) }
+        if after.count > room { after = after.prefix(room) + "…" }
+        return before + middle + after
     }
 }
 
@@ -103,6 +134,7 @@ extension ReviewRepository {
         text += "\(Trailers.suggestion): \(suggestion.id.hex)\n"
         text += "\(Trailers.suggestionHead): \(suggestion.metaHead.hex)\n"
         text += "\(Trailers.suggestedBy): \(suggestion.author.formatted)\n"
+        text += "\(Trailers.mergeVersion): \(ProseMerge.version)\n"
         for email in suggestion.coAuthors {
             text += "\(Trailers.coAuthoredBy): \(roster.member(email)?.formatted ?? "<\(email)>")\n"
         }
@@ -117,78 +149,49 @@ extension ReviewRepository {
         return text
     }
 
-    /// Three-way merge of the suggestion's change onto the moved round head.
-    func mergedTree(slug: String, base: ObjectID, head: ObjectID, revision: ObjectID, subject: String) throws -> ObjectID {
+    /// Three-way merge of the suggestion's change onto the moved round head,
+    /// with merge algorithm `version` (`Repository.mergeDocuments`: the
+    /// one merge every command, the hook and `verify` use). A conflict is
+    /// refused, naming each document, line and the words each side has.
+    func mergedTree(slug: String, base: ObjectID, head: ObjectID, revision: ObjectID, subject: String, version: Int = ProseMerge.version) throws -> ObjectID {
         let baseTree = try git.commit(base).tree
         let headTree = try git.commit(head).tree
         let revisionTree = try git.commit(revision).tree
-        switch try git.mergeTrees(ancestor: baseTree, ours: headTree, theirs: revisionTree) {
+        switch try git.mergeDocuments(ancestor: baseTree, ours: headTree, theirs: revisionTree, version: version) {
         case .clean(let tree):
             return tree
         case .conflicts(let conflicts):
-            let regions = try conflicts.flatMap { try conflictRegions($0, slug: slug) }
+            let regions = conflicts.map { conflictRegion($0, slug: slug) }
             throw QuorumError.refused(
                 "\(subject) conflicts with the round's current text:\n  " + regions.map(\.description).joined(separator: "\n  "),
                 remedy: "write it again on the round's current text ('quorum cat \(slug)' prints it)")
         }
     }
 
-    /// Where in a document a conflict lies: the changes from the common
-    /// ancestor on each side that touch the same (or adjacent) lines, as
-    /// line ranges of the round's current text.
-    func conflictRegions(_ conflict: MergeConflict, slug: String) throws -> [ConflictRegion] {
+    /// A conflict as the refusal names it: the document (its path inside
+    /// the proposal), the lines of the round's text, and what each side has.
+    func conflictRegion(_ conflict: DocumentConflict, slug: String) -> ConflictRegion {
         let prefix = "Proposals/\(slug)/"
         let document = conflict.path.hasPrefix(prefix) ? String(conflict.path.dropFirst(prefix.count)) : conflict.path
-        guard let ancestorID = conflict.ancestor, let oursID = conflict.ours, let theirsID = conflict.theirs else {
-            // One side added, deleted or renamed the whole document.
-            return [ConflictRegion(
+        guard let words = conflict.conflict else {
+            // One side added, deleted or renamed the whole document, or it is not text.
+            return ConflictRegion(
                 document: document, lines: nil,
-                current: conflict.ours == nil ? "(document deleted)" : "(document changed)",
-                suggested: conflict.theirs == nil ? "(document deleted)" : "(document changed)")]
+                current: conflict.inOurs ? "(document changed)" : "(document deleted)",
+                suggested: conflict.inTheirs ? "(document changed)" : "(document deleted)")
         }
-        let ancestor = try git.readBlob(ancestorID)
-        let ours = try git.readBlob(oursID)
-        let theirs = try git.readBlob(theirsID)
-        let oursLines = lines(ours)
-        let theirsLines = lines(theirs)
-        let roundChanges = try git.lineChanges(from: ancestor, to: ours)
-        let suggestionChanges = try git.lineChanges(from: ancestor, to: theirs)
-        var regions: [ConflictRegion] = []
-        for mine in roundChanges {
-            let touching = suggestionChanges.filter { overlaps(mine, $0) }
-            guard !touching.isEmpty else { continue }
-            let range: ClosedRange<Int> = mine.newLines > 0
-                ? mine.newStart...(mine.newStart + mine.newLines - 1)
-                : max(mine.newStart, 1)...max(mine.newStart, 1)
-            let current = mine.newLines > 0 ? slice(oursLines, mine.newStart, mine.newLines) : "(deleted here)"
-            let suggested = touching.map { $0.newLines > 0 ? slice(theirsLines, $0.newStart, $0.newLines) : "(deleted)" }.joined(separator: " / ")
-            regions.append(ConflictRegion(document: document, lines: range, current: current, suggested: suggested))
+        func side(_ text: [UInt8], _ changed: Range<Int>, deleted: String) -> String {
+            text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) ? deleted : ConflictRegion.quote(text, changed: changed)
         }
-        if regions.isEmpty {
-            regions.append(ConflictRegion(document: document, lines: nil, current: "(changed)", suggested: "(changed)"))
+        func changedWords(_ text: [UInt8], _ changed: Range<Int>) -> String {
+            String(decoding: text[changed], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        return regions
-    }
-
-    /// Whether two changes to the same ancestor touch the same or adjacent
-    /// lines (git's line merge refuses both).
-    private func overlaps(_ a: LineChange, _ b: LineChange) -> Bool {
-        // A pure insertion sits between oldStart and oldStart + 1.
-        let aStart = a.oldLines == 0 ? a.oldStart + 1 : a.oldStart
-        let bStart = b.oldLines == 0 ? b.oldStart + 1 : b.oldStart
-        let aEnd = a.oldStart + max(a.oldLines, 0) - (a.oldLines == 0 ? 0 : 1)
-        let bEnd = b.oldStart + max(b.oldLines, 0) - (b.oldLines == 0 ? 0 : 1)
-        return aStart <= bEnd + 1 && bStart <= aEnd + 1
-    }
-
-    private func lines(_ data: Data) -> [Substring] {
-        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-    }
-
-    private func slice(_ lines: [Substring], _ start: Int, _ count: Int) -> String {
-        let from = max(start - 1, 0)
-        let to = min(from + count, lines.count)
-        return from < to ? lines[from..<to].joined(separator: "\n") : ""
+        return ConflictRegion(
+            document: document, lines: words.lines,
+            current: side(words.ours, words.oursChanged, deleted: "(deleted here)"),
+            suggested: side(words.theirs, words.theirsChanged, deleted: "(deleted)"),
+            currentWords: changedWords(words.ours, words.oursChanged),
+            suggestedWords: changedWords(words.theirs, words.theirsChanged))
     }
 
     /// The first-parent commit on a round whose second parent is `revision`.

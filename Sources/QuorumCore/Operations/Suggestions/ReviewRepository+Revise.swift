@@ -122,6 +122,7 @@ extension ReviewRepository {
         var record = EventRecord(type: .conflict)
         record.commit = head.hex
         record.revision = suggestion.currentRevision.commit.hex
+        record.merge = ProseMerge.version
         try append(
             record, to: Layout.suggestionMeta(suggestion.slug, suggestion.id), summary: "Conflict: \(suggestion.title)",
             trailers: [(Trailers.suggestion, suggestion.id.hex), ("Round-Head", head.hex)], actor: actor, parent: suggestion.metaHead)
