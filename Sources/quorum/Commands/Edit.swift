@@ -46,6 +46,7 @@ extension Quorum {
                 : try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
             if options.json { return try Output.json(result) }
             Output.line("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
+            if let workTree = result.workTree { Output.line(workTree) }
         }
     }
 }

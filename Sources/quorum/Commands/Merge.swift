@@ -45,6 +45,7 @@ extension Quorum {
             Output.line("Merged \(Output.short(result.suggestion)) as \(Output.short(result.commit)) on \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
             Output.line("Approved by: \(result.approvedBy.joined(separator: ", "))")
             if let shared { Output.line("Pushed to \(shared)") }
+            if let workTree = result.workTree { Output.line(workTree) }
         }
     }
 }
