@@ -16,7 +16,7 @@ extension Quorum {
                 --line-diff shows git's unified diff. Long output goes through a pager on a terminal.
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Argument(help: "A round (r1), a version (v1), draft, or rN^ (the text round N started from).")

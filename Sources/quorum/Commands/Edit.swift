@@ -17,7 +17,7 @@ extension Quorum {
                 from an older copy needs --base, as for 'quorum suggest'.
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Option(name: .shortAndLong, help: "What the edit does. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")

@@ -22,7 +22,7 @@ extension Quorum {
                 event. --local merges here only; 'quorum sync' shares it later.
                 """)
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Option(help: "The shared repository to merge through: a remote's name, a path or a URL (default: origin, when configured).")
