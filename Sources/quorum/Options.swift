@@ -62,6 +62,51 @@ struct CommonOptions: ParsableArguments {
     nonisolated(unsafe) static var repository: String?
 }
 
+/// What the shell completes where a command takes a proposal, a
+/// suggestion or a document: read from the repository of the current
+/// directory (or the `--repo` on the command line) when the shell asks
+/// (ArgumentParser calls these through `quorum ---completion`). Nothing
+/// when there is no repository there.
+enum Completions {
+    /// The repository the command line names, or the current directory's.
+    private static func repository(_ words: [String]) -> ReviewRepository? {
+        let path = words.firstIndex(of: "--repo").flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil } ?? "."
+        return try? ReviewRepository.open(at: path)
+    }
+
+    /// Every proposal's slug.
+    static let slugs = CompletionKind.custom { words in
+        (try? repository(words)?.proposals().map(\.slug)) ?? []
+    }
+
+    /// The open suggestions (open, approved or conflicted), by the first
+    /// eight digits of their ids.
+    static let ids = CompletionKind.custom { words in
+        guard let summaries = try? repository(words)?.list() else { return [] }
+        return summaries.filter { [.open, .approved, .conflicted].contains($0.state) }.map { String($0.id.prefix(8)) }
+    }
+
+    /// Slugs, and the open suggestions' ids (for commands taking either).
+    static let slugsOrIds = CompletionKind.custom { words in
+        guard let repository = repository(words) else { return [] }
+        let slugs = (try? repository.proposals().map(\.slug)) ?? []
+        let ids = ((try? repository.list()) ?? []).filter { [.open, .approved, .conflicted].contains($0.state) }.map { String($0.id.prefix(8)) }
+        return slugs + ids
+    }
+
+    /// The documents of the proposal named on the command line (the first
+    /// word after the command that is a slug).
+    static let documents = CompletionKind.custom { words in
+        guard let repository = repository(words), let proposals = try? repository.proposals() else { return [] }
+        let slugs = Set(proposals.map(\.slug))
+        guard let slug = words.first(where: { slugs.contains($0) }),
+              let text = try? repository.commit(of: .current, slug: slug),
+              let tree = try? repository.git.commit(text).tree,
+              let blobs = try? repository.git.blobs(in: tree, under: "Proposals/\(slug)") else { return [] }
+        return blobs.keys.sorted()
+    }
+}
+
 /// `--file DOC=PATH…`, taken by the commands that write text.
 struct DocumentFiles: ParsableArguments {
     @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its full text ('-' for stdin); repeat for several.", valueName: "DOC=PATH"))

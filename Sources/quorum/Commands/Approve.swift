@@ -13,7 +13,7 @@ extension Quorum {
                 counting if the text changes.
                 """)
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Option(name: .shortAndLong, help: "An optional note with the approval. Repeat -m for more paragraphs.")

@@ -12,10 +12,10 @@ extension Quorum {
                 --base to 'quorum suggest' if others may merge while you edit a copy.
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
-        @Argument(help: "The document (may be left out when there is only one).")
+        @Argument(help: "The document (may be left out when there is only one).", completion: Completions.documents)
         var document: String?
 
         @Option(help: "Read the text at the head of this round (default: the open round).")

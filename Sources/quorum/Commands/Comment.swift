@@ -13,7 +13,7 @@ extension Quorum {
                 the anchor onto later text, or marks it outdated when those lines changed.
                 """)
 
-        @Argument(help: "A proposal's slug or a suggestion's id.")
+        @Argument(help: "A proposal's slug or a suggestion's id.", completion: Completions.slugsOrIds)
         var target: String
 
         @Option(name: .shortAndLong, help: "The comment. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")

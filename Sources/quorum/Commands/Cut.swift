@@ -15,7 +15,7 @@ extension Quorum {
                 has approved suggestions that are not merged, unless --force.
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Argument(help: "The version's name, e.g. v1.")

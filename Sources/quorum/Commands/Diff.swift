@@ -16,7 +16,7 @@ extension Quorum {
                 --line-diff shows git's unified diff. Long output goes through a pager on a terminal.
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Argument(help: "A round (r1), a version (v1), draft, or rN^ (the text round N started from).")
@@ -40,11 +40,11 @@ extension Quorum {
                 struct Result: Encodable { let slug: String; let from: String; let to: String; let diff: String; let wordDiff: [DocumentDiff] }
                 return try Output.json(Result(slug: slug, from: from, to: to, diff: patch, wordDiff: try repo.documentDiffs(slug: slug, from: old, to: new)))
             }
+            Output.page()
             if patch.isEmpty {
                 Output.line("No differences between \(old) and \(new) of \(slug).")
                 return
             }
-            Output.page()
             if lineDiff { return Output.lineDiff(patch) }
             Output.wordDiff(try repo.documentDiffs(slug: slug, from: old, to: new))
         }

@@ -17,7 +17,7 @@ extension Quorum {
                 from an older copy needs --base, as for 'quorum suggest'.
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Option(name: .shortAndLong, help: "What the edit does. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
@@ -46,6 +46,7 @@ extension Quorum {
                 : try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
             if options.json { return try Output.json(result) }
             Output.line("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
+            if let workTree = result.workTree { Output.line(workTree) }
         }
     }
 }

@@ -21,7 +21,7 @@ extension Quorum {
                 of the page (CSS only, no script).
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Option(help: "An official version to export.")

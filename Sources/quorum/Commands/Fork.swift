@@ -31,7 +31,7 @@ extension Quorum {
                   quorum fork career-steps --resume --carry 3f2a1c
                 """)
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Option(help: "The new round's name, e.g. managers.")

@@ -8,7 +8,7 @@ extension Quorum {
             commandName: "log",
             abstract: "List the accepted changes of a proposal's round, newest first.")
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @Option(help: "A round number (default: the open round).")

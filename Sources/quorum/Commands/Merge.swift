@@ -22,7 +22,7 @@ extension Quorum {
                 event. --local merges here only; 'quorum sync' shares it later.
                 """)
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Option(help: "The shared repository to merge through: a remote's name, a path or a URL (default: origin, when configured).")
@@ -45,6 +45,7 @@ extension Quorum {
             Output.line("Merged \(Output.short(result.suggestion)) as \(Output.short(result.commit)) on \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
             Output.line("Approved by: \(result.approvedBy.joined(separator: ", "))")
             if let shared { Output.line("Pushed to \(shared)") }
+            if let workTree = result.workTree { Output.line(workTree) }
         }
     }
 }

@@ -8,7 +8,7 @@ extension Quorum {
             commandName: "object",
             abstract: "Object to a suggestion: it cannot merge until you resolve the objection.")
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Option(name: .shortAndLong, help: "Why: what would have to change. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")

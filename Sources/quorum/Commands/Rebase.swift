@@ -14,7 +14,7 @@ extension Quorum {
                 lines are named, and its author resolves it with 'quorum revise'.
                 """)
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @OptionGroup var options: CommonOptions

@@ -8,7 +8,7 @@ extension Quorum {
             commandName: "reject",
             abstract: "Turn a suggestion down (approvers of its round and leads). It stays in the history and can no longer merge.")
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Option(name: .shortAndLong, help: "Why it is turned down. Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")

@@ -17,7 +17,7 @@ extension Quorum {
                   quorum resolve 3f2a1c 9b8e --override -m "Dan left; finance agreed in writing"
                 """)
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Argument(help: "The objection's id (default: your one open objection on it).")

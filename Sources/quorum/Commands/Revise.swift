@@ -17,7 +17,7 @@ extension Quorum {
                 the same.
                 """)
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Option(name: .shortAndLong, help: "What changed in this revision (first line: the suggestion's new title). Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")

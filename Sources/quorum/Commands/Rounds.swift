@@ -6,7 +6,7 @@ extension Quorum {
     struct Rounds: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "rounds", abstract: "List a proposal's review rounds.")
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @OptionGroup var options: CommonOptions

@@ -14,7 +14,7 @@ extension Quorum {
                 the current text or marked outdated.
                 """)
 
-        @Argument(help: "A suggestion's id (a unique prefix will do) or a proposal's slug.")
+        @Argument(help: "A suggestion's id (a unique prefix will do) or a proposal's slug.", completion: Completions.slugsOrIds)
         var target: String
 
         @Flag(help: "Include a suggestion's change against the text it was written on, word by word.")

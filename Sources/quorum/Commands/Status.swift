@@ -8,7 +8,7 @@ extension Quorum {
             commandName: "status",
             abstract: "Show proposals and their open rounds; with SLUG, that proposal's suggestions.")
 
-        @Argument(help: "A proposal (default: all of them, one line each).")
+        @Argument(help: "A proposal (default: all of them, one line each).", completion: Completions.slugs)
         var slug: String?
 
         @OptionGroup var options: CommonOptions

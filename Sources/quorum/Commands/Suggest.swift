@@ -25,7 +25,7 @@ extension Quorum {
                 the --base to use.
                 """)
 
-        @Argument(help: "The proposal to change.")
+        @Argument(help: "The proposal to change.", completion: Completions.slugs)
         var slug: String
 
         @Option(name: .shortAndLong, help: "What the change does and why (first line: its title). Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")

@@ -27,7 +27,7 @@ extension Quorum {
                   quorum verify career-steps --json
                 """)
 
-        @Argument(help: "Check one proposal (and the roster) only.")
+        @Argument(help: "Check one proposal (and the roster) only.", completion: Completions.slugs)
         var slug: String?
 
         @Flag(help: "Check everything again, ignoring what earlier runs found clean.")

@@ -6,7 +6,7 @@ extension Quorum {
     struct Versions: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "versions", abstract: "List a proposal's official versions.")
 
-        @Argument(help: "The proposal.")
+        @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String
 
         @OptionGroup var options: CommonOptions

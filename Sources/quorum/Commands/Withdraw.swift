@@ -8,7 +8,7 @@ extension Quorum {
             commandName: "withdraw",
             abstract: "Take back your own suggestion. It stays in the history and can no longer merge.")
 
-        @Argument(help: "The suggestion's id (a unique prefix will do).")
+        @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String
 
         @Option(name: .shortAndLong, help: "Why (optional). Repeat -m for more paragraphs.")

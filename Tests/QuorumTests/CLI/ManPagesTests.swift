@@ -33,3 +33,38 @@ final class ManPagesTests: QuorumTestCase {
         XCTAssertTrue(suggest.stdout.contains("--rename") || suggest.stdout.contains("rename"), "the page documents the command's options")
     }
 }
+
+/// Tab completion (`make install` installs the scripts): subcommands,
+/// slugs, open suggestions' ids, a proposal's documents and `--state`
+/// values, read from the repository the shell is in.
+final class CompletionTests: QuorumTestCase {
+    /// What bash completes for `words` (the last one being typed) in the repository.
+    private func complete(_ words: [String]) throws -> [String] {
+        let script = try write(try runOK(["--generate-completion-script", "bash"]).stdout, to: "quorum.bash")
+        let quoted = (["quorum"] + words).map { "'\($0)'" }.joined(separator: " ")
+        let previous = words.count >= 2 ? words[words.count - 2] : "quorum"
+        let program = """
+            source '\(script)'
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count)
+            COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+            _quorum quorum '\(words.last ?? "")' '\(previous)'
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        var environment = environment(for: .ana)
+        environment["PATH"] = URL(fileURLWithPath: TestEnvironment.binary).deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
+        let result = try execute("/bin/bash", ["-c", program], environment: environment, in: repo)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+
+    func testSlugsIdsDocumentsAndStatesComplete() throws {
+        try careerSteps()
+        let id = try suggest(replacingLine(3, of: TestEnvironment.framework, with: "Completed."), message: "X", as: .ben).id
+        XCTAssertTrue(try complete(["sugg"]).contains("suggest"))
+        XCTAssertEqual(try complete(["status", ""]), ["career-steps"])
+        XCTAssertEqual(try complete(["approve", ""]), [String(id.prefix(8))])
+        XCTAssertEqual(Set(try complete(["show", ""])), ["career-steps", String(id.prefix(8))])
+        XCTAssertEqual(try complete(["cat", "career-steps", ""]), ["framework.md"])
+        XCTAssertTrue(try complete(["list", "--state", ""]).contains("conflicted"))
+    }
+}

@@ -525,8 +525,8 @@ final class RoundsTests: RoundsTestCase {
         let v1r2 = try runOK(["diff", slug, "v1", "r2", "--line-diff"]).stdout
         XCTAssertTrue(v1r2.contains("+Writes clear code.\n"), v1r2)
         XCTAssertFalse(v1r2.contains(late), v1r2)
-        XCTAssertEqual(try runOK(["diff", slug, "v1", "v1"]).stdout, "")
-        XCTAssertEqual(try runOK(["diff", slug, "v1", "v1", "--line-diff"]).stdout, "")
+        XCTAssertEqual(try runOK(["diff", slug, "v1", "v1"]).stdout, "No differences between version v1 and version v1 of \(slug).\n")
+        XCTAssertEqual(try runOK(["diff", slug, "v1", "v1", "--line-diff"]).stdout, "No differences between version v1 and version v1 of \(slug).\n")
     }
 
     // MARK: Export

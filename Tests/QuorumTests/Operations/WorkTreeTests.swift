@@ -10,9 +10,12 @@ final class WorkTreeTests: QuorumTestCase {
     private let slug = "career-steps"
     private var document: URL { repo.appendingPathComponent("Proposals/career-steps/framework.md") }
 
-    /// Checks out round 1, then merges a change to line 5 in-process, so
-    /// the round branch (and HEAD with it) moves while the work tree stays
-    /// at the proposed text.
+    /// Checks out round 1, then moves the round branch under it (HEAD with
+    /// it) to a merge of a change to line 5, while the work tree stays at
+    /// the proposed text: what git commands that move a branch without
+    /// its work tree leave (Quorum's own merge and sync bring a checked-out
+    /// round along; so the merge is made with HEAD detached, and HEAD is
+    /// then pointed at the branch again, as `git symbolic-ref` would).
     private func checkedOutRoundThatMovedOn() throws -> (proposed: String, merged: String) {
         let lead = try careerSteps()
         try gitOK(["checkout", "-q", "quorum/career-steps/1"])
@@ -20,7 +23,9 @@ final class WorkTreeTests: QuorumTestCase {
         let change = try suggest(replacingLine(5, of: TestEnvironment.framework, with: "Merged while you were editing."), message: "Line 5", as: .ben)
         _ = try open(as: .cai).approve(change.id, message: nil)
         _ = try open(as: .dee).approve(change.id, message: nil)
+        try gitOK(["checkout", "-q", "--detach"])
         let merged = try open(as: .ana).merge(change.id).commit
+        try gitOK(["symbolic-ref", "HEAD", "refs/heads/quorum/career-steps/1"])
         return (proposed, merged)
     }
 
@@ -319,6 +324,27 @@ final class WorkTreeTests: QuorumTestCase {
         try editWorkTree(line: 130, with: "Kept edit.")
         try runOK(["suggest", slug, "-m", "Third", "--keep-edits"], as: .ben)
         XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Kept edit."))
+    }
+
+    func testAMergeHereBringsTheCheckedOutRoundAlong() throws {
+        try careerSteps()
+        try gitOK(["checkout", "-q", "quorum/career-steps/1"])
+        try editWorkTree(line: 100, with: "Merged from here.")
+        let id = try XCTUnwrap(try runOK(["suggest", slug, "-m", "Line 100", "--json"], as: .ben).json?["id"] as? String)
+        try runOK(["approve", id], as: .cai)
+        try runOK(["approve", id], as: .dee)
+        let merged = try runOK(["merge", id], as: .ana)
+        XCTAssertTrue(merged.stdout.contains("index and work tree updated"), merged.stdout)
+        XCTAssertEqual(try gitOK(["status", "--porcelain"]), "", "HEAD, index and work tree agree")
+        XCTAssertEqual(line(100, of: try String(contentsOf: document, encoding: .utf8)), "Merged from here.")
+        // With an edit in progress, HEAD detaches instead; the edit stays.
+        try editWorkTree(line: 120, with: "In progress.")
+        let other = try suggest(replacingLine(5, of: try runOK(["cat", slug]).stdout, with: "Merged meanwhile."), message: "Line 5", as: .ben)
+        _ = try open(as: .cai).approve(other.id, message: nil)
+        _ = try open(as: .dee).approve(other.id, message: nil)
+        let second = try runOK(["merge", other.id], as: .ana)
+        XCTAssertTrue(second.stdout.contains("HEAD is now detached"), second.stdout)
+        XCTAssertEqual(line(120, of: try String(contentsOf: document, encoding: .utf8)), "In progress.")
     }
 
     func testDeletingEveryDocumentIsRefused() throws {

@@ -172,14 +172,14 @@ extension ReviewRepository {
             return (result, nil)
         }
         if dirty {
-            return (result, "\(name) had changes in the index or work tree: HEAD is now detached at \(old.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')")
+            return (result, "Round branch \(name) had changes in the index or work tree: HEAD is now detached at \(old.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')")
         }
         do {
             try git.checkOut(new, baseline: old, safe: true)
-            return (result, "the checked-out \(name) moved to \(new.short): index and work tree updated")
+            return (result, "The checked-out round branch \(name) moved to \(new.short): index and work tree updated")
         } catch let error as GitError where error.isConflict {
             try git.detachHead(at: old)
-            return (result, "\(name) moved to \(new.short), but a file git does not track is in the way of its changes: HEAD is now detached at \(old.short), your files as they were ('git status' shows what is in the way; move it, then 'git checkout \(name)')")
+            return (result, "Round branch \(name) moved to \(new.short), but a file git does not track is in the way of its changes: HEAD is now detached at \(old.short), your files as they were ('git status' shows what is in the way; move it, then 'git checkout \(name)')")
         }
     }
 

@@ -9,6 +9,8 @@ public struct PairEditResult: Codable, Sendable {
     public let branch: String
     public let coAuthor: String
     public let threeWay: Bool
+    /// What happened to the work tree, when the round branch it has checked out moved.
+    public var workTree: String?
 }
 
 extension ReviewRepository {
@@ -20,7 +22,16 @@ extension ReviewRepository {
     /// `base` is the commit the text was written on; it must be in the
     /// round's history. Without it, text that looks edited from an older
     /// copy is refused, as `suggest` does.
+    /// A round branch checked out here follows (`followingCheckedOutRound`).
     public func pairEdit(slug: String, message: String, pair email: String, documents inputs: [DocumentInput], renames: [DocumentRename] = [], deletions: [String] = [], base given: ObjectID? = nil) throws -> PairEditResult {
+        var (result, workTree) = try followingCheckedOutRound {
+            try pairEditMovingRound(slug: slug, message: message, pair: email, documents: inputs, renames: renames, deletions: deletions, base: given)
+        }
+        result.workTree = workTree
+        return result
+    }
+
+    private func pairEditMovingRound(slug: String, message: String, pair email: String, documents inputs: [DocumentInput], renames: [DocumentRename], deletions: [String], base given: ObjectID?) throws -> PairEditResult {
         let text = try Validation.checkMessage(message)
         let actor = try identity()
         let roster = try roster()
@@ -64,7 +75,7 @@ extension ReviewRepository {
     /// A pair edit of what changed in the work tree (see `workTreeChanges`).
     public func pairEditFromWorkTree(slug: String, message: String, pair email: String) throws -> PairEditResult {
         let (base, inputs, deletions, added) = try workTreeChanges(slug: slug, command: "edit")
-        let result = try pairEdit(slug: slug, message: message, pair: email, documents: inputs, deletions: deletions, base: base)
+        let result = try pairEditMovingRound(slug: slug, message: message, pair: email, documents: inputs, renames: [], deletions: deletions, base: base)
         // The round now holds the edit: the index and work tree follow it.
         try restoreWorkTree(slug: slug, added: added)
         return result

@@ -10,6 +10,8 @@ public struct MergeResult: Codable, Sendable {
     public let approvedBy: [String]
     /// True when the round head had moved and a three-way merge was needed.
     public let threeWay: Bool
+    /// What happened to the work tree, when the round branch it has checked out moved.
+    public var workTree: String?
 }
 
 /// A place where a suggestion and the round head changed the same words.
@@ -75,7 +77,14 @@ extension ReviewRepository {
     /// the new merge commit before the branch moves here: a shared
     /// repository's round takes the merge first (it throws a lost-race
     /// `GitError` when that round moved, and the merge is made again).
+    /// A round branch checked out here follows (`followingCheckedOutRound`).
     public func merge(_ idPrefix: String, publish: ((_ branch: String, _ head: ObjectID, _ merge: ObjectID) throws -> Void)? = nil) throws -> MergeResult {
+        var (result, workTree) = try followingCheckedOutRound { try mergeMovingRound(idPrefix, publish: publish) }
+        result.workTree = workTree
+        return result
+    }
+
+    private func mergeMovingRound(_ idPrefix: String, publish: ((_ branch: String, _ head: ObjectID, _ merge: ObjectID) throws -> Void)?) throws -> MergeResult {
         let actor = try identity()
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
