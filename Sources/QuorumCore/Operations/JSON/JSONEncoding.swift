@@ -4,6 +4,11 @@ import Foundation
 // docs/json.md (see JSONShapes.swift for the conventions). Reading these
 // records back from JSON is not supported; the stored event format is
 // EventRecord's, and is not written here.
+//
+// A property added to one of these types is not written until it is added
+// to its `encode(to:)` here and to its schema file in docs/schema (whose
+// `additionalProperties: false` makes JSONSchemaTests fail on a field the
+// schema does not name, never on one left out).
 
 extension SuggestionSummary {
     private enum JSONKeys: String, CodingKey {
@@ -327,7 +332,7 @@ extension ApproveResult {
 }
 
 extension MergeResult {
-    private enum JSONKeys: String, CodingKey { case id, suggestion, commit, branch, approvedBy, threeWay }
+    private enum JSONKeys: String, CodingKey { case id, suggestion, commit, branch, approvedBy, threeWay, workTree }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKeys.self)
@@ -337,11 +342,12 @@ extension MergeResult {
         try c.encode(branch, forKey: .branch)
         try c.encode(approvedBy.map { PersonJSON(formatted: $0, encoder: encoder) }, forKey: .approvedBy)
         try c.encode(threeWay, forKey: .threeWay)
+        try c.encodeIfPresent(workTree, forKey: .workTree)
     }
 }
 
 extension PairEditResult {
-    private enum JSONKeys: String, CodingKey { case id, slug, round, branch, coAuthor, threeWay }
+    private enum JSONKeys: String, CodingKey { case id, slug, round, branch, coAuthor, threeWay, workTree }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: JSONKeys.self)
@@ -351,6 +357,7 @@ extension PairEditResult {
         try c.encode(branch, forKey: .branch)
         try c.encode(PersonJSON(formatted: coAuthor, encoder: encoder), forKey: .coAuthor)
         try c.encode(threeWay, forKey: .threeWay)
+        try c.encodeIfPresent(workTree, forKey: .workTree)
     }
 }
 
