@@ -115,6 +115,7 @@ extension Quorum {
 
             func run() throws {
                 let roster = try options.open().roster()
+                Output.page()  // long output: through the pager on a terminal (never for JSON)
                 if options.json {
                     struct Key: Encodable { let email: String; let key: String; let fingerprint: String; let validAfter: Date; let validBefore: Date? }
                     struct Result: Encodable { let policy: Policy; let members: [QuorumCore.Member]; let keys: [Key] }
