@@ -9,7 +9,7 @@ SWIFT_ENV = pc="$$($(CURDIR)/scripts/build-libgit2.sh --pkg-config-path)" && PKG
 # start-up per command), symbols stripped.
 RELEASE = -c release --static-swift-stdlib -Xlinker --strip-all
 
-.PHONY: deps build release test crash-test demo bench man completions install uninstall clean
+.PHONY: deps build release test crash-test demo bench man completions install package uninstall clean
 
 ## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests), python3-jsonschema (the JSON Schema tests' validator, scripts/validate-json.py), sshd (openssh-server, for the ssh tests; never started as a service) and cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev: the Markdown engine, linked statically) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
 deps:
@@ -84,7 +84,9 @@ completions: deps
 
 MANDIR ?= $(PREFIX)/share/man/man1
 ## install: quorum and a git-quorum link (so `git quorum ...` works) into $(PREFIX)/bin, the manual pages (so `man quorum-suggest` and `git quorum --help` work) and bash, zsh and fish completions
-install: release man completions
+install: release man completions install-files
+
+install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR) $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 .build/release/quorum $(DESTDIR)$(PREFIX)/bin/quorum
@@ -93,6 +95,20 @@ install: release man completions
 	install -m 644 .build/completions/quorum.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum
 	install -m 644 .build/completions/_quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum
 	install -m 644 .build/completions/quorum.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
+
+VERSION = $(shell sed -n 's/^ *version: "\(.*\)",$$/\1/p' Sources/quorum/Quorum.swift)
+ARCH = $(shell dpkg --print-architecture 2>/dev/null || uname -m)
+## package: a Debian package and a tarball of what install installs (binary, git-quorum link, manual pages, completions) in .build/package
+package: release man completions
+	rm -rf .build/package && mkdir -p .build/package
+	$(MAKE) --no-print-directory install-files DESTDIR=$(CURDIR)/.build/package/root PREFIX=/usr
+	mkdir -p .build/package/root/DEBIAN
+	printf 'Package: quorum\nVersion: %s\nArchitecture: %s\nMaintainer: Quorum <quorum@example.org>\nSection: vcs\nPriority: optional\nDepends: git\nDescription: RFC-style review of documents stored in git\n Suggestions, approvals, rounds and official versions of a document, kept in\n git and checked by server-side hooks.\n' "$(VERSION)" "$(ARCH)" > .build/package/root/DEBIAN/control
+	dpkg-deb --root-owner-group --build .build/package/root .build/package/quorum_$(VERSION)_$(ARCH).deb
+	rm -rf .build/package/root/DEBIAN
+	tar -C .build/package/root -czf .build/package/quorum-$(VERSION)-linux-$(ARCH).tar.gz .
+	rm -rf .build/package/root
+	@ls -l .build/package
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/quorum $(DESTDIR)$(PREFIX)/bin/git-quorum

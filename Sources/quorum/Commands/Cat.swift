@@ -36,6 +36,7 @@ extension Quorum {
             // Resolved once, so that the text and the commit --json names agree.
             let commit = try repo.commit(of: snapshot, slug: slug)
             let data = try repo.text(slug: slug, document: document, in: commit)
+            Output.page()  // long output: through the pager on a terminal (never for JSON)
             if options.json {
                 // The commit is what to pass as --base when suggesting an edit of this text.
                 struct Result: Encodable { let slug: String; let document: String?; let commit: String; let text: String }

@@ -13,6 +13,7 @@ extension Quorum {
 
         func run() throws {
             let (person, items, damaged) = try options.open().inbox()
+            Output.page()  // long output: through the pager on a terminal (never for JSON)
             if options.json {
                 struct Result: Encodable {
                     let person: PersonJSON

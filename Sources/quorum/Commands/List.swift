@@ -24,6 +24,7 @@ extension Quorum {
         func run() throws {
             let repo = try options.open()
             let listing = try repo.listing(slug: proposal, state: state.flatMap(SuggestionState.init(rawValue:)))
+            Output.page()  // long output: through the pager on a terminal (never for JSON)
             if options.json {
                 try Output.json(listing.items)
             } else {

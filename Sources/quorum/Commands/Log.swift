@@ -18,6 +18,7 @@ extension Quorum {
 
         func run() throws {
             let entries = try options.open().history(slug: slug, round: round)
+            Output.page()  // long output: through the pager on a terminal (never for JSON)
             if options.json { return try Output.json(entries) }
             for e in entries {
                 Output.line("\(Output.short(e.commit))  \(Output.date(e.date))  \(e.title)")

@@ -115,6 +115,7 @@ extension Quorum {
 
             func run() throws {
                 let roster = try options.open().roster()
+                Output.page()  // long output: through the pager on a terminal (never for JSON)
                 if options.json {
                     /// A key: when it was added and revoked (times, RFC 3339).
                     struct Key: Encodable { let member: PersonJSON; let key: String; let fingerprint: String; let addedAt: Date; let revokedAt: Date? }

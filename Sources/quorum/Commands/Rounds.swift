@@ -13,6 +13,7 @@ extension Quorum {
 
         func run() throws {
             let rounds = try options.open().rounds(slug: slug)
+            Output.page()  // long output: through the pager on a terminal (never for JSON)
             if options.json { return try Output.json(rounds) }
             for report in rounds {
                 let r = report.round

@@ -16,6 +16,7 @@ extension Quorum {
         func run() throws {
             let repo = try options.open()
             let listing = try repo.statusListing(slug: slug)
+            Output.page()  // long output: through the pager on a terminal (never for JSON)
             if options.json {
                 if slug != nil, let one = listing.items.first {
                     // The suggestions the text lists: those still under review.

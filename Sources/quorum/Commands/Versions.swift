@@ -13,6 +13,7 @@ extension Quorum {
 
         func run() throws {
             let versions = try options.open().versions(slug: slug)
+            Output.page()  // long output: through the pager on a terminal (never for JSON)
             if options.json { return try Output.json(versions) }
             if versions.isEmpty { Output.line("No versions of \(slug) yet; a lead cuts one with: quorum cut \(slug) v1") }
             for v in versions {

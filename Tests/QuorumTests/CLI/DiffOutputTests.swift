@@ -291,6 +291,16 @@ final class DiffOutputTests: RoundsTestCase {
         XCTAssertFalse(plainText.contains(esc))
     }
 
+    /// Every command whose output can be long pages it on a terminal.
+    func testLongListingsArePagedOnATerminal() throws {
+        _ = try review()
+        for args in [["list"], ["log", slug], ["status", slug], ["inbox"], ["rounds", slug], ["versions", slug], ["cat", slug], ["member", "list"]] {
+            let pager = capturingPager("pager-" + args.joined(separator: "-"))
+            _ = try onTerminal(args, extra: ["PAGER": pager.command])
+            XCTAssertTrue(FileManager.default.fileExists(atPath: pager.output.path), "\(args) went through the pager")
+        }
+    }
+
     func testThePagerIsGitsChoice() throws {
         let id = try review()
         let fromGit = capturingPager("git-pager"), fromConfig = capturingPager("core-pager"), fromEnv = capturingPager("pager")
