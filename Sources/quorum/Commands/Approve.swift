@@ -11,6 +11,10 @@ extension Quorum {
                 Only approvers of the suggestion's round may approve, never its author, \
                 and each person counts once. An approval is of one revision: it stops \
                 counting if the text changes.
+
+                Examples:
+                  quorum approve 8a49c2 -m "Clear and fair"
+                  quorum approve --revoke 8a49c2
                 """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)

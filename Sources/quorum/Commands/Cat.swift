@@ -10,6 +10,10 @@ extension Quorum {
             discussion: """
                 With --json, also prints the commit the text was read from: pass it as \
                 --base to 'quorum suggest' if others may merge while you edit a copy.
+
+                Examples:
+                  quorum cat career-steps
+                  quorum cat career-steps framework.md --version v1 > v1.md
                 """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)

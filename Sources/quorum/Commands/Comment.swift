@@ -11,6 +11,11 @@ extension Quorum {
                 TARGET is a proposal's slug or a suggestion's id. --lines and --section \
                 anchor the comment to the text as it is now; 'quorum show TARGET' maps \
                 the anchor onto later text, or marks it outdated when those lines changed.
+
+                Examples:
+                  quorum comment career-steps -m "Too long" --section Delivery
+                  quorum comment 8a49c2 -m "Why step 3?" --lines 40-44
+                  quorum comment 8a49c2 --reply 3c1f -m "Agreed"
                 """)
 
         @Argument(help: "A proposal's slug or a suggestion's id.", completion: Completions.slugsOrIds)

@@ -13,6 +13,9 @@ extension Quorum {
                 merged suggestion with its title, author and approvers) and the credits: \
                 everyone who suggested, approved or commented. Refused while the round \
                 has approved suggestions that are not merged, unless --force.
+
+                Examples:
+                  quorum cut career-steps v1 -m "First official version"
                 """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)

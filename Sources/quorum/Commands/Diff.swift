@@ -14,6 +14,10 @@ extension Quorum {
                 Changes are shown word by word, as 'git diff --word-diff' shows them: in colour \
                 on a terminal, else removed words as [-…-] and inserted ones as {+…+}; \
                 --line-diff shows git's unified diff. Long output goes through a pager on a terminal.
+
+                Examples:
+                  quorum diff career-steps draft v1
+                  quorum diff career-steps v1 r2 --line-diff
                 """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)

@@ -15,6 +15,9 @@ extension Quorum {
                 documents changed in the work tree under Proposals/SLUG/ are committed, \
                 merged three-way from the checked-out round commit. --file text edited \
                 from an older copy needs --base, as for 'quorum suggest'.
+
+                Examples:
+                  quorum edit career-steps -m "Fix typos together" --pair cai@example.com --file framework.md=fixed.md
                 """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)

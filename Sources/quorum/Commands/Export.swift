@@ -19,6 +19,10 @@ extension Quorum {
                 first, since the draft): inserted words underlined in green, deleted \
                 ones struck through in red, shown or hidden by a checkbox at the top \
                 of the page (CSS only, no script).
+
+                Examples:
+                  quorum export career-steps --version v1 --format html --changes -o v1.html
+                  quorum export career-steps --format md > draft.md
                 """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)

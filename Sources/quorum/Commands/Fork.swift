@@ -29,6 +29,9 @@ extension Quorum {
                   quorum fork career-steps --name everyone --audience everyone --quorum 3 --carry none
                   quorum fork career-steps --resume
                   quorum fork career-steps --resume --carry 3f2a1c
+
+                Examples:
+                  quorum fork career-steps --name managers --audience managers --carry all
                 """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)

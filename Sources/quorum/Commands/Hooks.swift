@@ -6,7 +6,10 @@ extension Quorum {
     struct Hooks: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "hooks",
-            abstract: "Install or check the server-side hooks of a shared bare repository.",
+            abstract: "Install or check the server-side hooks of a shared bare repository.", discussion: """
+                Examples:
+                  quorum hooks install /srv/git/career-framework.git
+                """,
             subcommands: [Install.self, Check.self])
 
         struct Install: ParsableCommand {
@@ -17,6 +20,9 @@ extension Quorum {
                     The hooks run this quorum executable (or the one given with \
                     --binary), which must stay where it is. A hook that is not \
                     Quorum's is left alone unless --force.
+
+                    Examples:
+                      quorum hooks install /srv/git/career-framework.git
                     """)
 
             @Argument(help: "The shared bare repository.")
@@ -53,7 +59,10 @@ extension Quorum {
         struct Check: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "check",
-                abstract: "Say whether a bare repository's hooks are installed and current (exit 1 if not).")
+                abstract: "Say whether a bare repository's hooks are installed and current (exit 1 if not).", discussion: """
+                    Examples:
+                      quorum hooks check /srv/git/career-framework.git
+                    """)
 
             @Argument(help: "The shared bare repository.")
             var bare: String

@@ -7,7 +7,12 @@ extension Quorum {
         static let configuration = CommandConfiguration(
             commandName: "inbox",
             abstract: "What waits for you: approvals you owe, your suggestions to merge or fix, objections to resolve.",
-            discussion: "Oldest first. You are who git says you are (GIT_AUTHOR_EMAIL, then user.email).")
+            discussion: """
+                Oldest first. You are who git says you are (GIT_AUTHOR_EMAIL, then user.email).
+
+                Examples:
+                  quorum inbox
+                """)
 
         @OptionGroup var options: CommonOptions
 

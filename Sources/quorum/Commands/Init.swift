@@ -12,6 +12,10 @@ extension Quorum {
                 makes you its first lead, and writes the default policy: suggestions \
                 need 2 approvals from people other than their author, and new \
                 proposals open their first round for the group 'working-group'.
+
+                Examples:
+                  quorum init
+                  quorum init ~/career-framework
                 """)
 
         @Argument(help: "The directory (default: --repo, or the current directory).")

@@ -4,7 +4,11 @@ import QuorumCore
 
 extension Quorum {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List suggestions, oldest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List suggestions, oldest first.", discussion: """
+                Examples:
+                  quorum list --state approved
+                  quorum list --proposal career-steps --json --fields id,state,author
+                """)
 
         @Option(help: ArgumentHelp("Only suggestions in this state: \(SuggestionState.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"),
                 completion: .list(SuggestionState.allCases.map(\.rawValue)))

@@ -6,7 +6,10 @@ extension Quorum {
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "log",
-            abstract: "List the accepted changes of a proposal's round, newest first.")
+            abstract: "List the accepted changes of a proposal's round, newest first.", discussion: """
+                Examples:
+                  quorum log career-steps --round 1
+                """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String

@@ -6,7 +6,11 @@ extension Quorum {
     struct Members: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "member",
-            abstract: "Manage the roster: who takes part, in which groups, and who leads.",
+            abstract: "Manage the roster: who takes part, in which groups, and who leads.", discussion: """
+                Examples:
+                  quorum member list
+                  quorum member add ben@example.com --name "Ben Okafor"
+                """,
             subcommands: [Add.self, Import.self, List.self, Key.self])
 
         struct Add: ParsableCommand {
@@ -18,6 +22,10 @@ extension Quorum {
                     --group replaces the old value, --lead / --no-lead sets the lead flag, \
                     and what is not given stays as it was. A new member without --group \
                     joins 'working-group'. Every change is recorded with who made it.
+
+                    Examples:
+                      quorum member add ben@example.com --name "Ben Okafor"
+                      quorum member add cai@example.com --group managers --lead
                     """)
 
             @Argument(help: "Their email, as in their git config.")
@@ -71,6 +79,10 @@ extension Quorum {
                       email,name,groups,lead
                       ana@example.com,Ana Lima,working-group;managers,yes
                       ben@example.com,Ben Okafor,everyone,
+
+                    Examples:
+                      quorum member import people.csv --dry-run
+                      quorum member import people.csv
                     """)
 
             @Argument(help: ArgumentHelp("The CSV file ('-' for stdin).", valueName: "FILE"), completion: .file(extensions: ["csv"]))
@@ -106,7 +118,11 @@ extension Quorum {
         }
 
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the roster.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the roster.", discussion: """
+                    Examples:
+                      quorum member list
+                      quorum member list --keys
+                    """)
 
             @Flag(help: "Show each member's SSH keys and when each is valid.")
             var keys = false
@@ -151,12 +167,18 @@ extension Quorum {
                     signed with it before a revocation stays valid, nothing signed after is. \
                     KEY is a public key line ('ssh-ed25519 AAAA… comment', quoted) or a file \
                     holding one (such as ~/.ssh/id_ed25519.pub).
+
+                    Examples:
+                      quorum member key add ben@example.com ~/.ssh/id_ed25519.pub
                     """,
                 subcommands: [AddKey.self, RevokeKey.self])
         }
 
         struct AddKey: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "add", abstract: "Record an SSH key as a member's, valid from now on.")
+            static let configuration = CommandConfiguration(commandName: "add", abstract: "Record an SSH key as a member's, valid from now on.", discussion: """
+                Examples:
+                  quorum member key add ben@example.com ~/.ssh/id_ed25519.pub
+                """)
 
             @Argument(help: "The member's email.")
             var email: String
@@ -170,7 +192,10 @@ extension Quorum {
         }
 
         struct RevokeKey: ParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a member's SSH key from now on.")
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a member's SSH key from now on.", discussion: """
+                Examples:
+                  quorum member key revoke ben@example.com ~/.ssh/id_ed25519.pub
+                """)
 
             @Argument(help: "The member's email.")
             var email: String

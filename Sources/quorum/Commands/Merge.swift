@@ -20,6 +20,9 @@ extension Quorum {
                 round's head, push the round branch with compare-and-swap (made again \
                 on the new head when another clone merged first), sync the merge \
                 event. --local merges here only; 'quorum sync' shares it later.
+
+                Examples:
+                  quorum merge 8a49c2
                 """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)

@@ -6,7 +6,10 @@ extension Quorum {
     struct Object: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "object",
-            abstract: "Object to a suggestion: it cannot merge until you resolve the objection.")
+            abstract: "Object to a suggestion: it cannot merge until you resolve the objection.", discussion: """
+                Examples:
+                  quorum object 8a49c2 -m "Step 3 must keep the on-call duty"
+                """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String

@@ -17,6 +17,10 @@ extension Quorum {
                 policy event that does not). The lead turning it on must have their own \
                 key configured (git's user.signingKey, gpg.format=ssh) and on the roster. A shared repository takes the policy event only once its \
                 hook runs a quorum that knows it: upgrade the server's quorum first.
+
+                Examples:
+                  quorum policy
+                  quorum policy --require-signatures
                 """)
 
         @Flag(inversion: .prefixedNo, help: "Require signatures from now on (or, with --no-require-signatures, stop requiring them).")
@@ -53,6 +57,9 @@ extension Quorum {
 
                   quorum allowed-signers -o .git/allowed_signers
                   git -c gpg.ssh.allowedSignersFile=.git/allowed_signers log --show-signature quorum/SLUG/1
+
+                Examples:
+                  quorum allowed-signers -o .git/allowed_signers && git config gpg.ssh.allowedSignersFile .git/allowed_signers
                 """)
 
         @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE"), completion: .file())

@@ -12,6 +12,9 @@ extension Quorum {
                 quorum/SLUG/1, and round 1 opens with 'working-group' as its audience \
                 and approvers. --file DOC=PATH names a document and where its text is \
                 read from ('-' for stdin); --file PATH names the document after the file.
+
+                Examples:
+                  quorum propose career-steps --title "Engineering Career Steps" --file framework.md=draft.md
                 """)
 
         @Argument(help: "The proposal's name: lower-case letters, digits and dashes, e.g. career-steps.")

@@ -12,6 +12,9 @@ extension Quorum {
                 change stays the same (same patch id) its approvals carry over. When it \
                 conflicts, the suggestion becomes conflicted (exit 1), the documents and \
                 lines are named, and its author resolves it with 'quorum revise'.
+
+                Examples:
+                  quorum rebase 8a49c2
                 """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)

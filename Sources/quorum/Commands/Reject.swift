@@ -6,7 +6,10 @@ extension Quorum {
     struct Reject: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reject",
-            abstract: "Turn a suggestion down (approvers of its round and leads). It stays in the history and can no longer merge.")
+            abstract: "Turn a suggestion down (approvers of its round and leads). It stays in the history and can no longer merge.", discussion: """
+                Examples:
+                  quorum reject 8a49c2 -m "Out of scope for this framework"
+                """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String

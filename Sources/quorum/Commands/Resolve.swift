@@ -15,6 +15,10 @@ extension Quorum {
                 Examples:
                   quorum resolve 3f2a1c
                   quorum resolve 3f2a1c 9b8e --override -m "Dan left; finance agreed in writing"
+
+                Examples:
+                  quorum resolve 8a49c2
+                  quorum resolve 8a49c2 5b2e --override -m "Dee has left the team"
                 """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)

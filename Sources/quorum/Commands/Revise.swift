@@ -15,6 +15,9 @@ extension Quorum {
                 'quorum cat SLUG'), which resolves the conflict. Approvals of earlier \
                 revisions stop counting (shown as stale) unless the change is exactly \
                 the same.
+
+                Examples:
+                  quorum revise 8a49c2 -m "Shorter wording" --file framework.md=edited.md
                 """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)

@@ -4,7 +4,10 @@ import QuorumCore
 
 extension Quorum {
     struct Rounds: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rounds", abstract: "List a proposal's review rounds.")
+        static let configuration = CommandConfiguration(commandName: "rounds", abstract: "List a proposal's review rounds.", discussion: """
+                Examples:
+                  quorum rounds career-steps
+                """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String

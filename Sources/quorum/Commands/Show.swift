@@ -12,6 +12,11 @@ extension Quorum {
                 (author, co-author, stale: approved an older revision, not an approver). \
                 Comment threads are printed in order, with line anchors mapped onto \
                 the current text or marked outdated.
+
+                Examples:
+                  quorum show 8a49c2 --diff
+                  quorum show 8a49c2 --since-approval
+                  quorum show career-steps
                 """)
 
         @Argument(help: "A suggestion's id (a unique prefix will do) or a proposal's slug.", completion: Completions.slugsOrIds)

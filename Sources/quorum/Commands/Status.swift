@@ -6,7 +6,11 @@ extension Quorum {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Show proposals and their open rounds; with SLUG, that proposal's suggestions.")
+            abstract: "Show proposals and their open rounds; with SLUG, that proposal's suggestions.", discussion: """
+                Examples:
+                  quorum status
+                  quorum status career-steps --json
+                """)
 
         @Argument(help: "A proposal (default: all of them, one line each).", completion: Completions.slugs)
         var slug: String?

@@ -23,6 +23,11 @@ extension Quorum {
                 merged), name it with --base so their changes are kept; text that looks \
                 older than the round and would undo merged changes is refused, with \
                 the --base to use.
+
+                Examples:
+                  quorum suggest career-steps -m "Name the craft" --file framework.md=new.md
+                  quorum suggest career-steps -m "Name the craft"     # from the work tree
+                  quorum suggest career-steps -m "Rename" --rename framework.md=steps.md
                 """)
 
         @Argument(help: "The proposal to change.", completion: Completions.slugs)

@@ -17,6 +17,10 @@ extension Quorum {
                 made again on top of it. Works in a plain 'git clone' of the \
                 shared repository too. Exit 1 when some ref could not be brought \
                 across (each is named, with the reason); everything else is synced.
+
+                Examples:
+                  quorum sync
+                  quorum sync ssh://git.example.com/srv/git/career-framework.git
                 """)
 
         @Argument(help: "A configured remote's name, or the shared repository's path or URL.")

@@ -25,6 +25,10 @@ extension Quorum {
                 Examples:
                   quorum verify
                   quorum verify career-steps --json
+
+                Examples:
+                  quorum verify
+                  quorum verify career-steps --fresh
                 """)
 
         @Argument(help: "Check one proposal (and the roster) only.", completion: Completions.slugs)

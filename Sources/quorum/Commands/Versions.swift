@@ -4,7 +4,10 @@ import QuorumCore
 
 extension Quorum {
     struct Versions: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "versions", abstract: "List a proposal's official versions.")
+        static let configuration = CommandConfiguration(commandName: "versions", abstract: "List a proposal's official versions.", discussion: """
+                Examples:
+                  quorum versions career-steps
+                """)
 
         @Argument(help: "The proposal.", completion: Completions.slugs)
         var slug: String

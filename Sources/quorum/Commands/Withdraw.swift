@@ -6,7 +6,10 @@ extension Quorum {
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "withdraw",
-            abstract: "Take back your own suggestion. It stays in the history and can no longer merge.")
+            abstract: "Take back your own suggestion. It stays in the history and can no longer merge.", discussion: """
+                Examples:
+                  quorum withdraw 8a49c2 -m "Superseded by 91c0"
+                """)
 
         @Argument(help: "The suggestion's id (a unique prefix will do).", completion: Completions.ids)
         var id: String

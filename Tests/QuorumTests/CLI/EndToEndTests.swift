@@ -74,6 +74,18 @@ final class EndToEndTests: QuorumTestCase {
         XCTAssertTrue(try runOK(["member", "list"]).stdout.contains(Person.ben.email))
     }
 
+    /// Every command's help shows examples, as git's manual pages do.
+    func testEveryCommandsHelpHasExamples() throws {
+        let commands = ["init", "member add", "member import", "member list", "member key add", "policy", "allowed-signers",
+                        "propose", "suggest", "revise", "rebase", "approve", "object", "resolve", "withdraw", "reject", "merge",
+                        "edit", "comment", "fork", "rounds", "cut", "versions", "diff", "export", "status", "list", "inbox",
+                        "show", "log", "cat", "sync", "hooks install", "hooks check", "verify"]
+        for command in commands {
+            let help = try runOK(command.split(separator: " ").map(String.init) + ["--help"]).stdout
+            XCTAssertTrue(help.contains("Examples:\n  quorum ") || help.contains("Examples:\n  git "), "\(command): \(help.suffix(300))")
+        }
+    }
+
     /// A name that matches nothing says what it is close to, as git does.
     func testDidYouMeanForCommandsSlugsAndIds() throws {
         try careerSteps()
