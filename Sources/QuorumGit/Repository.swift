@@ -791,31 +791,13 @@ public final class Repository {
     /// and another added with at least half its content (git's default
     /// similarity) show as a rename.
     public func diff(from old: ObjectID?, to new: ObjectID, contextLines: UInt32 = 3) throws -> String {
-        var oldTree: OpaquePointer?
-        var newTree: OpaquePointer?
-        if let old {
-            var raw = old.raw
-            try check("git_tree_lookup", git_tree_lookup(&oldTree, handle, &raw))
+        try withTreeDiff(from: old, to: new, contextLines: contextLines, separateHunks: false, renames: true) { diff in
+            var buffer = git_buf()
+            defer { git_buf_dispose(&buffer) }
+            try check("git_diff_to_buf", git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH))
+            guard let ptr = buffer.ptr else { return "" }
+            return String(decoding: Data(bytes: ptr, count: buffer.size), as: UTF8.self)
         }
-        defer { if oldTree != nil { git_tree_free(oldTree) } }
-        var newRaw = new.raw
-        try check("git_tree_lookup", git_tree_lookup(&newTree, handle, &newRaw))
-        defer { git_tree_free(newTree) }
-        var options = git_diff_options()
-        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
-        options.context_lines = contextLines
-        var diff: OpaquePointer?
-        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options))
-        defer { git_diff_free(diff) }
-        var similar = git_diff_find_options()
-        try check("git_diff_find_options_init", git_diff_find_options_init(&similar, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)))
-        similar.flags = GIT_DIFF_FIND_RENAMES.rawValue
-        try check("git_diff_find_similar", git_diff_find_similar(diff, &similar))
-        var buffer = git_buf()
-        defer { git_buf_dispose(&buffer) }
-        try check("git_diff_to_buf", git_diff_to_buf(&buffer, diff, GIT_DIFF_FORMAT_PATCH))
-        guard let ptr = buffer.ptr else { return "" }
-        return String(decoding: Data(bytes: ptr, count: buffer.size), as: UTF8.self)
     }
 
     /// The stable patch id (as `git patch-id --stable`) of the change from
@@ -833,25 +815,40 @@ public final class Repository {
         }
     }
 
-    /// Runs `body` with the diff between two trees (libgit2's default
-    /// options, or `contextLines` of context and no merged hunks), freed after.
-    private func withTreeDiff<T>(from old: ObjectID, to new: ObjectID, contextLines: UInt32?, _ body: (OpaquePointer?) throws -> T) throws -> T {
-        let trees = try [old, new].map { id -> OpaquePointer? in
-            var raw = id.raw
-            var tree: OpaquePointer?
-            try check("git_tree_lookup", git_tree_lookup(&tree, handle, &raw))
-            return tree
+    /// Runs `body` with the diff between two trees (`old` nil: the empty
+    /// tree), freed after: libgit2's default options, or `contextLines` of
+    /// context (with `separateHunks`, hunks never joined across unchanged
+    /// lines); with `renames`, a file deleted and another added with at
+    /// least half its content are paired as a rename (`git diff -M`).
+    func withTreeDiff<T>(
+        from old: ObjectID?, to new: ObjectID, contextLines: UInt32?, separateHunks: Bool = true, renames: Bool = false,
+        _ body: (OpaquePointer?) throws -> T
+    ) throws -> T {
+        var oldTree: OpaquePointer?
+        if let old {
+            var raw = old.raw
+            try check("git_tree_lookup", git_tree_lookup(&oldTree, handle, &raw))
         }
-        defer { trees.forEach { git_tree_free($0) } }
+        defer { if oldTree != nil { git_tree_free(oldTree) } }
+        var newTree: OpaquePointer?
+        var newRaw = new.raw
+        try check("git_tree_lookup", git_tree_lookup(&newTree, handle, &newRaw))
+        defer { git_tree_free(newTree) }
         var options = git_diff_options()
         try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
         if let contextLines {
             options.context_lines = contextLines
-            options.interhunk_lines = 0
+            if separateHunks { options.interhunk_lines = 0 }
         }
         var diff: OpaquePointer?
-        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, trees[0], trees[1], &options))
+        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options))
         defer { git_diff_free(diff) }
+        if renames {
+            var similar = git_diff_find_options()
+            try check("git_diff_find_options_init", git_diff_find_options_init(&similar, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)))
+            similar.flags = GIT_DIFF_FIND_RENAMES.rawValue
+            try check("git_diff_find_similar", git_diff_find_similar(diff, &similar))
+        }
         return try body(diff)
     }
 
@@ -913,27 +910,7 @@ public final class Repository {
     /// The changed line ranges between two texts, without context:
     /// each hunk's 1-based start and length in the old and the new text.
     public func lineChanges(from old: Data, to new: Data) throws -> [LineChange] {
-        var options = git_diff_options()
-        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
-        options.context_lines = 0
-        options.flags |= GIT_DIFF_FORCE_TEXT.rawValue
-        var patch: OpaquePointer?
-        try old.withUnsafeBytes { o in
-            try new.withUnsafeBytes { n in
-                _ = try check("git_patch_from_buffers", git_patch_from_buffers(
-                    &patch, o.baseAddress, o.count, nil, n.baseAddress, n.count, nil, &options))
-            }
-        }
-        defer { git_patch_free(patch) }
-        var changes: [LineChange] = []
-        for index in 0..<git_patch_num_hunks(patch) {
-            var hunk: UnsafePointer<git_diff_hunk>?
-            var lines = 0
-            try check("git_patch_get_hunk", git_patch_get_hunk(&hunk, &lines, patch, index))
-            guard let h = hunk?.pointee else { continue }
-            changes.append(LineChange(oldStart: Int(h.old_start), oldLines: Int(h.old_lines), newStart: Int(h.new_start), newLines: Int(h.new_lines)))
-        }
-        return changes
+        try TextMerge.lineChanges(from: ArraySlice(Array(old)), to: ArraySlice(Array(new)))
     }
 }
 

@@ -139,45 +139,28 @@ extension Repository {
     /// them (a file deleted and another added with at least half its
     /// content: one rename, as `diff` shows it).
     public func changedFiles(from old: ObjectID?, to new: ObjectID) throws -> [FileChange] {
-        var oldTree: OpaquePointer?
-        var newTree: OpaquePointer?
-        if let old {
-            var raw = old.raw
-            try check("git_tree_lookup", git_tree_lookup(&oldTree, handle, &raw))
-        }
-        defer { if oldTree != nil { git_tree_free(oldTree) } }
-        var newRaw = new.raw
-        try check("git_tree_lookup", git_tree_lookup(&newTree, handle, &newRaw))
-        defer { git_tree_free(newTree) }
-        var options = git_diff_options()
-        try check("git_diff_options_init", git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)))
-        var diff: OpaquePointer?
-        try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, handle, oldTree, newTree, &options))
-        defer { git_diff_free(diff) }
-        var similar = git_diff_find_options()
-        try check("git_diff_find_options_init", git_diff_find_options_init(&similar, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)))
-        similar.flags = GIT_DIFF_FIND_RENAMES.rawValue
-        try check("git_diff_find_similar", git_diff_find_similar(diff, &similar))
-        var files: [FileChange] = []
-        for index in 0..<git_diff_num_deltas(diff) {
-            guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
-            let status: FileChange.Status
-            switch delta.status {
-            case GIT_DELTA_ADDED: status = .added
-            case GIT_DELTA_DELETED: status = .deleted
-            case GIT_DELTA_RENAMED: status = .renamed
-            default: status = .modified
+        try withTreeDiff(from: old, to: new, contextLines: nil, renames: true) { diff in
+            var files: [FileChange] = []
+            for index in 0..<git_diff_num_deltas(diff) {
+                guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+                let status: FileChange.Status
+                switch delta.status {
+                case GIT_DELTA_ADDED: status = .added
+                case GIT_DELTA_DELETED: status = .deleted
+                case GIT_DELTA_RENAMED: status = .renamed
+                default: status = .modified
+                }
+                let oldID = ObjectID(delta.old_file.id)
+                let newID = ObjectID(delta.new_file.id)
+                files.append(FileChange(
+                    status: status,
+                    oldPath: delta.old_file.path.map { String(cString: $0) } ?? "",
+                    newPath: delta.new_file.path.map { String(cString: $0) } ?? "",
+                    oldBlob: status == .added ? nil : oldID, newBlob: status == .deleted ? nil : newID,
+                    oldMode: UInt32(delta.old_file.mode), newMode: UInt32(delta.new_file.mode),
+                    similarity: status == .renamed ? Int(delta.similarity) : nil))
             }
-            let oldID = ObjectID(delta.old_file.id)
-            let newID = ObjectID(delta.new_file.id)
-            files.append(FileChange(
-                status: status,
-                oldPath: delta.old_file.path.map { String(cString: $0) } ?? "",
-                newPath: delta.new_file.path.map { String(cString: $0) } ?? "",
-                oldBlob: status == .added ? nil : oldID, newBlob: status == .deleted ? nil : newID,
-                oldMode: UInt32(delta.old_file.mode), newMode: UInt32(delta.new_file.mode),
-                similarity: status == .renamed ? Int(delta.similarity) : nil))
+            return files
         }
-        return files
     }
 }
