@@ -96,7 +96,7 @@ install-files:
 	install -m 644 .build/completions/_quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum
 	install -m 644 .build/completions/quorum.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
 
-VERSION = $(shell sed -n 's/^ *version: "\(.*\)",$$/\1/p' Sources/quorum/Quorum.swift)
+VERSION = $(shell sed -n 's/^ *static let version = "\(.*\)"$$/\1/p' Sources/quorum/Quorum.swift)
 ARCH = $(shell dpkg --print-architecture 2>/dev/null || uname -m)
 ## package: a Debian package and a tarball of what install installs (binary, git-quorum link, manual pages, completions) in .build/package
 package: release man completions

@@ -5,8 +5,13 @@ import QuorumGit
 
 /// `--repo` and `--json`, taken by every command.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The repository to work in (default: the one containing the current directory).", valueName: "PATH"))
-    var repo: String = "."
+    // Optional, so that the help says the default once (ArgumentParser would
+    // add "(default: .)" to a default value).
+    @Option(name: .customLong("repo"), help: ArgumentHelp("The repository to work in (default: the one containing the current directory).", valueName: "PATH"))
+    var repository: String?
+
+    /// `--repo`, or the current directory.
+    var repo: String { repository ?? "." }
 
     @Flag(name: .long, help: "Print the result as JSON (the shapes of docs/json.md).")
     var json = false

@@ -5,6 +5,12 @@ import QuorumGit
 
 @main
 struct Quorum: ParsableCommand {
+    /// `quorum --version` prints it (before any parsing: see `main`). Not
+    /// the configuration's `version`, which ArgumentParser would list as
+    /// a `--version` option of every command, beside the `--version V` of
+    /// `cat` and `export`.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "quorum",
         abstract: "RFC-style review of documents stored in git.",
@@ -13,12 +19,13 @@ struct Quorum: ParsableCommand {
             suggestion once two people other than its author have approved it. \
             Everything is stored in the git repository as ordinary commits and refs.
 
+            The version: quorum --version.
+
             Exit status: 0 success, 1 refused (a rule said no), 3 a listing \
             (list, status, inbox, show) met events it could not read and shows \
             what they belong to as damaged, 64 bad usage or input, 70 the \
             repository could not be read or written.
             """,
-        version: "0.1.0",
         subcommands: [
             Init.self, Members.self, Propose.self, Suggest.self, Revise.self, Rebase.self, Approve.self,
             Object.self, Resolve.self, Withdraw.self, Reject.self, Merge.self, Edit.self, Comment.self,
@@ -37,7 +44,7 @@ struct Quorum: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // `quorum --version` needs nothing but the version (as git's does).
         if arguments == ["--version"] {
-            Output.line(configuration.version)
+            Output.line(version)
             return
         }
         if let unknown = FastParse.unknownCommand(arguments) {
