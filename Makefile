@@ -83,7 +83,7 @@ completions: deps
 	"$$bin/quorum" --generate-completion-script fish > .build/completions/quorum.fish
 
 MANDIR ?= $(PREFIX)/share/man/man1
-## install: quorum and a git-quorum link (so `git quorum ...` works) into $(PREFIX)/bin, the manual pages (so `man quorum-suggest` and `git quorum --help` work) and bash, zsh and fish completions
+## install: quorum and a git-quorum link (so `git quorum ...` works) into $(PREFIX)/bin, the manual pages (so `man quorum-suggest` and `git quorum --help` work), bash, zsh and fish completions, and the server hooks' scripts in $(PREFIX)/share/quorum/hooks
 install: release man completions install-files
 
 install-files:
@@ -95,6 +95,8 @@ install-files:
 	install -m 644 .build/completions/quorum.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum
 	install -m 644 .build/completions/_quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum
 	install -m 644 .build/completions/quorum.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
+	install -d $(DESTDIR)$(PREFIX)/share/quorum/hooks
+	install -m 755 hooks/pre-receive hooks/post-receive $(DESTDIR)$(PREFIX)/share/quorum/hooks/
 
 VERSION = $(shell sed -n 's/^ *static let version = "\(.*\)"$$/\1/p' Sources/quorum/Quorum.swift)
 ARCH = $(shell dpkg --print-architecture 2>/dev/null || uname -m)
@@ -115,6 +117,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/quorum.1 $(DESTDIR)$(MANDIR)/quorum-*.1 $(DESTDIR)$(MANDIR)/git-quorum.1
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
+	rm -rf $(DESTDIR)$(PREFIX)/share/quorum
 
 clean:
 	rm -rf .build
