@@ -94,15 +94,7 @@ enum FastParse {
     /// The command `arguments` name, parsed; nil when they should take the
     /// whole way.
     static func leaf(_ arguments: [String]) -> ParsableCommand? {
-        var command: ParsableCommand.Type = Quorum.self
-        var rest = arguments[...]
-        while !command.configuration.subcommands.isEmpty {
-            guard let name = rest.first,
-                  let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == name })
-            else { return nil }
-            command = next
-            rest = rest.dropFirst()
-        }
+        guard case .command(let command, let rest) = walk(arguments[...]) else { return nil }
         let special: Set<String> = ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"]
         if rest.contains(where: { special.contains($0) || $0.hasPrefix("--generate-completion-script") }) { return nil }
         return parse(command, Array(rest))
@@ -114,21 +106,36 @@ enum FastParse {
     static func unknownCommand(_ arguments: [String]) -> String? {
         // `quorum help NAME…` names a command too.
         if arguments.first == "help" { return unknownCommand(Array(arguments.dropFirst())) }
+        guard case .unknown(let name, let path, let names) = walk(arguments[...]) else { return nil }
+        let hint = DidYouMean.hint(for: name, among: names) ?? "see '\(path) --help' for the commands there are"
+        return "'\(name)' is not a '\(path)' command\nhint: \(hint)"
+    }
+
+    /// Where the words of a command line lead through the commands.
+    private enum Walk {
+        /// A command with no subcommands, and the words after its name.
+        case command(ParsableCommand.Type, ArraySlice<String>)
+        /// A word that names none of the subcommands of `path` (`quorum member`).
+        case unknown(String, path: String, subcommands: [String])
+        /// No word where a subcommand's name was due (an option, or nothing).
+        case open
+    }
+
+    private static func walk(_ arguments: ArraySlice<String>) -> Walk {
         var command: ParsableCommand.Type = Quorum.self
         var path = ["quorum"]
-        var rest = arguments[...]
+        var rest = arguments
         while !command.configuration.subcommands.isEmpty {
-            guard let name = rest.first, !name.hasPrefix("-") else { return nil }
-            let names = command.configuration.subcommands.compactMap { $0.configuration.commandName }
-            guard let next = command.configuration.subcommands.first(where: { $0.configuration.commandName == name }) else {
-                let hint = DidYouMean.hint(for: name, among: names) ?? "see '\(path.joined(separator: " ")) --help' for the commands there are"
-                return "'\(name)' is not a '\(path.joined(separator: " "))' command\nhint: \(hint)"
+            guard let name = rest.first, !name.hasPrefix("-") else { return .open }
+            let subcommands = command.configuration.subcommands
+            guard let next = subcommands.first(where: { $0.configuration.commandName == name }) else {
+                return .unknown(name, path: path.joined(separator: " "), subcommands: subcommands.compactMap { $0.configuration.commandName })
             }
             command = next
             path.append(name)
             rest = rest.dropFirst()
         }
-        return nil
+        return .command(command, rest)
     }
 
     private static func parse<C: ParsableCommand>(_ type: C.Type, _ arguments: [String]) -> ParsableCommand? {
@@ -149,8 +156,8 @@ enum FastParse {
 
         @OptionGroup var command: C
 
+        // ArgumentParser has validated `command` while decoding the group.
         mutating func run() throws {
-            try command.validate()
             try command.run()
         }
     }
