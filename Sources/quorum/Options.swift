@@ -79,24 +79,26 @@ enum Completions {
         return try? ReviewRepository.open(at: path)
     }
 
-    /// Every proposal's slug.
-    static let slugs = CompletionKind.custom { words in
-        (try? repository(words)?.proposals().map(\.slug)) ?? []
+    private static func slugs(in repository: ReviewRepository?) -> [String] {
+        (try? repository?.proposals().map(\.slug)) ?? []
     }
 
-    /// The open suggestions (open, approved or conflicted), by the first
-    /// eight digits of their ids.
-    static let ids = CompletionKind.custom { words in
-        guard let summaries = try? repository(words)?.list() else { return [] }
+    private static func openIDs(in repository: ReviewRepository?) -> [String] {
+        guard let summaries = try? repository?.list() else { return [] }
         return summaries.filter { [.open, .approved, .conflicted].contains($0.state) }.map { String($0.id.prefix(8)) }
     }
 
+    /// Every proposal's slug.
+    static let slugs = CompletionKind.custom { words in slugs(in: repository(words)) }
+
+    /// The open suggestions (open, approved or conflicted), by the first
+    /// eight digits of their ids.
+    static let ids = CompletionKind.custom { words in openIDs(in: repository(words)) }
+
     /// Slugs, and the open suggestions' ids (for commands taking either).
     static let slugsOrIds = CompletionKind.custom { words in
-        guard let repository = repository(words) else { return [] }
-        let slugs = (try? repository.proposals().map(\.slug)) ?? []
-        let ids = ((try? repository.list()) ?? []).filter { [.open, .approved, .conflicted].contains($0.state) }.map { String($0.id.prefix(8)) }
-        return slugs + ids
+        let repository = repository(words)
+        return slugs(in: repository) + openIDs(in: repository)
     }
 
     /// The documents of the proposal named on the command line (the first
