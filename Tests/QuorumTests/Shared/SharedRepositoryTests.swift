@@ -249,10 +249,10 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         for directory in [bare, cai, dee] { try assertFsckClean(directory) }
     }
 
-    func testLocalMergesMadeApartAreMadeAgainOnTheSharedRound() throws {
-        let ana = try makeSharedReview()
-        let first = try XCTUnwrap(try suggestLine(5, "Ben's first edit.", as: .ben, in: ana)["id"] as? String)
-        let second = try XCTUnwrap(try suggestLine(51, "Ben's delivery edit.", as: .ben, in: ana)["id"] as? String)
+    /// Both suggestions approved by Cai and Dee, then merged apart with
+    /// --local, `first` in Cai's clone and `second` in Dee's; Cai syncs
+    /// first, so Dee's sync makes her merge again on the shared round.
+    private func mergedApartAndSynced(_ first: String, _ second: String, from ana: URL) throws -> (cai: URL, dee: URL) {
         for id in [first, second] {
             try quorumOK(["approve", id], as: .cai, in: ana)
             try quorumOK(["approve", id], as: .dee, in: ana)
@@ -265,6 +265,14 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         try quorumOK(["sync"], as: .cai, in: cai)
         let synced = try quorumOK(["sync", "--json"], as: .dee, in: dee)
         XCTAssertEqual(synced.object?["replayed"] as? [String], [roundBranch], synced.text)
+        return (cai, dee)
+    }
+
+    func testLocalMergesMadeApartAreMadeAgainOnTheSharedRound() throws {
+        let ana = try makeSharedReview()
+        let first = try XCTUnwrap(try suggestLine(5, "Ben's first edit.", as: .ben, in: ana)["id"] as? String)
+        let second = try XCTUnwrap(try suggestLine(51, "Ben's delivery edit.", as: .ben, in: ana)["id"] as? String)
+        let (cai, dee) = try mergedApartAndSynced(first, second, from: ana)
         try quorumOK(["sync"], as: .cai, in: cai)
 
         // One line of merges on the server, with both changes.
@@ -292,18 +300,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         let line5 = Self.framework.components(separatedBy: "\n")[4]
         let first = try XCTUnwrap(try suggestLine(5, line5.replacingOccurrences(of: "grow in our organisation.", with: "grow here."), as: .ben, in: ana)["id"] as? String)
         let second = try XCTUnwrap(try suggestLine(5, line5.replacingOccurrences(of: "at any given time.", with: "at once."), as: .ben, in: ana)["id"] as? String)
-        for id in [first, second] {
-            try quorumOK(["approve", id], as: .cai, in: ana)
-            try quorumOK(["approve", id], as: .dee, in: ana)
-        }
-        try quorumOK(["sync"], in: ana)
-        let cai = try makeClone("cai", as: .cai)
-        let dee = try makeClone("dee", as: .dee)
-        try quorumOK(["merge", first, "--local"], as: .cai, in: cai)
-        try quorumOK(["merge", second, "--local"], as: .dee, in: dee)
-        try quorumOK(["sync"], as: .cai, in: cai)
-        let synced = try quorumOK(["sync", "--json"], as: .dee, in: dee)
-        XCTAssertEqual(synced.object?["replayed"] as? [String], [roundBranch], synced.text)
+        let (cai, dee) = try mergedApartAndSynced(first, second, from: ana)
         let text = try quorumOK(["cat", slug], in: dee).text
         XCTAssertTrue(text.contains("grow here. It is meant") && text.contains("characteristics at once."), text)
         XCTAssertTrue(try gitOK(["log", "-1", "--format=%B", roundBranch], in: bare).contains("Merge-Version: 1"))
