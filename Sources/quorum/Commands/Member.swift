@@ -133,14 +133,8 @@ extension Quorum {
                 let roster = try options.open().roster()
                 Output.page()  // long output: through the pager on a terminal (never for JSON)
                 if options.json {
-                    /// A key: when it was added and revoked (times, RFC 3339).
-                    struct Key: Encodable { let member: PersonJSON; let key: String; let fingerprint: String; let addedAt: Date; let revokedAt: Date? }
-                    struct Result: Encodable { let policy: Policy; let members: [QuorumCore.Member]; let keys: [Key] }
-                    try Output.json(Result(policy: roster.policy, members: roster.members, keys: roster.keys.map {
-                        Key(member: PersonJSON(name: roster.member($0.email)?.name, email: $0.email), key: $0.key.line, fingerprint: $0.key.fingerprint,
-                            addedAt: Date(timeIntervalSince1970: TimeInterval($0.validAfter)),
-                            revokedAt: $0.validBefore.map { Date(timeIntervalSince1970: TimeInterval($0)) })
-                    }))
+                    struct Result: Encodable { let policy: Policy; let members: [QuorumCore.Member]; let keys: [MemberKey] }
+                    try Output.json(Result(policy: roster.policy, members: roster.members, keys: roster.keys))
                     return
                 }
                 let width = max(20, (roster.members.map { $0.email.count }.max() ?? 0) + 2)

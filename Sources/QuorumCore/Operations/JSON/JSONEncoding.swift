@@ -392,6 +392,24 @@ extension ProposalStatus {
     }
 }
 
+extension MemberKey: Encodable {
+    private enum JSONKeys: String, CodingKey { case member, key, fingerprint, addedAt, addedBy, revokedAt, revokedBy }
+
+    /// An element of `member list`'s `keys`: whose key it is, the key and
+    /// its fingerprint, and when and by whom (a lead) it was added and
+    /// revoked.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: JSONKeys.self)
+        try c.encodePerson(email, forKey: .member, encoder: encoder)
+        try c.encode(key.line, forKey: .key)
+        try c.encode(key.fingerprint, forKey: .fingerprint)
+        try c.encodeTime(validAfter, forKey: .addedAt)
+        try c.encodePerson(addedBy, forKey: .addedBy, encoder: encoder)
+        if let validBefore { try c.encodeTime(validBefore, forKey: .revokedAt) }
+        if let revokedBy { try c.encodePerson(revokedBy, forKey: .revokedBy, encoder: encoder) }
+    }
+}
+
 extension PushRejection {
     private enum JSONKeys: String, CodingKey { case ref, object, code, reason, actor, hint }
 
