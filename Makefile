@@ -11,7 +11,7 @@ RELEASE = -c release --static-swift-stdlib -Xlinker --strip-all
 
 .PHONY: deps build release test crash-test demo bench man completions install package uninstall clean
 
-## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests), python3-jsonschema (the JSON Schema tests' validator, scripts/validate-json.py), sshd (openssh-server, for the ssh tests; never started as a service) and cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev: the Markdown engine, linked statically) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
+## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests), python3-jsonschema (the JSON Schema tests' validator, scripts/validate-json.py), bash-completion (the completion tests load git-quorum's completion through its loader, as a user's shell does), sshd (openssh-server, for the ssh tests; never started as a service) and cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev: the Markdown engine, linked statically) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
 deps:
 	@missing=""; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
@@ -21,6 +21,7 @@ deps:
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	python3 -c 'import jsonschema' >/dev/null 2>&1 || missing="$$missing python3-jsonschema"; \
+	[ -r /usr/share/bash-completion/bash_completion ] || missing="$$missing bash-completion"; \
 	[ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
 	for package in libcmark-gfm-dev libcmark-gfm-extensions-dev; do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \
@@ -73,7 +74,7 @@ man: deps
 	$(SWIFT_ENV) $(SWIFT) build --product generate-manual
 	bin="$$($(SWIFT_ENV) $(SWIFT) build --show-bin-path)" && ./scripts/man-pages.sh "$$bin/generate-manual" "$$bin/quorum" .build/man
 
-## completions: bash, zsh and fish completion scripts in .build/completions
+## completions: bash, zsh and fish completion scripts in .build/completions, and git-quorum.bash (bash: `git quorum <TAB>` as `quorum <TAB>`)
 completions: deps
 	$(SWIFT_ENV) $(SWIFT) build --product quorum
 	mkdir -p .build/completions
@@ -81,6 +82,7 @@ completions: deps
 	"$$bin/quorum" --generate-completion-script bash > .build/completions/quorum.bash && \
 	"$$bin/quorum" --generate-completion-script zsh > .build/completions/_quorum && \
 	"$$bin/quorum" --generate-completion-script fish > .build/completions/quorum.fish
+	cp scripts/git-quorum-completion.bash .build/completions/git-quorum.bash
 
 MANDIR ?= $(PREFIX)/share/man/man1
 ## install: quorum and a git-quorum link (so `git quorum ...` works) into $(PREFIX)/bin, the manual pages (so `man quorum-suggest` and `git quorum --help` work), bash, zsh and fish completions, and the server hooks' scripts in $(PREFIX)/share/quorum/hooks
@@ -93,6 +95,7 @@ install-files:
 	ln -sf quorum $(DESTDIR)$(PREFIX)/bin/git-quorum
 	install -m 644 .build/man/*.1 $(DESTDIR)$(MANDIR)/
 	install -m 644 .build/completions/quorum.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum
+	install -m 644 .build/completions/git-quorum.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-quorum
 	install -m 644 .build/completions/_quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum
 	install -m 644 .build/completions/quorum.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
 	install -d $(DESTDIR)$(PREFIX)/share/quorum/hooks
@@ -115,7 +118,8 @@ package: release man completions
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/quorum $(DESTDIR)$(PREFIX)/bin/git-quorum
 	rm -f $(DESTDIR)$(MANDIR)/quorum.1 $(DESTDIR)$(MANDIR)/quorum-*.1 $(DESTDIR)$(MANDIR)/git-quorum.1
-	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum \
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/quorum $(DESTDIR)$(PREFIX)/share/bash-completion/completions/git-quorum \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_quorum \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/quorum.fish
 	rm -rf $(DESTDIR)$(PREFIX)/share/quorum
 

@@ -67,4 +67,71 @@ final class CompletionTests: QuorumTestCase {
         XCTAssertEqual(try complete(["cat", "career-steps", ""]), ["framework.md"])
         XCTAssertTrue(try complete(["list", "--state", ""]).contains("conflicted"))
     }
+
+    /// What git's own bash completion (the git package's) completes for
+    /// `words` (as bash splits them: at spaces, and at '=' and ':'), with
+    /// the completions installed as `make install` installs them: quorum's
+    /// generated script as completions/quorum, scripts/git-quorum-completion.bash
+    /// as completions/git-quorum. With `loader`, bash-completion's framework
+    /// finds git-quorum as it does for a user; without, it is sourced by
+    /// hand, as the README says for a shell without bash-completion.
+    private func gitComplete(_ words: [String], loader: Bool) throws -> [String] {
+        let share = tmp.appendingPathComponent("share")
+        let completions = share.appendingPathComponent("bash-completion/completions")
+        let bin = tmp.appendingPathComponent("bin")
+        if !FileManager.default.fileExists(atPath: completions.path) {
+            try FileManager.default.createDirectory(at: completions, withIntermediateDirectories: true)
+            try Data(try runOK(["--generate-completion-script", "bash"]).stdoutData).write(to: completions.appendingPathComponent("quorum"))
+            try FileManager.default.copyItem(
+                at: TestEnvironment.packageRoot.appendingPathComponent("scripts/git-quorum-completion.bash"),
+                to: completions.appendingPathComponent("git-quorum"))
+            // `git quorum` runs git-quorum from PATH, a link to quorum as make install makes it.
+            try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: bin.appendingPathComponent("git-quorum").path, withDestinationPath: TestEnvironment.binary)
+        }
+        let git = "/usr/share/bash-completion/completions/git"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: git), "git's bash completion, from the git package")
+        let framework = "/usr/share/bash-completion/bash_completion"
+        XCTAssertTrue(!loader || FileManager.default.fileExists(atPath: framework), "bash-completion (make deps installs it)")
+        let quoted = words.map { "'\($0)'" }.joined(separator: " ")
+        let setUp = loader
+            ? "source '\(framework)'; _completion_loader git"
+            : "source '\(completions.path)/git-quorum'; source '\(git)'"
+        let program = """
+            \(setUp)
+            \(loader ? "declare -F _git_quorum >/dev/null && echo 'loaded too early' >&2" : "")
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count - 1)
+            COMP_LINE='\(words.joined(separator: " ").replacingOccurrences(of: " = ", with: "="))'; COMP_POINT=${#COMP_LINE}
+            __git_wrap__git_main git '\(words.last ?? "")' '\(words.count >= 2 ? words[words.count - 2] : "")'
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        var environment = environment(for: .ana)
+        environment["PATH"] = bin.path + ":" + URL(fileURLWithPath: TestEnvironment.binary).deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
+        environment["XDG_DATA_DIRS"] = share.path + ":/usr/share"
+        let result = try execute("/bin/bash", ["-c", program], environment: environment, in: repo)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "", "git-quorum is loaded when git's completion asks for it, not before")
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+
+    func testGitQuorumCompletesAsQuorumDoes() throws {
+        try careerSteps()
+        let id = try suggest(replacingLine(3, of: TestEnvironment.framework, with: "Completed."), message: "X", as: .ben).id
+        for loader in [true, false] {
+            // git offers quorum among its commands (git-quorum is on PATH)…
+            XCTAssertEqual(try gitComplete(["git", "quo"], loader: loader), ["quorum "], "loader: \(loader)")
+            // …and after it, what `quorum` itself offers.
+            let commands = try gitComplete(["git", "quorum", ""], loader: loader)
+            XCTAssertTrue(commands.contains("suggest") && commands.contains("approve") && commands.contains("member"), "\(commands)")
+            XCTAssertEqual(commands, try complete([""]))
+            XCTAssertEqual(try gitComplete(["git", "quorum", "sugg"], loader: loader), ["suggest"])
+            XCTAssertEqual(try gitComplete(["git", "quorum", "approve", ""], loader: loader), [String(id.prefix(8))])
+            XCTAssertEqual(Set(try gitComplete(["git", "quorum", "show", ""], loader: loader)), ["career-steps", String(id.prefix(8))])
+            XCTAssertEqual(try gitComplete(["git", "quorum", "cat", "career-steps", ""], loader: loader), ["framework.md"])
+            XCTAssertEqual(try gitComplete(["git", "quorum", "list", "--state", ""], loader: loader), try complete(["list", "--state", ""]))
+            XCTAssertEqual(try gitComplete(["git", "quorum", "member", "list", "--"], loader: loader), try complete(["member", "list", "--"]))
+            // git's options before the command: bash splits `a=b` into three words, git joins them.
+            XCTAssertEqual(try gitComplete(["git", "-c", "a", "=", "b", "quorum", "cat", "career-steps", ""], loader: loader), ["framework.md"])
+        }
+    }
 }
