@@ -5,9 +5,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every swift build and test links the libgit2 that `make deps` built
 # (scripts/build-libgit2.sh), found through the pkg-config file in its cache.
 SWIFT_ENV = pc="$$($(CURDIR)/scripts/build-libgit2.sh --pkg-config-path)" && PKG_CONFIG_PATH="$$pc"
-# Release builds: the Swift runtime linked statically (it saves ~5 ms of
-# start-up per command), symbols stripped.
-RELEASE = -c release --static-swift-stdlib -Xlinker --strip-all
+# Release builds: one static executable (the Swift runtime, Foundation,
+# libgit2 and the C and C++ runtimes all linked in: no dynamic loader at
+# start-up, no relocations; see the README's "Start-up"), symbols stripped.
+RELEASE = -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker --strip-all
 
 .PHONY: deps build release test crash-test demo bench man completions install package package-check uninstall clean
 
