@@ -5,11 +5,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Every swift build and test links the libgit2 that `make deps` built
 # (scripts/build-libgit2.sh), found through the pkg-config file in its cache.
 SWIFT_ENV = pc="$$($(CURDIR)/scripts/build-libgit2.sh --pkg-config-path)" && PKG_CONFIG_PATH="$$pc"
-# Release builds: the Swift runtime linked statically (it saves ~5 ms of
-# start-up per command), symbols stripped.
-RELEASE = -c release --static-swift-stdlib -Xlinker --strip-all
+# Release builds: one static executable (the Swift runtime, Foundation,
+# libgit2 and the C and C++ runtimes all linked in: no dynamic loader at
+# start-up, no relocations; see the README's "Start-up"), symbols stripped.
+RELEASE = -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker --strip-all
 
-.PHONY: deps build release test crash-test demo bench man completions install package uninstall clean
+.PHONY: deps build release test crash-test demo bench man completions install package package-check uninstall clean
 
 ## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests), python3-jsonschema (the JSON Schema tests' validator, scripts/validate-json.py), bash-completion (the completion tests load git-quorum's completion through its loader, as a user's shell does), sshd (openssh-server, for the ssh tests; never started as a service) and cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev: the Markdown engine, linked statically) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
 deps:
@@ -114,6 +115,11 @@ package: release man completions
 	tar -C .build/package/root -czf .build/package/quorum-$(VERSION)-linux-$(ARCH).tar.gz .
 	rm -rf .build/package/root
 	@ls -l .build/package
+
+## package-check: installs the .deb into a fresh minimal Debian root (debootstrap, installed when missing: this machine's release and apt mirror, with git and man-db only; made once and cached in ~/.cache/quorum) and runs quorum --version, git quorum --help, man quorum-suggest, ldd and a review cycle there, without Swift (scripts/package-check.sh; as root)
+package-check: package
+	@[ -x /usr/sbin/debootstrap ] || command -v debootstrap >/dev/null 2>&1 || { echo "Installing: debootstrap"; $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq debootstrap; }
+	$(SUDO) env XDG_CACHE_HOME="$${XDG_CACHE_HOME:-$$HOME/.cache}" ./scripts/package-check.sh .build/package/quorum_$(VERSION)_$(ARCH).deb
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/quorum $(DESTDIR)$(PREFIX)/bin/git-quorum

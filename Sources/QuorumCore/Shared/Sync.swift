@@ -466,7 +466,30 @@ extension ReviewRepository {
                 try dropUnsharedDeadMerges(slug: replay.slug, id: merge.id, shared: remote[Layout.suggestionMeta(replay.slug, merge.id)])
             }
         }
+        var shared = remote
+        for push in pushes { shared[push.name] = push.target }
+        try followRemoteTrackingBranches(of: peer, shared: shared)
         return replays.contains { !$0.merges.isEmpty }
+    }
+
+    /// Moves the remote-tracking branches that `git clone` made for the
+    /// shared round branches (`refs/remotes/origin/quorum/SLUG/N`) to what
+    /// the shared repository holds now, as `git fetch` and `git push` would,
+    /// so that `git status` in a checked-out round compares it with what is
+    /// shared, not with what was shared at clone time. Only for a configured
+    /// remote whose fetch refspec is git's default, and only for rounds that
+    /// are the same here and there (one not taken, with a problem, is left
+    /// alone); each move is compare-and-swap.
+    private func followRemoteTrackingBranches(of peer: SharedRemote, shared: [String: ObjectID]) throws {
+        guard try git.configString("remote.\(peer.name).fetch") == "+refs/heads/*:refs/remotes/\(peer.name)/*" else { return }
+        for (name, target) in shared.sorted(by: { $0.key < $1.key }) where SharedRef(name).isRound && name.hasPrefix("refs/heads/") {
+            guard try git.referenceTarget(name) == target else { continue }
+            let tracking = "refs/remotes/\(peer.name)/" + name.dropFirst("refs/heads/".count)
+            let current = try git.referenceTarget(tracking)
+            if current != target {
+                try git.updateReference(tracking, to: target, expected: current, message: "quorum: sync")
+            }
+        }
     }
 
     /// Whether a ref only this clone has, which the shared repository would

@@ -97,6 +97,41 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         XCTAssertEqual(try gitOK(["symbolic-ref", "HEAD"], in: bare).trimmingCharacters(in: .whitespacesAndNewlines), "refs/heads/main")
     }
 
+    /// After `sync` (and so after a `merge` through the shared
+    /// repository) a clone's remote-tracking branches of the rounds are
+    /// where the shared ones are, as after `git fetch`: `git status` in a
+    /// checked-out round says it is up to date, not ahead by the merges.
+    func testSyncMovesTheRemoteTrackingBranchesOfRoundsAsGitFetchDoes() throws {
+        let ana = try makeSharedReview()
+        try gitOK(["clone", "-q", bare.path, clone("reader").path], in: root)
+        let reader = clone("reader")
+        try quorumOK(["sync"], as: .ben, in: reader)
+        let round = "quorum/\(slug)/1"
+        func status() throws -> String {
+            try gitOK(["status", "-sb"], in: reader).components(separatedBy: "\n")[0]
+        }
+        XCTAssertEqual(try status(), "## \(round)...origin/\(round)")
+
+        let id = try XCTUnwrap(try suggestLine(5, "Merged elsewhere.", as: .cai, in: try makeClone("cai", as: .cai))["id"] as? String)
+        try quorumOK(["sync"], as: .cai, in: clone("cai"))
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["approve", id], as: .ana, in: ana)
+        try quorumOK(["approve", id], as: .dee, in: ana)
+        try quorumOK(["merge", id], in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["sync"], as: .ben, in: reader)
+        XCTAssertEqual(try status(), "## \(round)...origin/\(round)")
+        let shared = try gitOK(["rev-parse", "refs/heads/\(round)"], in: bare)
+        XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/\(round)"], in: reader), shared)
+        XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/\(round)"], in: ana), shared)
+
+        // A round forked since appears as git fetch would show it.
+        try quorumOK(["fork", slug, "--name", "managers", "--audience", "working-group", "--carry", "none"], in: ana)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["sync"], as: .ben, in: reader)
+        XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/quorum/\(slug)/2"], in: reader), try gitOK(["rev-parse", "refs/heads/quorum/\(slug)/2"], in: bare))
+    }
+
     func testForgedRoundCommitsPushedWithPlainGitAreRefusedAndTheServerIsUnchanged() throws {
         try makeSharedReview()
         let work = try makeClone("ben", as: .ben)
