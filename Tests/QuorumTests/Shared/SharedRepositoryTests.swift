@@ -28,6 +28,20 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
 
     // MARK: The hooks hold against plain git push
 
+    /// Cai suggests `text` for line `number` in a clone of his own (made
+    /// the first time), Ana and Dee approve it and Ana merges it, and both
+    /// sync: the shared round moves on without the clone under test.
+    private func mergeElsewhere(line number: Int, _ text: String, lead ana: URL) throws {
+        let cai = FileManager.default.fileExists(atPath: clone("cai").path) ? clone("cai") : try makeClone("cai", as: .cai)
+        let id = try XCTUnwrap(try suggestLine(number, text, as: .cai, in: cai)["id"] as? String)
+        try quorumOK(["sync"], as: .cai, in: cai)
+        try quorumOK(["sync"], in: ana)
+        try quorumOK(["approve", id], as: .ana, in: ana)
+        try quorumOK(["approve", id], as: .dee, in: ana)
+        try quorumOK(["merge", id], in: ana)
+        try quorumOK(["sync"], in: ana)
+    }
+
     /// `sync` moves a checked-out round branch like any other: a clean
     /// index and work tree follow it (as `git pull --ff-only`); with edits
     /// in them, HEAD is detached where they started, nothing overwritten.
@@ -38,13 +52,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         let document = ben.appendingPathComponent("Proposals/\(slug)/framework.md")
 
         // Merged elsewhere; Ben's clean checkout follows.
-        let first = try XCTUnwrap(try suggestLine(5, "Merged elsewhere.", as: .cai, in: try makeClone("cai", as: .cai))["id"] as? String)
-        try quorumOK(["sync"], as: .cai, in: clone("cai"))
-        try quorumOK(["sync"], in: ana)
-        try quorumOK(["approve", first], as: .ana, in: ana)
-        try quorumOK(["approve", first], as: .dee, in: ana)
-        try quorumOK(["merge", first], in: ana)
-        try quorumOK(["sync"], in: ana)
+        try mergeElsewhere(line: 5, "Merged elsewhere.", lead: ana)
         let synced = try quorumOK(["sync"], as: .ben, in: ben)
         XCTAssertTrue(synced.text.contains("index and work tree updated"), synced.text)
         XCTAssertEqual(try gitOK(["status", "--porcelain"], in: ben), "")
@@ -54,13 +62,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         var lines = try String(contentsOf: document, encoding: .utf8).components(separatedBy: "\n")
         lines[99] = "Ben's edit in progress."
         try Data(lines.joined(separator: "\n").utf8).write(to: document)
-        let second = try XCTUnwrap(try suggestLine(7, "Merged while Ben edits.", as: .cai, in: clone("cai"))["id"] as? String)
-        try quorumOK(["sync"], as: .cai, in: clone("cai"))
-        try quorumOK(["sync"], in: ana)
-        try quorumOK(["approve", second], as: .ana, in: ana)
-        try quorumOK(["approve", second], as: .dee, in: ana)
-        try quorumOK(["merge", second], in: ana)
-        try quorumOK(["sync"], in: ana)
+        try mergeElsewhere(line: 7, "Merged while Ben edits.", lead: ana)
         let dirty = try quorumOK(["sync"], as: .ben, in: ben)
         XCTAssertTrue(dirty.text.contains("HEAD is now detached"), dirty.text)
         XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Ben's edit in progress."))
@@ -112,13 +114,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         }
         XCTAssertEqual(try status(), "## \(round)...origin/\(round)")
 
-        let id = try XCTUnwrap(try suggestLine(5, "Merged elsewhere.", as: .cai, in: try makeClone("cai", as: .cai))["id"] as? String)
-        try quorumOK(["sync"], as: .cai, in: clone("cai"))
-        try quorumOK(["sync"], in: ana)
-        try quorumOK(["approve", id], as: .ana, in: ana)
-        try quorumOK(["approve", id], as: .dee, in: ana)
-        try quorumOK(["merge", id], in: ana)
-        try quorumOK(["sync"], in: ana)
+        try mergeElsewhere(line: 5, "Merged elsewhere.", lead: ana)
         try quorumOK(["sync"], as: .ben, in: reader)
         XCTAssertEqual(try status(), "## \(round)...origin/\(round)")
         let shared = try gitOK(["rev-parse", "refs/heads/\(round)"], in: bare)
