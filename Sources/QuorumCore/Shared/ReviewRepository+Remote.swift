@@ -13,6 +13,15 @@ extension ReviewRepository {
     /// refuses.
     public func mergeShared(_ idPrefix: String, remote: String) throws -> MergeResult {
         let peer = try sharedRemote(remote)
+        // A round branch checked out here follows once, over the syncs and
+        // the merge together (also when the merge is refused after the
+        // first sync moved it).
+        var (result, workTree) = try followingCheckedOutRound { try mergeThrough(peer, idPrefix) }
+        result.workTree = workTree
+        return result
+    }
+
+    private func mergeThrough(_ peer: SharedRemote, _ idPrefix: String) throws -> MergeResult {
         do {
             _ = try sync(peer)
         } catch let error as QuorumError where error.kind == .failure {
@@ -21,7 +30,7 @@ extension ReviewRepository {
         }
         let result: MergeResult
         do {
-            result = try merge(idPrefix) { branch, head, commit in
+            result = try mergeMovingRound(idPrefix) { branch, head, commit in
                 try self.publish(branch, from: head, to: commit, via: peer)
             }
         } catch let error as QuorumError where error.kind == .refused {

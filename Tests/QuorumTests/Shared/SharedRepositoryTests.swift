@@ -31,7 +31,8 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
     /// Cai suggests `text` for line `number` in a clone of his own (made
     /// the first time), Ana and Dee approve it and Ana merges it, and both
     /// sync: the shared round moves on without the clone under test.
-    private func mergeElsewhere(line number: Int, _ text: String, lead ana: URL) throws {
+    @discardableResult
+    private func mergeElsewhere(line number: Int, _ text: String, lead ana: URL) throws -> String {
         let cai = FileManager.default.fileExists(atPath: clone("cai").path) ? clone("cai") : try makeClone("cai", as: .cai)
         let id = try XCTUnwrap(try suggestLine(number, text, as: .cai, in: cai)["id"] as? String)
         try quorumOK(["sync"], as: .cai, in: cai)
@@ -40,6 +41,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         try quorumOK(["approve", id], as: .dee, in: ana)
         try quorumOK(["merge", id], in: ana)
         try quorumOK(["sync"], in: ana)
+        return id
     }
 
     /// `sync` moves a checked-out round branch like any other: a clean
@@ -126,6 +128,25 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         try quorumOK(["sync"], in: ana)
         try quorumOK(["sync"], as: .ben, in: reader)
         XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/quorum/\(slug)/2"], in: reader), try gitOK(["rev-parse", "refs/heads/quorum/\(slug)/2"], in: bare))
+    }
+
+    /// A merge through the shared repository refused after its first sync
+    /// moved the checked-out round (here: merged already, elsewhere) brings
+    /// the index and work tree along all the same, and says so; they used
+    /// to stay behind, so that `git status` showed the others' merge
+    /// staged in reverse.
+    func testARefusedMergeThroughTheSharedRepositoryStillBringsTheCheckedOutRoundAlong() throws {
+        let ana = try makeSharedReview()
+        try gitOK(["clone", "-q", bare.path, clone("reader").path], in: root)
+        let reader = clone("reader")
+        try quorumOK(["sync"], as: .ben, in: reader)
+        let id = try mergeElsewhere(line: 5, "Merged elsewhere.", lead: ana)
+        let refused = try quorum(["merge", id], as: .ben, in: reader)
+        XCTAssertEqual(refused.status, 1, refused.errors)
+        XCTAssertTrue(refused.errors.contains("index and work tree updated"), refused.errors)
+        XCTAssertEqual(try gitOK(["status", "--porcelain"], in: reader), "")
+        XCTAssertEqual(try gitOK(["rev-parse", "HEAD"], in: reader), try gitOK(["rev-parse", "refs/heads/quorum/\(slug)/1"], in: bare))
+        XCTAssertTrue(try String(contentsOf: reader.appendingPathComponent("Proposals/\(slug)/framework.md"), encoding: .utf8).contains("Merged elsewhere."))
     }
 
     func testForgedRoundCommitsPushedWithPlainGitAreRefusedAndTheServerIsUnchanged() throws {

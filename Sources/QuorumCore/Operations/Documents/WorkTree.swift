@@ -153,33 +153,44 @@ extension ReviewRepository {
     /// move after all. A file git does not track in the way of the changes
     /// detaches HEAD too, rather than be overwritten. Returns `body`'s
     /// result and, when the checked-out branch moved, what happened to the
-    /// work tree (a sentence for the command's report).
+    /// work tree (a sentence for the command's report). When `body` throws
+    /// after the branch moved (a merge through the shared repository syncs
+    /// first, then is refused), the work tree follows all the same, the
+    /// sentence is posted as a notice, and the error is rethrown.
     func followingCheckedOutRound<T>(_ body: () throws -> T) throws -> (T, String?) {
         guard git.workDirectory != nil, let branch = git.headReferenceName(), branch.hasPrefix("refs/heads/quorum/"),
               let old = try git.referenceTarget(branch) else { return (try body(), nil) }
-        let name = branch.replacingOccurrences(of: "refs/heads/", with: "")
         let dirty = try git.hasUncommittedChanges()
         if dirty { try git.detachHead(at: old) }
         let result: T
         do {
             result = try body()
         } catch {
-            if dirty, try git.referenceTarget(branch) == old { try? git.setHead(to: branch) }
+            if let followed = try? follow(branch, from: old, dirty: dirty) { Notices.post(followed) }
             throw error
         }
+        return (result, try follow(branch, from: old, dirty: dirty))
+    }
+
+    /// Brings the index and work tree (or, with changes in them, a HEAD
+    /// detached at `old`) along with `branch`, checked out at `old` before
+    /// a command that may have moved it; what happened, or nil when it did
+    /// not move.
+    private func follow(_ branch: String, from old: ObjectID, dirty: Bool) throws -> String? {
+        let name = branch.replacingOccurrences(of: "refs/heads/", with: "")
         guard let new = try git.referenceTarget(branch), new != old else {
             if dirty { try git.setHead(to: branch) }
-            return (result, nil)
+            return nil
         }
         if dirty {
-            return (result, "Round branch \(name) had changes in the index or work tree: HEAD is now detached at \(old.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')")
+            return "Round branch \(name) had changes in the index or work tree: HEAD is now detached at \(old.short), your files as they were, and \(name) moved to \(new.short) ('quorum suggest' records your edits; then 'git checkout \(name)')"
         }
         do {
             try git.checkOut(new, baseline: old, safe: true)
-            return (result, "The checked-out round branch \(name) moved to \(new.short): index and work tree updated")
+            return "The checked-out round branch \(name) moved to \(new.short): index and work tree updated"
         } catch let error as GitError where error.isConflict {
             try git.detachHead(at: old)
-            return (result, "Round branch \(name) moved to \(new.short), but a file git does not track is in the way of its changes: HEAD is now detached at \(old.short), your files as they were ('git status' shows what is in the way; move it, then 'git checkout \(name)')")
+            return "Round branch \(name) moved to \(new.short), but a file git does not track is in the way of its changes: HEAD is now detached at \(old.short), your files as they were ('git status' shows what is in the way; move it, then 'git checkout \(name)')"
         }
     }
 

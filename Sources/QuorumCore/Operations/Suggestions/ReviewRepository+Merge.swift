@@ -84,7 +84,8 @@ extension ReviewRepository {
         return result
     }
 
-    private func mergeMovingRound(_ idPrefix: String, publish: ((_ branch: String, _ head: ObjectID, _ merge: ObjectID) throws -> Void)?) throws -> MergeResult {
+    /// `merge` without the checked-out round following (its caller does that).
+    func mergeMovingRound(_ idPrefix: String, publish: ((_ branch: String, _ head: ObjectID, _ merge: ObjectID) throws -> Void)?) throws -> MergeResult {
         let actor = try identity()
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
