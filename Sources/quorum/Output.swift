@@ -82,6 +82,9 @@ enum Output {
         Swift.print(escaped, terminator: terminated && !escaped.hasSuffix("\n") ? "\n" : "")
     }
 
+    /// "1 commit", "2 commits": a count and its noun, plural when it is not one.
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     /// Writes to standard error (an error, a warning, a hook's refusal,
     /// which git shows as `remote:` lines): multi-line, escaped.
     static func error(_ text: String) {

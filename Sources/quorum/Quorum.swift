@@ -51,8 +51,10 @@ struct Quorum: ParsableCommand {
             Output.error("quorum: \(unknown)")
             Foundation.exit(64)
         }
+        var parsed = false
         do {
             var command = try FastParse.leaf(arguments) ?? parseAsRoot()
+            parsed = true
             if Output.fields != nil, !(((command as? FastParse.Parsed)?.parsed ?? command) is ReadsOnly) {
                 Output.error("quorum: --fields selects from what a command that only reads prints\nhint: leave --fields out here (the JSON names what was done); use it with list, status, show, inbox, log, rounds, versions, cat, diff, export, verify, member list")
                 Foundation.exit(64)
@@ -72,8 +74,53 @@ struct Quorum: ParsableCommand {
             Output.error("quorum: git error: \(error)")
             Foundation.exit(70)
         } catch {
-            exit(withError: error)
+            // Help and --version as ArgumentParser prints them (exit 0).
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                Output.error(parsed
+                    ? UsageError.afterParsing(error, command: FastParse.path(arguments))
+                    : UsageError.fromParser(message, arguments: arguments))
+            }
+            Foundation.exit(exitCode(for: error).rawValue)
         }
+    }
+}
+
+/// ArgumentParser's errors (a usage error, a failed validation) said as
+/// Quorum says its own, as git says its usage errors: `quorum: what was
+/// wrong`, the usage line, and `hint:` what to do.
+enum UsageError {
+    /// `message` as ArgumentParser writes it while parsing (`Error: …`,
+    /// `Usage: …`, `  See 'quorum X --help' for more information.`).
+    static func fromParser(_ message: String, arguments: [String]) -> String {
+        var lines: [String] = []
+        var hints: [String] = []
+        for line in message.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("Error: ") {
+                lines.append("quorum: " + line.dropFirst("Error: ".count))
+            } else if line.hasPrefix("Usage: ") {
+                lines.append("usage: " + line.dropFirst("Usage: ".count))
+            } else if trimmed.hasPrefix("See '"), let help = trimmed.split(separator: "'").dropFirst().first {
+                hints.append("see '\(help)' for its arguments and options")
+            } else if !trimmed.isEmpty {
+                lines.append(String(line))
+            }
+        }
+        // gh's habit: `--json id,state` selects fields; here --fields does.
+        if let json = arguments.firstIndex(where: { $0 == "--json" || $0.hasPrefix("--json=") }),
+           arguments[json].hasPrefix("--json=") || (json + 1 < arguments.count && arguments[json + 1].contains(",") && !arguments[json + 1].hasPrefix("-")) {
+            hints.insert("to choose fields, name them with --fields: '--json --fields id,state' (gh's '--json id,state')", at: 0)
+        }
+        return (lines + hints.map { "hint: " + $0 }).joined(separator: "\n")
+    }
+
+    /// An error a command threw while it ran (a `ValidationError` of its
+    /// input), which ArgumentParser would print with the root's usage.
+    static func afterParsing(_ error: Error, command: String?) -> String {
+        let text = (error as? ValidationError)?.message ?? String(describing: error)
+        return "quorum: \(text)" + (command.map { "\nhint: see '\($0) --help'" } ?? "")
     }
 }
 
@@ -94,10 +141,17 @@ enum FastParse {
     /// The command `arguments` name, parsed; nil when they should take the
     /// whole way.
     static func leaf(_ arguments: [String]) -> ParsableCommand? {
-        guard case .command(let command, let rest) = walk(arguments[...]) else { return nil }
+        guard case .command(let command, _, let rest) = walk(arguments[...]) else { return nil }
         let special: Set<String> = ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"]
         if rest.contains(where: { special.contains($0) || $0.hasPrefix("--generate-completion-script") }) { return nil }
         return parse(command, Array(rest))
+    }
+
+    /// The words naming the command `arguments` name (`quorum member
+    /// list`), or nil when they name none.
+    static func path(_ arguments: [String]) -> String? {
+        guard case .command(_, let path, _) = walk(arguments[...]) else { return nil }
+        return path
     }
 
     /// What to say when `arguments` name a command that does not exist
@@ -113,8 +167,9 @@ enum FastParse {
 
     /// Where the words of a command line lead through the commands.
     private enum Walk {
-        /// A command with no subcommands, and the words after its name.
-        case command(ParsableCommand.Type, ArraySlice<String>)
+        /// A command with no subcommands, the words naming it
+        /// (`quorum member list`), and the words after its name.
+        case command(ParsableCommand.Type, path: String, ArraySlice<String>)
         /// A word that names none of the subcommands of `path` (`quorum member`).
         case unknown(String, path: String, subcommands: [String])
         /// No word where a subcommand's name was due (an option, or nothing).
@@ -135,7 +190,7 @@ enum FastParse {
             path.append(name)
             rest = rest.dropFirst()
         }
-        return .command(command, rest)
+        return .command(command, path: path.joined(separator: " "), rest)
     }
 
     private static func parse<C: ParsableCommand>(_ type: C.Type, _ arguments: [String]) -> ParsableCommand? {

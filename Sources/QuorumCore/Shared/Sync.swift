@@ -479,15 +479,23 @@ extension ReviewRepository {
     /// shared, not with what was shared at clone time. Only for a configured
     /// remote whose fetch refspec is git's default, and only for rounds that
     /// are the same here and there (one not taken, with a problem, is left
-    /// alone); each move is compare-and-swap.
+    /// alone); each move is compare-and-swap. A round branch with no
+    /// upstream gets this one, as `git checkout` gives a branch it makes
+    /// from a remote's, so that `git status` and `git pull --ff-only` in a
+    /// round checked out later work as in the one `git clone` checked out.
     private func followRemoteTrackingBranches(of peer: SharedRemote, shared: [String: ObjectID]) throws {
         guard try git.configString("remote.\(peer.name).fetch") == "+refs/heads/*:refs/remotes/\(peer.name)/*" else { return }
         for (name, target) in shared.sorted(by: { $0.key < $1.key }) where SharedRef(name).isRound && name.hasPrefix("refs/heads/") {
             guard try git.referenceTarget(name) == target else { continue }
-            let tracking = "refs/remotes/\(peer.name)/" + name.dropFirst("refs/heads/".count)
+            let branch = String(name.dropFirst("refs/heads/".count))
+            let tracking = "refs/remotes/\(peer.name)/" + branch
             let current = try git.referenceTarget(tracking)
             if current != target {
                 try git.updateReference(tracking, to: target, expected: current, message: "quorum: sync")
+            }
+            if try git.configString("branch.\(branch).merge") == nil {
+                try git.setConfigString("branch.\(branch).remote", peer.name)
+                try git.setConfigString("branch.\(branch).merge", name)
             }
         }
     }

@@ -41,19 +41,18 @@ extension Quorum {
                 return
             }
             Output.line("Synced with \(report.remote) (\(report.url))")
-            if !report.received.isEmpty { Output.line("  received \(count(report.received.count, "ref"))") }
+            if !report.received.isEmpty { Output.line("  received \(Output.count(report.received.count, "ref"))") }
             for ref in report.reconciled { Output.line("  joined events recorded apart on \(ref)") }
             for ref in report.replayed { Output.line("  made local merges again on the shared \(ref.replacingOccurrences(of: "refs/heads/", with: ""))") }
-            if !report.sent.isEmpty { Output.line("  sent \(count(report.sent.count, "ref"))") }
+            if !report.sent.isEmpty { Output.line("  sent \(Output.count(report.sent.count, "ref"))") }
             for undone in report.undone { Output.line("  \(undone.ref.replacingOccurrences(of: "refs/heads/", with: "")): \(undone.reason)") }
             if let workTree = report.workTree { Output.line("  \(workTree)") }
             guard !report.problems.isEmpty else { return }
             throw QuorumError(
                 .refused,
-                "\(count(report.problems.count, "ref")) could not be synced:\n  " + report.problems.map(\.description).joined(separator: "\n  "),
+                "\(Output.count(report.problems.count, "ref")) could not be synced:\n  " + report.problems.map(\.description).joined(separator: "\n  "),
                 remedy: "everything else is synced; the reasons say what to do")
         }
 
-        private func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
     }
 }

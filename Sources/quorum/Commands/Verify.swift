@@ -45,16 +45,16 @@ extension Quorum {
                 try Output.json(report)
             } else {
                 let c = report.checked
-                Output.line("Checked \(c.chains) event chains (\(c.events) commits), \(c.roundCommits) round-branch commits, \(c.tags) version tags\(slug.map { " of '\($0)'" } ?? "")"
+                Output.line("Checked \(Output.count(c.chains, "event chain")) (\(Output.count(c.events, "commit"))), \(Output.count(c.roundCommits, "round-branch commit")), \(Output.count(c.tags, "version tag"))\(slug.map { " of '\($0)'" } ?? "")"
                       + (c.cachedRefs > 0 ? "; \(c.cachedRefs) refs found clean before were checked only for what is new" : "") + ".")
                 if c.signedEvents + c.unsignedBeforePolicy > 0 {
-                    Output.line("Signatures required: \(c.signedEvents) events signed"
+                    Output.line("Signatures required: \(Output.count(c.signedEvents, "event")) signed"
                           + (c.unsignedBeforePolicy > 0 ? "; \(c.unsignedBeforePolicy) unsigned from before the policy, valid since it applies from its event on" : "") + ".")
                 }
                 if report.clean {
                     Output.line("No violations: every event and change keeps the review rules.")
                 } else {
-                    Output.line("\(report.violations.count) violation\(report.violations.count == 1 ? "" : "s"):")
+                    Output.line(Output.count(report.violations.count, "violation") + ":")
                     for violation in report.violations { Output.line("  \(violation)") }
                 }
             }

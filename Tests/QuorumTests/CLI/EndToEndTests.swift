@@ -62,7 +62,12 @@ final class EndToEndTests: QuorumTestCase {
         XCTAssertEqual(try runOK(["--version"]).stdout, "0.1.0\n")
         let bogus = try run(["member", "list", "--bogus"])
         XCTAssertEqual(bogus.status, 64)
-        XCTAssertTrue(bogus.stderr.contains("Unknown option '--bogus'") && bogus.stderr.contains("Usage: quorum member list"), bogus.stderr)
+        XCTAssertEqual(bogus.stderr.components(separatedBy: "\n").first, "quorum: Unknown option '--bogus'", bogus.stderr)
+        XCTAssertTrue(bogus.stderr.contains("\nusage: quorum member list") && bogus.stderr.contains("\nhint: see 'quorum member list --help'"), bogus.stderr)
+        // gh's habit of naming fields after --json points to --fields.
+        let fields = try run(["list", "--json", "id,state"])
+        XCTAssertEqual(fields.status, 64)
+        XCTAssertTrue(fields.stderr.contains("hint: to choose fields, name them with --fields"), fields.stderr)
         XCTAssertTrue(try runOK(["suggest", "--help"]).stdout.contains("USAGE: quorum suggest [<options>] <slug>"))
         XCTAssertTrue(try runOK(["help", "member", "list"]).stdout.contains("USAGE: quorum member list"))
         let missing = try run(["suggest"])

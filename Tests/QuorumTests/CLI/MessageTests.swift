@@ -66,6 +66,11 @@ final class MessageTests: QuorumTestCase {
         let result = try runWithEditor(["suggest", slug, "--file", "framework.md=\(try text(9))"], editor: nil)
         XCTAssertEqual(result.status, 64)
         XCTAssertTrue(result.stderr.contains("-m MESSAGE"), result.stderr)
+        // Said as Quorum's own errors are, with the command's help, not
+        // the usage of quorum itself (ArgumentParser's for an error thrown
+        // while a command runs).
+        XCTAssertTrue(result.stderr.hasPrefix("quorum: no message given"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("hint: see 'quorum suggest --help'") && !result.stderr.contains("quorum <subcommand>"), result.stderr)
         XCTAssertEqual(try allRefs(), refs)
         // Optional messages never open an editor.
         let approve = try runWithEditor(["member", "list"], editor: "false")

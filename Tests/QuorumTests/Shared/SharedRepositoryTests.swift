@@ -123,11 +123,15 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/\(round)"], in: reader), shared)
         XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/\(round)"], in: ana), shared)
 
-        // A round forked since appears as git fetch would show it.
+        // A round forked since appears as git fetch would show it, and a
+        // checkout of it tracks the shared one, as git's own would.
         try quorumOK(["fork", slug, "--name", "managers", "--audience", "working-group", "--carry", "none"], in: ana)
         try quorumOK(["sync"], in: ana)
         try quorumOK(["sync"], as: .ben, in: reader)
         XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/quorum/\(slug)/2"], in: reader), try gitOK(["rev-parse", "refs/heads/quorum/\(slug)/2"], in: bare))
+        try gitOK(["checkout", "-q", "quorum/\(slug)/2"], in: reader)
+        XCTAssertEqual(try gitOK(["status", "-sb"], in: reader).components(separatedBy: "\n")[0], "## quorum/\(slug)/2...origin/quorum/\(slug)/2")
+        XCTAssertTrue(try gitOK(["pull", "--ff-only"], in: reader).contains("up to date"))
     }
 
     /// A merge through the shared repository refused after its first sync
