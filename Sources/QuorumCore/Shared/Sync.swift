@@ -436,7 +436,14 @@ extension ReviewRepository {
             for ref in leftovers.sorted() {
                 Notices.post("not shared: \(ref): no event here names it yet (a command interrupted after making it leaves it so, and running that command again finishes or reuses it)")
             }
-            problems += rejections.filter { !leftovers.contains($0.ref) }.map { SyncProblem(ref: $0.ref, reason: String($0.description.dropFirst($0.ref.count + 2))) }
+            var remedied: Set<String> = []
+            problems += rejections.filter { !leftovers.contains($0.ref) }.map { rejection in
+                var reason = String(rejection.description.dropFirst(rejection.ref.count + 2))
+                if remedied.insert(rejection.ref).inserted, let remedy = ownCommitsRemedy(rejection.ref, local: local[rejection.ref], shared: remote[rejection.ref]) {
+                    reason += "; " + remedy
+                }
+                return SyncProblem(ref: rejection.ref, reason: reason)
+            }
             pushes.removeAll { refused.contains($0.name) }
         }
         let undone = try undoRefusedMerges(&problems, local: local, remote: remote, into: &report)
@@ -498,6 +505,20 @@ extension ReviewRepository {
                 try git.setConfigString("branch.\(branch).merge", name)
             }
         }
+    }
+
+    /// How to get out of a round branch this clone moved with commits of
+    /// its own (`git commit` on a checked-out round, which the shared
+    /// repository refuses): keep them as a suggestion, or drop them. Nil
+    /// when the branch is not simply ahead of the shared one.
+    private func ownCommitsRemedy(_ ref: String, local mine: ObjectID?, shared theirs: ObjectID?) -> String? {
+        guard case .round(let slug, _) = SharedRef(ref), let mine, let theirs, mine != theirs,
+              (try? git.isAncestor(theirs, of: mine)) == true else { return nil }
+        let branch = String(ref.dropFirst("refs/heads/".count))
+        if git.headReferenceName() == ref {
+            return "to make this clone's own commits on \(branch) a suggestion: 'git reset --soft \(theirs.short)' (your files stay as they are), then 'quorum suggest \(slug) -m …'; to drop them: 'git reset --hard \(theirs.short)'"
+        }
+        return "to drop this clone's own commits on \(branch): 'git branch -f \(branch) \(theirs.short)' (or check it out and 'git reset --soft \(theirs.short)', then 'quorum suggest \(slug) -m …', to keep them as a suggestion)"
     }
 
     /// Whether a ref only this clone has, which the shared repository would

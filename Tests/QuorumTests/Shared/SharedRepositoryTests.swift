@@ -153,6 +153,26 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         XCTAssertTrue(try String(contentsOf: reader.appendingPathComponent("Proposals/\(slug)/framework.md"), encoding: .utf8).contains("Merged elsewhere."))
     }
 
+    /// `git commit` on a checked-out round, from habit: sync refuses to
+    /// share it and says how to keep it as a suggestion; doing so works.
+    func testACommitMadeOnARoundWithGitIsRefusedBySyncWhichSaysHowToKeepItAsASuggestion() throws {
+        try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let shared = try gitOK(["rev-parse", "HEAD"], in: ben).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Data(framework(replacing: 5, with: "Ben's committed line.").utf8).write(to: ben.appendingPathComponent("Proposals/\(slug)/framework.md"))
+        try gitOK(["commit", "-q", "-am", "Ben's habit"], in: ben, as: .ben)
+        let refused = try quorum(["sync"], as: .ben, in: ben)
+        XCTAssertEqual(refused.status, 1, refused.errors)
+        XCTAssertTrue(refused.errors.contains("[round.commit]") && refused.errors.contains("'git reset --soft \(shared.prefix(8))'"), refused.errors)
+
+        try gitOK(["reset", "-q", "--soft", String(shared.prefix(8))], in: ben)
+        let id = try XCTUnwrap(try quorumOK(["suggest", slug, "-m", "Ben's line", "--json"], as: .ben, in: ben).object?["id"] as? String)
+        XCTAssertTrue(try quorumOK(["show", id, "--diff"], as: .ben, in: ben).text.contains("committed"))
+        try quorumOK(["sync"], as: .ben, in: ben)
+        XCTAssertEqual(try gitOK(["status", "--porcelain"], in: ben), "")
+        try assertFsckClean(bare)
+    }
+
     func testForgedRoundCommitsPushedWithPlainGitAreRefusedAndTheServerIsUnchanged() throws {
         try makeSharedReview()
         let work = try makeClone("ben", as: .ben)
