@@ -52,8 +52,16 @@ public enum Validation {
         }
     }
 
-    /// Document text must be UTF-8 without NUL bytes (Quorum reviews prose, not binaries).
+    /// Document text must be UTF-8 without NUL bytes (Quorum reviews prose,
+    /// not binaries), and hold something besides white space: an empty file
+    /// given as a document's text is almost always the wrong path, and a
+    /// document is removed with --delete, not emptied.
     public static func checkText(_ data: Data, source: String) throws {
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            throw QuorumError.usage(
+                "\(source) is empty\(data.isEmpty ? "" : " (white space only)"); a document's text cannot be",
+                remedy: "give the file with the document's text; to remove a document, use --delete DOC (or delete the file from a checked-out round)")
+        }
         if data.contains(0) {
             throw QuorumError.usage("\(source) looks binary (it contains NUL bytes)", remedy: "Quorum reviews UTF-8 text documents only")
         }

@@ -324,6 +324,10 @@ final class EndToEndTests: QuorumTestCase {
         try assertExit(64, ["suggest", slug, "-m", "m", "--file", "framework.md=\(tmp.path)"], as: .ben)
         try assertExit(64, ["suggest", slug, "-m", "m", "--file", "framework.md=\(binaryPath)"], as: .ben, stderrMentions: "binary")
         try assertExit(64, ["suggest", slug, "-m", "m", "--file", "framework.md=\(latin1Path)"], as: .ben, stderrMentions: "UTF-8")
+        // An empty file (or white space only) is the wrong path far more
+        // often than a wish to empty a document, which --delete removes.
+        try assertExit(64, ["suggest", slug, "-m", "m", "--file", "framework.md=\(try write(Data(), to: "empty.md"))"], as: .ben, stderrMentions: "is empty")
+        try assertExit(64, ["propose", "blank", "--file", "framework.md=\(try write(Data(" \n\n".utf8), to: "blank.md"))"], stderrMentions: "white space only")
         try assertExit(64, ["suggest", slug, "-m", "m", "--file", "../escape.md=\(good)"], as: .ben, stderrMentions: "illegal document path")
         try assertExit(64, ["suggest", "nope", "-m", "m", "--file", good], as: .ben, stderrMentions: "no proposal")
         try assertExit(64, ["approve", "deadbeef"], as: .cai, stderrMentions: "no suggestion with id deadbeef")
