@@ -104,8 +104,8 @@ extension Quorum {
                     }
                     data = read
                 }
-                let rows = try ReviewRepository.memberRows(csv: data, source: file == "-" ? "stdin" : file)
-                let result = try repo.importMembers(rows, dryRun: dryRun)
+                let read = try ReviewRepository.memberRows(csv: data, source: file == "-" ? "stdin" : file)
+                let result = try repo.importMembers(read, dryRun: dryRun)
                 if options.json { return try Output.json(result) }
                 let verb = result.dryRun ? "Would add" : "Added"
                 Output.line("\(verb) \(result.added), \(result.dryRun ? "update" : "updated") \(result.updated); \(result.unchanged) unchanged\(result.dryRun ? " (dry run: nothing written)" : "")")

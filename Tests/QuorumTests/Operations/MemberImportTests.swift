@@ -44,13 +44,18 @@ final class MemberImportTests: QuorumTestCase {
         let bad = try write("email,name,lead\nbad,Zed,\nfay@example.com,<Fay>,\ngus@example.com,Gus,maybe\nFAY@example.com,Fay,\nhal@example.com,Hal,\n", to: "bad.csv")
         let result = try run(["member", "import", bad])
         XCTAssertEqual(result.status, 64)
-        for row in ["row 1: illegal email 'bad'", "row 2: illegal name '<Fay>'", "row 3: lead is 'maybe'", "row 4: FAY@example.com is also on row 2"] {
+        // Rows as a spreadsheet numbers them (the header is row 1).
+        for row in ["row 2: illegal email 'bad'", "row 3: illegal name '<Fay>'", "row 4: lead is 'maybe'", "row 5: FAY@example.com is also on row 3"] {
             XCTAssertTrue(flat(result.stderr).contains(row), "\(row): \(result.stderr)")
         }
-        let nameless = try write("email,name\nhal@example.com,Hal\nivy@example.com,\n", to: "nameless.csv")
+        // Every fault at once: all of a row's, and a new person without a
+        // name (which only the roster tells) beside the file's own faults.
+        let nameless = try write("email,name,groups,lead\nhal@example.com,Hal,,\nivy@example.com,,,\njo@example.com,Jo,bad/group,maybe\n", to: "nameless.csv")
         let second = try run(["member", "import", nameless])
         XCTAssertEqual(second.status, 64)
-        XCTAssertTrue(second.stderr.contains("row 2: ivy@example.com"), second.stderr)
+        XCTAssertTrue(flat(second.stderr).contains("has 2 bad rows"), second.stderr)
+        XCTAssertTrue(flat(second.stderr).contains("row 3: ivy@example.com is new, and has no name"), second.stderr)
+        XCTAssertTrue(flat(second.stderr).contains("row 4: illegal group name 'bad/group'") && flat(second.stderr).contains("; lead is 'maybe'"), second.stderr)
         let column = try run(["member", "import", try write("mail,name\nx@y.z,X\n", to: "column.csv")])
         XCTAssertEqual(column.status, 64)
         XCTAssertTrue(column.stderr.contains("column 'mail'"), column.stderr)

@@ -4,7 +4,8 @@ import SwiftCSV
 
 /// One member as a roster CSV gives them (`quorum member import`).
 public struct MemberRow: Sendable, Equatable {
-    /// The data row it came from: 1 for the first row after the header.
+    /// The row it came from, numbered as a spreadsheet shows it: the
+    /// header is row 1, the first member row 2.
     public var row: Int
     public var email: String
     /// Nil when the file has no name column or the cell is empty.
@@ -13,6 +14,23 @@ public struct MemberRow: Sendable, Equatable {
     public var groups: [String]
     /// Nil when the file has no lead column or the cell is empty.
     public var lead: Bool?
+}
+
+/// A roster CSV read: the rows it gives, and what is wrong with the
+/// others (by row number, everything wrong in each), which an import
+/// says together with what only the roster can tell (a new person
+/// without a name).
+public struct MemberRows: Sendable {
+    public var rows: [MemberRow]
+    public var faults: [Int: [String]]
+    /// The file's name, for messages ("stdin" for standard input).
+    public var source: String
+
+    public init(rows: [MemberRow], faults: [Int: [String]] = [:], source: String) {
+        self.rows = rows
+        self.faults = faults
+        self.source = source
+    }
 }
 
 /// What an import does (or, dry, would do) to the roster.
@@ -40,10 +58,11 @@ extension ReviewRepository {
     /// (required), `name` (required for someone new), `groups` (group
     /// names separated by `;` or spaces: the member's groups become
     /// exactly these) and `lead` (`yes`/`no`, `true`/`false`, `1`/`0`).
-    /// An empty cell keeps what the roster has. Throws a usage error
-    /// naming every bad row at once (and the column list for an unknown
-    /// column), so that nothing is half imported.
-    public static func memberRows(csv data: Data, source: String) throws -> [MemberRow] {
+    /// An empty cell keeps what the roster has. Throws a usage error for a
+    /// file that is not such a CSV (with the column list for an unknown
+    /// column); a bad row is a fault of the result, with everything wrong
+    /// in it, so that `importMembers` names every one at once.
+    public static func memberRows(csv data: Data, source: String) throws -> MemberRows {
         guard let text = String(data: data, encoding: .utf8) else {
             throw QuorumError.usage("\(source) is not UTF-8 text", remedy: "save it as CSV UTF-8 (a spreadsheet's 'CSV UTF-8' format)")
         }
@@ -69,62 +88,66 @@ extension ReviewRepository {
             let value = fields[index].trimmingCharacters(in: .whitespaces)
             return value.isEmpty ? nil : value
         }
-        var rows: [MemberRow] = []
-        var problems: [String] = []
+        var read = MemberRows(rows: [], source: source)
         var seen: [String: Int] = [:]
         for (offset, fields) in csv.rows.enumerated() {
-            let number = offset + 1
+            let number = offset + 2
             if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            var faults: [String] = []
+            func check(_ validate: () throws -> Void) {
+                do { try validate() } catch let error as QuorumError { faults.append(error.message) } catch { faults.append("\(error)") }
+            }
             let email = emailColumn < fields.count ? fields[emailColumn].trimmingCharacters(in: .whitespaces) : ""
-            do {
-                try Validation.checkEmail(email)
-                if let earlier = seen[email.lowercased()] {
-                    throw QuorumError.usage("\(email) is also on row \(earlier)", remedy: "give each person once")
-                }
+            check { try Validation.checkEmail(email) }
+            if let earlier = seen[email.lowercased()] {
+                faults.append("\(email) is also on row \(earlier)")
+            } else if !email.isEmpty {
                 seen[email.lowercased()] = number
-                let name = cell(fields, "name")
-                if let name { try Validation.checkName(name) }
-                let groups = (cell(fields, "groups") ?? "").split(whereSeparator: { $0 == ";" || $0 == " " }).map(String.init)
-                for group in groups { try Validation.checkSlug(group, what: "group name") }
-                var lead: Bool?
-                if let value = cell(fields, "lead") {
-                    switch value.lowercased() {
-                    case "yes", "true", "1", "y": lead = true
-                    case "no", "false", "0", "n": lead = false
-                    default: throw QuorumError.usage("lead is '\(value)'", remedy: "yes or no")
-                    }
+            }
+            let name = cell(fields, "name")
+            if let name { check { try Validation.checkName(name) } }
+            let groups = (cell(fields, "groups") ?? "").split(whereSeparator: { $0 == ";" || $0 == " " }).map(String.init)
+            for group in groups { check { try Validation.checkSlug(group, what: "group name") } }
+            var lead: Bool?
+            if let value = cell(fields, "lead") {
+                switch value.lowercased() {
+                case "yes", "true", "1", "y": lead = true
+                case "no", "false", "0", "n": lead = false
+                default: faults.append("lead is '\(value)' (yes or no)")
                 }
-                rows.append(MemberRow(row: number, email: email, name: name, groups: groups, lead: lead))
-            } catch let error as QuorumError {
-                problems.append("row \(number): \(error.message)")
+            }
+            if faults.isEmpty {
+                read.rows.append(MemberRow(row: number, email: email, name: name, groups: groups, lead: lead))
+            } else {
+                read.faults[number] = faults
             }
         }
-        guard problems.isEmpty else {
-            throw QuorumError.usage(
-                "\(source) has \(problems.count) bad row\(problems.count == 1 ? "" : "s"); nothing was imported:\n  " + problems.prefix(20).joined(separator: "\n  ")
-                    + (problems.count > 20 ? "\n  … and \(problems.count - 20) more" : ""),
-                remedy: "correct them (rows are counted from the first after the header) and import again")
-        }
-        return rows
+        return read
     }
 
     /// Adds or updates every member of `rows` (leads only), as `member add`
     /// would one by one, in one update of the roster: all or nothing.
-    /// With `dryRun`, says what it would do and writes nothing. Throws a
-    /// usage error for a new person without a name, and the roster rule's
-    /// refusal (`Rules.mayChangeRoster`) otherwise.
+    /// With `dryRun`, says what it would do and writes nothing. Throws one
+    /// usage error naming every bad row (the file's faults, and each new
+    /// person without a name), and the roster rule's refusal
+    /// (`Rules.mayChangeRoster`) otherwise.
     public func importMembers(_ rows: [MemberRow], dryRun: Bool) throws -> MemberImport {
+        try importMembers(MemberRows(rows: rows, source: "the rows"), dryRun: dryRun)
+    }
+
+    public func importMembers(_ read: MemberRows, dryRun: Bool) throws -> MemberImport {
+        let rows = read.rows
         let actor = try identity()
         return try retryingLostRaces {
             guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
             var roster = Roster(events: chain.events)
             var changes: [MemberImport.Change] = []
             var events: [PendingEvent] = []
-            var nameless: [String] = []
+            var faults = read.faults
             for row in rows {
                 let existing = roster.member(row.email)
                 guard let member = Self.member(email: row.email, name: row.name, groups: row.groups, lead: row.lead, in: roster) else {
-                    nameless.append("row \(row.row): \(row.email)")
+                    faults[row.row, default: []].append("\(row.email) is new, and has no name")
                     continue
                 }
                 guard existing != member else {
@@ -138,10 +161,12 @@ extension ReviewRepository {
                 changes.append(.init(row: row.row, action: existing == nil ? "add" : "update", member: member))
                 roster = roster.with(member, by: actor)
             }
-            guard nameless.isEmpty else {
+            guard faults.isEmpty else {
+                let lines = faults.keys.sorted().map { "row \($0): " + faults[$0]!.joined(separator: "; ") }
                 throw QuorumError.usage(
-                    "\(nameless.count) new \(nameless.count == 1 ? "person has" : "people have") no name; nothing was imported:\n  " + nameless.prefix(20).joined(separator: "\n  "),
-                    remedy: "give their names in the name column")
+                    "\(read.source) has \(lines.count) bad row\(lines.count == 1 ? "" : "s"); nothing was imported:\n  " + lines.prefix(20).joined(separator: "\n  ")
+                        + (lines.count > 20 ? "\n  … and \(lines.count - 20) more" : ""),
+                    remedy: "correct them (rows are numbered as a spreadsheet shows them: the header is row 1; a new person needs a name) and import again")
             }
             guard !dryRun, !events.isEmpty else { return MemberImport(changes: changes, dryRun: dryRun, event: nil) }
             let event = try appendAll(events, to: Layout.roster, actor: actor, parent: chain.head)
