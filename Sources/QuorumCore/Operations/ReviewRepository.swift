@@ -29,6 +29,10 @@ public final class ReviewRepository {
             guard error.isNotFound else {
                 throw QuorumError(.failure, "cannot open the git repository at \(path)", remedy: "'git -C \(path) status' says what git makes of it", cause: error)
             }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw QuorumError(.usage, "no such directory: \(path)", remedy: "check the path given to --repo (or the directory you are in)", cause: error)
+            }
             throw QuorumError(.usage, "not a git repository: \(path)", remedy: "run 'quorum init' there, or pass --repo PATH", cause: error)
         }
         let repo = ReviewRepository(git: git, environment: environment)

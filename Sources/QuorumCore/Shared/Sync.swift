@@ -242,7 +242,23 @@ extension ReviewRepository {
         // first, so nothing looks reversed).
         var (report, workTree) = try followingCheckedOutRound { try sync(peer) }
         report.workTree = workTree
+        if let note = try? checkedOutRoundClosed() { Notices.post(note) }
         return report
+    }
+
+    /// What to say when the round checked out here is closed (a lead forked
+    /// the next one meanwhile): the suggestions made from it still go to
+    /// the open round, but its text is no longer the one under review.
+    private func checkedOutRoundClosed() throws -> String? {
+        guard let head = git.headReferenceName(), case .round(let slug, let number) = SharedRef(head) else { return nil }
+        let proposal = try proposal(slug)
+        guard proposal.rounds.first(where: { $0.number == number })?.closed == true else { return nil }
+        let branch = String(head.dropFirst("refs/heads/".count))
+        guard let open = proposal.openRound else {
+            return "round \(number) of '\(slug)', checked out here (\(branch)), is closed, and '\(slug)' has no open round"
+        }
+        let next = String(open.branch.dropFirst("refs/heads/".count))
+        return "round \(number) of '\(slug)', checked out here (\(branch)), is closed; round \(open.number) is open: 'git checkout \(next)'"
     }
 
     func sync(_ peer: SharedRemote) throws -> SyncReport {

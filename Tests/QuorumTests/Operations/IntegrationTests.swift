@@ -360,6 +360,10 @@ final class IntegrationTests: QuorumTestCase {
         try FileManager.default.createDirectory(at: plain, withIntermediateDirectories: true)
         let notGit = assertQuorumError(.usage, try ReviewRepository.open(at: plain.path, environment: Person.ana.environment))
         XCTAssertTrue(notGit?.message.contains("not a git repository") ?? false, String(describing: notGit))
+        // A path that is not there is said so, not taken for a place to init.
+        let missing = assertQuorumError(.usage, try ReviewRepository.open(at: tmp.appendingPathComponent("missing").path, environment: Person.ana.environment))
+        XCTAssertTrue(missing?.message.contains("no such directory") ?? false, String(describing: missing))
+        XCTAssertFalse(missing?.remedy?.contains("init") ?? true, String(describing: missing))
     }
 
     // MARK: Identity

@@ -127,7 +127,10 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         // checkout of it tracks the shared one, as git's own would.
         try quorumOK(["fork", slug, "--name", "managers", "--audience", "working-group", "--carry", "none"], in: ana)
         try quorumOK(["sync"], in: ana)
-        try quorumOK(["sync"], as: .ben, in: reader)
+        // The round checked out here is closed now: sync says which is open.
+        let synced = try quorum(["sync"], as: .ben, in: reader)
+        XCTAssertEqual(synced.status, 0, synced.errors)
+        XCTAssertTrue(synced.errors.contains("round 1 of '\(slug)', checked out here (\(round)), is closed; round 2 is open: 'git checkout quorum/\(slug)/2'"), synced.errors)
         XCTAssertEqual(try gitOK(["rev-parse", "refs/remotes/origin/quorum/\(slug)/2"], in: reader), try gitOK(["rev-parse", "refs/heads/quorum/\(slug)/2"], in: bare))
         try gitOK(["checkout", "-q", "quorum/\(slug)/2"], in: reader)
         XCTAssertEqual(try gitOK(["status", "-sb"], in: reader).components(separatedBy: "\n")[0], "## quorum/\(slug)/2...origin/quorum/\(slug)/2")
