@@ -491,7 +491,8 @@ extension ReviewRepository {
         }
         var shared = remote
         for push in pushes { shared[push.name] = push.target }
-        try followRemoteTrackingBranches(of: peer, shared: shared)
+        // git's view of the remote only: never a reason for sync to fail.
+        try? followRemoteTrackingBranches(of: peer, shared: shared)
         return replays.contains { !$0.merges.isEmpty }
     }
 
