@@ -618,14 +618,14 @@ public final class Repository {
     /// Points HEAD at the reference `name` (`refs/heads/…`), as
     /// `git symbolic-ref HEAD name` does.
     public func setHead(to name: String) throws {
-        try check("git_repository_set_head", git_repository_set_head(handle, name))
+        try check("git_repository_set_head", try writingPastStaleLocks([gitDirectory + "HEAD.lock"]) { git_repository_set_head(handle, name) })
     }
 
     /// Detaches HEAD at `commit` (as `git checkout --detach`), leaving the
     /// index and work tree as they are.
     public func detachHead(at commit: ObjectID) throws {
         var raw = commit.raw
-        try check("git_repository_set_head_detached", git_repository_set_head_detached(handle, &raw))
+        try check("git_repository_set_head_detached", try writingPastStaleLocks([gitDirectory + "HEAD.lock"]) { git_repository_set_head_detached(handle, &raw) })
     }
 
     /// Whether the index or the work tree differs from HEAD in a file git
@@ -666,7 +666,9 @@ public final class Repository {
         options.baseline = baselineTree
         try withStringArray(paths ?? []) { array in
             if paths != nil { options.paths = array }
-            try check("git_checkout_tree", git_checkout_tree(handle, object, &options))
+            // A checkout killed midway leaves index.lock: past its stale
+            // age it is removed, as a ref's lock is, and the checkout runs.
+            try check("git_checkout_tree", try writingPastStaleLocks([gitDirectory + "index.lock"]) { git_checkout_tree(handle, object, &options) })
         }
     }
 

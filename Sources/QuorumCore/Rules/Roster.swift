@@ -63,6 +63,10 @@ public struct MemberKey: Sendable, Equatable {
 public struct Roster: Sendable {
     public private(set) var policy: Policy = .standard
     public private(set) var members: [Member] = []
+    /// Where each member is in `members`, by lower-cased email: a roster
+    /// of a whole organisation (tens of thousands) is looked up by email
+    /// for every event and every imported row.
+    private var memberIndex: [String: Int] = [:]
     /// One line per roster change: who changed whom, when.
     public private(set) var history: [(actor: Signature, member: Member)] = []
     /// Every SSH key ever added, with its validity window, in chain order.
@@ -198,9 +202,10 @@ public struct Roster: Sendable {
     /// Without clocks, "ever" is the one bound that holds for every order.
     public var historical: Roster {
         var view = self
+        var everIn: [String: Set<String>] = [:]
+        for (_, change) in history { everIn[change.email.lowercased(), default: []].formUnion(change.groups) }
         view.members = members.map { member in
-            var groups = Set(member.groups)
-            for (_, change) in history where change.email.lowercased() == member.email.lowercased() { groups.formUnion(change.groups) }
+            let groups = Set(member.groups).union(everIn[member.email.lowercased()] ?? [])
             return Member(email: member.email, name: member.name, groups: groups.sorted(), lead: member.lead)
         }
         return view
@@ -213,17 +218,21 @@ public struct Roster: Sendable {
         return copy
     }
 
-    private mutating func apply(_ member: Member, by actor: Signature) {
-        if let index = members.firstIndex(where: { $0.email.lowercased() == member.email.lowercased() }) {
+    /// Adds or updates `member`, as a member event does (`with` gives a
+    /// changed copy; an import applies its rows to one roster in place).
+    mutating func apply(_ member: Member, by actor: Signature) {
+        let key = member.email.lowercased()
+        if let index = memberIndex[key] {
             members[index] = member
         } else {
+            memberIndex[key] = members.count
             members.append(member)
         }
         history.append((actor, member))
     }
 
     public func member(_ email: String) -> Member? {
-        members.first { $0.email.lowercased() == email.lowercased() }
+        memberIndex[email.lowercased()].map { members[$0] }
     }
 
     public func isLead(_ email: String) -> Bool { member(email)?.lead ?? false }

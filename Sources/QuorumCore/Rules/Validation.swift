@@ -5,6 +5,13 @@ import QuorumGit
 public enum Validation {
     /// Proposal slugs, round and group names: lower-case `[a-z0-9-]`,
     /// starting with a letter or digit, at most 64 characters.
+    /// A value quoted in a message on one line: its line breaks written as
+    /// `\n` and `\r`, so that a value cannot add lines that read as the
+    /// message's own (a name in a CSV row faking another row's report).
+    static func shown(_ value: String) -> String {
+        value.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
     public static func checkSlug(_ slug: String, what: String = "slug") throws {
         let bytes = Array(slug.utf8)
         let ok = !bytes.isEmpty && bytes.count <= 64
@@ -12,7 +19,7 @@ public enum Validation {
             && bytes.first != 45 && bytes.last != 45
         guard ok else {
             throw QuorumError.usage(
-                "illegal \(what) '\(slug)'",
+                "illegal \(what) '\(shown(slug))'",
                 remedy: "use lower-case letters, digits and inner dashes, e.g. 'career-steps'")
         }
     }
@@ -53,13 +60,16 @@ public enum Validation {
     }
 
     /// Document text must be UTF-8 without NUL bytes (Quorum reviews prose,
-    /// not binaries), and hold something besides white space: an empty file
+    /// not binaries), and hold something besides white space (Unicode's,
+    /// with a byte order mark and invisible characters such as U+200B
+    /// counting as none): an empty file
     /// given as a document's text is almost always the wrong path, and a
     /// document is removed with --delete, not emptied.
     public static func checkText(_ data: Data, source: String) throws {
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+        if let text = String(validating: data, as: UTF8.self),
+           text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace || $0.properties.isDefaultIgnorableCodePoint || $0 == "\u{FEFF}" }) {
             throw QuorumError.usage(
-                "\(source) is empty\(data.isEmpty ? "" : " (white space only)"); a document's text cannot be",
+                "\(source) is empty\(data.isEmpty ? "" : " (white space or invisible characters only)"); a document's text cannot be",
                 remedy: "give the file with the document's text; to remove a document, use --delete DOC (or delete the file from a checked-out round)")
         }
         if data.contains(0) {
@@ -81,7 +91,7 @@ public enum Validation {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         let ok = parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
             && !email.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\n" || $0 == "," })
-        guard ok else { throw QuorumError.usage("illegal email '\(email)'", remedy: "give an address such as ana@example.com") }
+        guard ok else { throw QuorumError.usage("illegal email '\(shown(email))'", remedy: "give an address such as ana@example.com") }
         try checkPlain(email, what: "the email")
     }
 
@@ -89,7 +99,7 @@ public enum Validation {
     public static func checkName(_ name: String) throws {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, !name.contains(where: { $0 == "<" || $0 == ">" || $0 == "\n" }) else {
-            throw QuorumError.usage("illegal name '\(name)'", remedy: "give a plain name such as 'Ana Lima'")
+            throw QuorumError.usage("illegal name '\(shown(name))'", remedy: "give a plain name such as 'Ana Lima'")
         }
         try checkPlain(name, what: "the name")
     }

@@ -240,17 +240,20 @@ extension ReviewRepository {
         // A round branch checked out here moves with the others: its index
         // and work tree follow (or, with changes in them, HEAD is detached
         // first, so nothing looks reversed).
+        // The round checked out here, read before the sync may detach HEAD
+        // (when its work tree has edits) to say whether it closed.
+        let checkedOut = git.headReferenceName()
         var (report, workTree) = try followingCheckedOutRound { try sync(peer) }
         report.workTree = workTree
-        if let note = try? checkedOutRoundClosed() { Notices.post(note) }
+        if let checkedOut, let note = try? roundClosed(checkedOut) { Notices.post(note) }
         return report
     }
 
     /// What to say when the round checked out here is closed (a lead forked
     /// the next one meanwhile): the suggestions made from it still go to
     /// the open round, but its text is no longer the one under review.
-    private func checkedOutRoundClosed() throws -> String? {
-        guard let head = git.headReferenceName(), case .round(let slug, let number) = SharedRef(head) else { return nil }
+    private func roundClosed(_ head: String) throws -> String? {
+        guard case .round(let slug, let number) = SharedRef(head) else { return nil }
         let proposal = try proposal(slug)
         guard proposal.rounds.first(where: { $0.number == number })?.closed == true else { return nil }
         let branch = String(head.dropFirst("refs/heads/".count))
@@ -532,7 +535,9 @@ extension ReviewRepository {
         guard case .round(let slug, _) = SharedRef(ref), let mine, let theirs, mine != theirs,
               (try? git.isAncestor(theirs, of: mine)) == true else { return nil }
         let branch = String(ref.dropFirst("refs/heads/".count))
-        if git.headReferenceName() == ref {
+        // Checked out here: HEAD names it, or (with edits in the work tree,
+        // while sync runs) is detached at its commit.
+        if git.headReferenceName() == ref || (try? git.detachedHead()) == mine {
             return "to make this clone's own commits on \(branch) a suggestion: 'git reset --soft \(theirs.short)' (your files stay as they are), then 'quorum suggest \(slug) -m …'; to drop them: 'git reset --hard \(theirs.short)'"
         }
         return "to drop this clone's own commits on \(branch): 'git branch -f \(branch) \(theirs.short)' (or check it out and 'git reset --soft \(theirs.short)', then 'quorum suggest \(slug) -m …', to keep them as a suggestion)"

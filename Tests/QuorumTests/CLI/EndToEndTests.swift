@@ -327,7 +327,11 @@ final class EndToEndTests: QuorumTestCase {
         // An empty file (or white space only) is the wrong path far more
         // often than a wish to empty a document, which --delete removes.
         try assertExit(64, ["suggest", slug, "-m", "m", "--file", "framework.md=\(try write(Data(), to: "empty.md"))"], as: .ben, stderrMentions: "is empty")
-        try assertExit(64, ["propose", "blank", "--file", "framework.md=\(try write(Data(" \n\n".utf8), to: "blank.md"))"], stderrMentions: "white space only")
+        try assertExit(64, ["propose", "blank", "--file", "framework.md=\(try write(Data(" \n\n".utf8), to: "blank.md"))"], stderrMentions: "white space or invisible characters only")
+        // A byte order mark is not text, nor are Unicode's other spaces and invisible characters.
+        for (index, invisible) in ["\u{FEFF}", "\u{FEFF}\r\n", "\u{00A0}\u{3000}\n", "\u{200B}", "\u{0B}\u{0C}\u{2028}"].enumerated() {
+            try assertExit(64, ["suggest", slug, "-m", "m", "--file", "framework.md=\(try write(Data(invisible.utf8), to: "invisible\(index).md"))"], as: .ben, stderrMentions: "is empty")
+        }
         try assertExit(64, ["suggest", slug, "-m", "m", "--file", "../escape.md=\(good)"], as: .ben, stderrMentions: "illegal document path")
         try assertExit(64, ["suggest", "nope", "-m", "m", "--file", good], as: .ben, stderrMentions: "no proposal")
         try assertExit(64, ["approve", "deadbeef"], as: .cai, stderrMentions: "no suggestion with id deadbeef")

@@ -56,6 +56,11 @@ final class MemberImportTests: QuorumTestCase {
         XCTAssertTrue(flat(second.stderr).contains("has 2 bad rows"), second.stderr)
         XCTAssertTrue(flat(second.stderr).contains("row 3: ivy@example.com is new, and has no name"), second.stderr)
         XCTAssertTrue(flat(second.stderr).contains("row 4: illegal group name 'bad/group'") && flat(second.stderr).contains("; lead is 'maybe'"), second.stderr)
+        // A line break inside a cell cannot fake a line of the report.
+        let forged = try run(["member", "import", try write("email,name\nkim@example.com,\"Kim\n  row 9: nothing wrong here\"\n", to: "forged.csv")])
+        XCTAssertEqual(forged.status, 64)
+        XCTAssertTrue(forged.stderr.contains("illegal name 'Kim\\n  row 9: nothing wrong here'"), forged.stderr)
+        XCTAssertFalse(forged.stderr.split(separator: "\n").contains { $0.hasPrefix("  row 9") }, forged.stderr)
         let column = try run(["member", "import", try write("mail,name\nx@y.z,X\n", to: "column.csv")])
         XCTAssertEqual(column.status, 64)
         XCTAssertTrue(column.stderr.contains("column 'mail'"), column.stderr)

@@ -164,16 +164,58 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         let shared = try gitOK(["rev-parse", "HEAD"], in: ben).trimmingCharacters(in: .whitespacesAndNewlines)
         try Data(framework(replacing: 5, with: "Ben's committed line.").utf8).write(to: ben.appendingPathComponent("Proposals/\(slug)/framework.md"))
         try gitOK(["commit", "-q", "-am", "Ben's habit"], in: ben, as: .ben)
+        // An edit not committed yet as well: the advice is the same, and
+        // the suggestion takes both.
+        var lines = framework(replacing: 5, with: "Ben's committed line.").components(separatedBy: "\n")
+        lines[99] = "Ben's uncommitted line."
+        try Data(lines.joined(separator: "\n").utf8).write(to: ben.appendingPathComponent("Proposals/\(slug)/framework.md"))
         let refused = try quorum(["sync"], as: .ben, in: ben)
         XCTAssertEqual(refused.status, 1, refused.errors)
         XCTAssertTrue(refused.errors.contains("[round.commit]") && refused.errors.contains("'git reset --soft \(shared.prefix(8))'"), refused.errors)
+        XCTAssertFalse(refused.errors.contains("git branch -f"), "the round is checked out here: \(refused.errors)")
 
         try gitOK(["reset", "-q", "--soft", String(shared.prefix(8))], in: ben)
         let id = try XCTUnwrap(try quorumOK(["suggest", slug, "-m", "Ben's line", "--json"], as: .ben, in: ben).object?["id"] as? String)
-        XCTAssertTrue(try quorumOK(["show", id, "--diff"], as: .ben, in: ben).text.contains("committed"))
+        let diff = try quorumOK(["show", id, "--diff"], as: .ben, in: ben).text
+        XCTAssertTrue(diff.contains("committed") && diff.contains("uncommitted"), diff)
         try quorumOK(["sync"], as: .ben, in: ben)
         XCTAssertEqual(try gitOK(["status", "--porcelain"], in: ben), "")
         try assertFsckClean(bare)
+    }
+
+    /// A sync or merge killed while it moved the checked-out round leaves
+    /// git's HEAD.lock or index.lock; running it again removes a stale one
+    /// (as it does a ref's) instead of failing on it every time.
+    func testStaleHeadAndIndexLocksLeftByAKilledSyncAreClearedByTheNextOne() throws {
+        let ana = try makeSharedReview()
+        let ben = try makeClone("ben", as: .ben)
+        let document = ben.appendingPathComponent("Proposals/\(slug)/framework.md")
+        func leave(_ lock: String) throws -> String {
+            let path = ben.appendingPathComponent(".git/\(lock)").path
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data()))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: path)
+            return path
+        }
+        // A clean work tree follows the round: the checkout takes index.lock.
+        try mergeElsewhere(line: 5, "Merged while index.lock was left.", lead: ana)
+        let index = try leave("index.lock")
+        let synced = try quorum(["sync"], as: .ben, in: ben)
+        XCTAssertEqual(synced.status, 0, synced.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: index))
+        XCTAssertEqual(try gitOK(["status", "--porcelain"], in: ben), "")
+        XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Merged while index.lock was left."))
+
+        // With an edit in the work tree HEAD is detached: that takes HEAD.lock.
+        var lines = try String(contentsOf: document, encoding: .utf8).components(separatedBy: "\n")
+        lines[99] = "Ben's edit in progress."
+        try Data(lines.joined(separator: "\n").utf8).write(to: document)
+        try mergeElsewhere(line: 7, "Merged while HEAD.lock was left.", lead: ana)
+        let head = try leave("HEAD.lock")
+        let detached = try quorum(["sync"], as: .ben, in: ben)
+        XCTAssertEqual(detached.status, 0, detached.errors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: head))
+        XCTAssertTrue(detached.text.contains("HEAD is now detached"), detached.text)
+        XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Ben's edit in progress."))
     }
 
     func testForgedRoundCommitsPushedWithPlainGitAreRefusedAndTheServerIsUnchanged() throws {

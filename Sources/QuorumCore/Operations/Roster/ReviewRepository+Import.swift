@@ -159,7 +159,7 @@ extension ReviewRepository {
                 record.member = member
                 events.append(PendingEvent(record: record, summary: "\(existing == nil ? "Add" : "Update") member \(member.formatted)", trailers: [(Trailers.member, member.email)]))
                 changes.append(.init(row: row.row, action: existing == nil ? "add" : "update", member: member))
-                roster = roster.with(member, by: actor)
+                roster.apply(member, by: actor)
             }
             guard faults.isEmpty else {
                 let lines = faults.keys.sorted().map { "row \($0): " + faults[$0]!.joined(separator: "; ") }
