@@ -31,6 +31,14 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
     /// Cai suggests `text` for line `number` in a clone of his own (made
     /// the first time), Ana and Dee approve it and Ana merges it, and both
     /// sync: the shared round moves on without the clone under test.
+    /// Replaces line `number` of the file at `document` in the work tree
+    /// (an edit not committed, nor suggested yet).
+    private func edit(_ document: URL, line number: Int, to text: String) throws {
+        var lines = try String(contentsOf: document, encoding: .utf8).components(separatedBy: "\n")
+        lines[number - 1] = text
+        try Data(lines.joined(separator: "\n").utf8).write(to: document)
+    }
+
     @discardableResult
     private func mergeElsewhere(line number: Int, _ text: String, lead ana: URL) throws -> String {
         let cai = FileManager.default.fileExists(atPath: clone("cai").path) ? clone("cai") : try makeClone("cai", as: .cai)
@@ -61,9 +69,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Merged elsewhere."))
 
         // Ben edits; meanwhile another merge. His edits stay, HEAD detaches.
-        var lines = try String(contentsOf: document, encoding: .utf8).components(separatedBy: "\n")
-        lines[99] = "Ben's edit in progress."
-        try Data(lines.joined(separator: "\n").utf8).write(to: document)
+        try edit(document, line: 100, to: "Ben's edit in progress.")
         try mergeElsewhere(line: 7, "Merged while Ben edits.", lead: ana)
         let dirty = try quorumOK(["sync"], as: .ben, in: ben)
         XCTAssertTrue(dirty.text.contains("HEAD is now detached"), dirty.text)
@@ -166,9 +172,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         try gitOK(["commit", "-q", "-am", "Ben's habit"], in: ben, as: .ben)
         // An edit not committed yet as well: the advice is the same, and
         // the suggestion takes both.
-        var lines = framework(replacing: 5, with: "Ben's committed line.").components(separatedBy: "\n")
-        lines[99] = "Ben's uncommitted line."
-        try Data(lines.joined(separator: "\n").utf8).write(to: ben.appendingPathComponent("Proposals/\(slug)/framework.md"))
+        try edit(ben.appendingPathComponent("Proposals/\(slug)/framework.md"), line: 100, to: "Ben's uncommitted line.")
         let refused = try quorum(["sync"], as: .ben, in: ben)
         XCTAssertEqual(refused.status, 1, refused.errors)
         XCTAssertTrue(refused.errors.contains("[round.commit]") && refused.errors.contains("'git reset --soft \(shared.prefix(8))'"), refused.errors)
@@ -206,9 +210,7 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         XCTAssertTrue(try String(contentsOf: document, encoding: .utf8).contains("Merged while index.lock was left."))
 
         // With an edit in the work tree HEAD is detached: that takes HEAD.lock.
-        var lines = try String(contentsOf: document, encoding: .utf8).components(separatedBy: "\n")
-        lines[99] = "Ben's edit in progress."
-        try Data(lines.joined(separator: "\n").utf8).write(to: document)
+        try edit(document, line: 100, to: "Ben's edit in progress.")
         try mergeElsewhere(line: 7, "Merged while HEAD.lock was left.", lead: ana)
         let head = try leave("HEAD.lock")
         let detached = try quorum(["sync"], as: .ben, in: ben)
