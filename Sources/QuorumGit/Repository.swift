@@ -631,15 +631,28 @@ public final class Repository {
     /// Whether the index or the work tree differs from HEAD in a file git
     /// tracks (new untracked files do not count), as `git status` would
     /// show under "Changes".
+    ///
+    /// Another process of this clone checking files out meanwhile (a merge
+    /// or sync bringing the round along) can replace a file between git
+    /// listing and reading it; then this looks again, for up to a second.
     public func hasUncommittedChanges() throws -> Bool {
         var options = git_status_options()
         try check("git_status_options_init", git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)))
         options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
         options.flags = 0
-        var list: OpaquePointer?
-        try check("git_status_list_new", git_status_list_new(&list, handle, &options))
-        defer { git_status_list_free(list) }
-        return git_status_list_entrycount(list) > 0
+        var attempts = 0
+        while true {
+            var list: OpaquePointer?
+            do {
+                try check("git_status_list_new", git_status_list_new(&list, handle, &options))
+            } catch let error as GitError where error.errorClass == GIT_ERROR_OS.rawValue && attempts < 100 {
+                attempts += 1
+                usleep(UInt32(5_000 + Int.random(in: 0..<5_000)))
+                continue
+            }
+            defer { git_status_list_free(list) }
+            return git_status_list_entrycount(list) > 0
+        }
     }
 
     /// Makes the index and the work tree hold `commit`'s tree (HEAD is not
