@@ -3,8 +3,6 @@ import QuorumGit
 
 /// Checks for everything a user types that ends up in a ref name or a path.
 public enum Validation {
-    /// Proposal slugs, round and group names: lower-case `[a-z0-9-]`,
-    /// starting with a letter or digit, at most 64 characters.
     /// A value quoted in a message on one line: its line breaks written as
     /// `\n` and `\r`, so that a value cannot add lines that read as the
     /// message's own (a name in a CSV row faking another row's report).
@@ -12,6 +10,8 @@ public enum Validation {
         value.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
     }
 
+    /// Proposal slugs, round and group names: lower-case `[a-z0-9-]`,
+    /// starting with a letter or digit, at most 64 characters.
     public static func checkSlug(_ slug: String, what: String = "slug") throws {
         let bytes = Array(slug.utf8)
         let ok = !bytes.isEmpty && bytes.count <= 64
@@ -62,9 +62,9 @@ public enum Validation {
     /// Document text must be UTF-8 without NUL bytes (Quorum reviews prose,
     /// not binaries), and hold something besides white space (Unicode's,
     /// with a byte order mark and invisible characters such as U+200B
-    /// counting as none): an empty file
-    /// given as a document's text is almost always the wrong path, and a
-    /// document is removed with --delete, not emptied.
+    /// counting as none): an empty file given as a document's text is
+    /// almost always the wrong path, and a document is removed with
+    /// --delete, not emptied.
     public static func checkText(_ data: Data, source: String) throws {
         if let text = String(validating: data, as: UTF8.self),
            text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace || $0.properties.isDefaultIgnorableCodePoint || $0 == "\u{FEFF}" }) {
