@@ -140,8 +140,11 @@ public struct Roster: Sendable {
     /// itself included, wherever chain order puts it: chain order between
     /// joined histories follows commit times, which a forger sets, so an
     /// unsigned event on a side branch dated before the policy is still
-    /// after it. Nil while no policy event has turned signatures on.
+    /// after it. Nil while no policy event has turned signatures on. A
+    /// chain whose first event requires signatures already leaves nothing
+    /// unsigned after it (empty).
     static func unsignedHistory(_ events: [Event]) -> Set<ObjectID>? {
+        if case .initialize(let policy?, _, _) = events.first?.payload, policy.requireSignatures == true { return [] }
         let turningOn = events.filter { event in
             if case .policy(let policy, _) = event.payload { return policy.requireSignatures == true }
             return false
