@@ -10,6 +10,8 @@ public final class ReviewRepository {
     let environment: [String: String]
     /// The signing key, once looked up (`signer()`).
     var signerCache: SSHSigner??
+    /// The roster read last, at its chain's head (`currentRoster()`).
+    private var rosterMemo: (head: ObjectID, roster: Roster)?
 
     init(git: Repository, environment: [String: String]) {
         self.git = git
@@ -175,10 +177,36 @@ public final class ReviewRepository {
     // MARK: Reading state
 
     public func roster() throws -> Roster {
-        guard let chain = try log.read(Layout.roster) else {
+        try currentRoster().roster
+    }
+
+    /// The roster chain's head and the roster folded from it: the one way
+    /// every command reads the roster. From the snapshot when it was made
+    /// at that head (`RosterSnapshot`), else the snapshot with the events
+    /// since folded on (or, when that cannot be, the whole chain folded),
+    /// and stored for the next command; kept for the rest of this command
+    /// while the head stays. Throws a usage error when there is no roster.
+    func currentRoster() throws -> (head: ObjectID, roster: Roster) {
+        guard let head = try git.referenceTarget(Layout.roster) else {
             throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first")
         }
-        return Roster(events: chain.events)
+        if let rosterMemo, rosterMemo.head == head { return rosterMemo }
+        let snapshot = RosterSnapshot(git: git)
+        let stored = snapshot.load()
+        let roster: Roster
+        if let stored, stored.head == head {
+            roster = stored.roster
+        } else {
+            if let stored, let later = try log.events(from: head, after: stored.head, ref: Layout.roster),
+               let folded = stored.roster.folding(later) {
+                roster = folded
+            } else {
+                roster = Roster(events: try log.events(from: head, ref: Layout.roster))
+            }
+            snapshot.save(roster, head: head)
+        }
+        rosterMemo = (head, roster)
+        return (head, roster)
     }
 
     public func proposal(_ slug: String) throws -> Proposal {

@@ -78,6 +78,10 @@ public struct Roster: Sendable {
     private var grandfatheredIDs: Set<ObjectID> = []
     /// The policy event that last turned signatures on.
     public private(set) var signaturesSince: ObjectID?
+    /// Whether the chain's own events must be signed, after the history a
+    /// policy left unsigned (`unsignedHistory` is not nil): once true, for
+    /// every roster event written later, whatever later policies say.
+    private(set) var signsRosterEvents = false
     /// Events the rules refused, in chain order.
     public private(set) var violations: [Violation] = []
 
@@ -85,52 +89,92 @@ public struct Roster: Sendable {
     /// repository), a signature by a key revoked by now is refused too.
     init(events: [Event], admitting: Set<ObjectID> = []) {
         let unsigned = Roster.unsignedHistory(events)
+        signsRosterEvents = unsigned != nil
         for (index, event) in events.enumerated() {
-            let actor = event.actor.email
-            func refuse(_ refusal: Refusal?) -> Bool {
-                guard let refusal else { return false }
-                violations.append(Violation(event: event, refusal: refusal))
-                return true
-            }
-            if index > 0, let unsigned, !unsigned.contains(event.id), refuse(Rules.signatureHolds(
-                event.signature, by: actor, at: event.signedAt, roster: self, atPush: admitting.contains(event.id), what: "event \(event.id.short)")) {
-                continue
-            }
-            // Text a terminal would obey: the event counts for nothing
-            // (the first one still starts the roster, so that it can be read).
-            if refuse(Rules.plainText(of: event.payload, actor: event.actor)), index > 0 { continue }
-            switch event.payload {
-            case .initialize(let policy, let member, let key) where index == 0:
-                if let policy { self.policy = policy }
-                if let member {
-                    apply(member, by: event.actor)
-                    if let key { keys.append(MemberKey(email: member.email, key: key, validAfter: event.signedAt, addedBy: actor)) }
-                }
-            case .member(let member):
-                if refuse(Rules.mayChangeRoster(actor, to: member, roster: self)) { continue }
-                apply(member, by: event.actor)
-            case .keyAdd(let email, let key):
-                if refuse(Rules.mayAddKey(actor, key, to: email, roster: self)) { continue }
-                keys.append(MemberKey(email: member(email)?.email ?? email, key: key, validAfter: event.signedAt, addedBy: actor))
-            case .keyRevoke(let email, let key):
-                if refuse(Rules.mayRevokeKey(actor, key, of: email, roster: self)) { continue }
-                for i in keys.indices where keys[i].key == key && keys[i].validBefore == nil {
-                    keys[i].validBefore = event.signedAt
-                    keys[i].revokedBy = actor
-                }
-            case .policy(let policy, let heads):
-                if refuse(Rules.mayChangePolicy(actor, to: policy, roster: self)) { continue }
-                if policy.requireSignatures == true, self.policy.requireSignatures != true {
-                    grandfathered += heads
-                    grandfatheredIDs.formUnion(heads.map(\.commit))
-                    signaturesSince = event.id
-                }
-                self.policy = policy
-            case .initialize, .propose, .fork, .cut, .suggest, .revise, .rebase, .carry, .conflict, .approve, .revoke,
-                 .object, .resolve, .withdraw, .reject, .merge, .comment:
-                _ = refuse(Refusal(.chainShape, "the roster chain is one init event followed by member, key and policy events; \(event.id.short) is '\(event.record.type.rawValue)'"))
-            }
+            fold(event, first: index == 0, checkingSignature: unsigned.map { !$0.contains(event.id) } ?? false,
+                 atPush: admitting.contains(event.id))
         }
+    }
+
+    /// This roster with `later` folded on: the roster chain's events after
+    /// the head this roster was folded at, each written on the one before
+    /// (no merge between them), oldest first. Gives what folding the whole
+    /// chain gives, or nil when it cannot tell: this roster refused an
+    /// event, or a later one is a policy event (which changes how the
+    /// events before it are judged); fold the whole chain then.
+    func folding(_ later: [Event]) -> Roster? {
+        guard violations.isEmpty else { return nil }
+        for event in later {
+            if case .policy = event.payload { return nil }
+        }
+        // Events after the head were written after every policy event of
+        // the chain, so none is history a policy left unsigned.
+        var roster = self
+        for event in later { roster.fold(event, first: false, checkingSignature: signsRosterEvents, atPush: false) }
+        return roster
+    }
+
+    /// Folds one event of the chain: `first` (the chain's first event),
+    /// whether its signature must hold (it is not history a policy left
+    /// unsigned), and whether it is new to a shared repository.
+    private mutating func fold(_ event: Event, first: Bool, checkingSignature: Bool, atPush: Bool) {
+        let actor = event.actor.email
+        func refuse(_ refusal: Refusal?) -> Bool {
+            guard let refusal else { return false }
+            violations.append(Violation(event: event, refusal: refusal))
+            return true
+        }
+        if !first, checkingSignature, refuse(Rules.signatureHolds(
+            event.signature, by: actor, at: event.signedAt, roster: self, atPush: atPush, what: "event \(event.id.short)")) {
+            return
+        }
+        // Text a terminal would obey: the event counts for nothing
+        // (the first one still starts the roster, so that it can be read).
+        if refuse(Rules.plainText(of: event.payload, actor: event.actor)), !first { return }
+        switch event.payload {
+        case .initialize(let policy, let member, let key) where first:
+            if let policy { self.policy = policy }
+            if let member {
+                apply(member, by: event.actor)
+                if let key { keys.append(MemberKey(email: member.email, key: key, validAfter: event.signedAt, addedBy: actor)) }
+            }
+        case .member(let member):
+            if refuse(Rules.mayChangeRoster(actor, to: member, roster: self)) { return }
+            apply(member, by: event.actor)
+        case .keyAdd(let email, let key):
+            if refuse(Rules.mayAddKey(actor, key, to: email, roster: self)) { return }
+            keys.append(MemberKey(email: member(email)?.email ?? email, key: key, validAfter: event.signedAt, addedBy: actor))
+        case .keyRevoke(let email, let key):
+            if refuse(Rules.mayRevokeKey(actor, key, of: email, roster: self)) { return }
+            for i in keys.indices where keys[i].key == key && keys[i].validBefore == nil {
+                keys[i].validBefore = event.signedAt
+                keys[i].revokedBy = actor
+            }
+        case .policy(let policy, let heads):
+            if refuse(Rules.mayChangePolicy(actor, to: policy, roster: self)) { return }
+            if policy.requireSignatures == true, self.policy.requireSignatures != true {
+                grandfathered += heads
+                grandfatheredIDs.formUnion(heads.map(\.commit))
+                signaturesSince = event.id
+            }
+            self.policy = policy
+        case .initialize, .propose, .fork, .cut, .suggest, .revise, .rebase, .carry, .conflict, .approve, .revoke,
+             .object, .resolve, .withdraw, .reject, .merge, .comment:
+            _ = refuse(Refusal(.chainShape, "the roster chain is one init event followed by member, key and policy events; \(event.id.short) is '\(event.record.type.rawValue)'"))
+        }
+    }
+
+    /// A roster as a fold left it (`RosterSnapshot`): the members are what
+    /// replaying `history` gives, so they cannot disagree with it.
+    init(policy: Policy, history: [(actor: Signature, member: Member)], keys: [MemberKey],
+         grandfathered: [GrandfatheredHead], signaturesSince: ObjectID?, signsRosterEvents: Bool) {
+        self.policy = policy
+        self.signsRosterEvents = signsRosterEvents
+        for (actor, member) in history { apply(member, by: actor) }
+        self.keys = keys
+        self.grandfathered = grandfathered
+        self.grandfatheredIDs = Set(grandfathered.map(\.commit))
+        self.signaturesSince = signaturesSince
     }
 
     /// The roster events that may stay unsigned once a policy event has

@@ -85,6 +85,33 @@ struct EventLog {
         return .success(ordered)
     }
 
+    /// The events of the chain after `base` up to `head`, oldest first,
+    /// when each was written on the one before (no merge between them):
+    /// what a reader that knows the chain up to `base` has still to read.
+    /// Nil when `base` is not on that line (a merge or the chain's start
+    /// comes first). Throws as `events(from:)` for an event that cannot be read.
+    func events(from head: ObjectID, after base: ObjectID, ref: String? = nil) throws -> [Event]? {
+        var commits: [Commit] = []
+        var id = head
+        while id != base {
+            // What is not a commit is damage, which the whole chain's walk names.
+            guard let commit = try? repo.commit(id), commit.parents.count == 1 else { return nil }
+            commits.append(commit)
+            id = commit.parents[0]
+        }
+        var events: [Event] = []
+        events.reserveCapacity(commits.count)
+        for commit in commits.reversed() {
+            switch try decoded(commit) {
+            case .event(let event): events.append(event)
+            case .reconcilingMerge: return nil
+            case .damaged(let reason, let remedy):
+                throw QuorumError(DamagedEvent(ref: ref, commit: commit.id.hex, reason: reason, remedy: remedy))
+            }
+        }
+        return events
+    }
+
     /// The event a commit holds; nil for a reconciling merge. `parents`
     /// (default: the commit's) are the events it follows. Throws a
     /// `QuorumError` (`event.malformed`) when it cannot be read.

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The files Quorum keeps beside git's own: the local caches and notes in
-/// `<git dir>/quorum/` (summaries, signature checks, verified refs, the
-/// last suggest's note) and a shared repository's hooks.
+/// `<git dir>/quorum/` (summaries, signature checks, the folded roster,
+/// verified refs, the last suggest's note) and a shared repository's hooks.
 ///
 /// One design for every cache: derived data only (deleting it is always
 /// safe), a first line naming its format and version, then lines keyed
@@ -12,7 +12,8 @@ import Foundation
 /// (`append`), later lines winning, so a command pays for what changed
 /// and concurrent writers lose nothing; a line cut short by a crash is
 /// skipped; when most lines are outdated it is written anew (`replace`).
-/// Small files (`verified`, the suggest note, hooks) are replaced whole.
+/// Files that hold one state (`roster`, `verified`, the suggest note,
+/// hooks) are replaced whole.
 /// Either way a reader sees whole lines, never half a file. Damaged
 /// events are never cached: they are found again on every read.
 enum LocalFile {

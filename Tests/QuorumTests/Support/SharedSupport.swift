@@ -86,6 +86,12 @@ class SharedRepositoryTestCase: XCTestCase {
     }
 
     override func tearDownWithError() throws {
+        // Every clone's roster snapshot, and the shared repository's.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] {
+            let directory = root.appendingPathComponent(name)
+            let dotGit = directory.appendingPathComponent(".git")
+            assertRosterSnapshotIsTheFold(gitDirectory: FileManager.default.fileExists(atPath: dotGit.path) ? dotGit : directory)
+        }
         if (testRun?.failureCount ?? 0) + (testRun?.unexpectedExceptionCount ?? 0) == 0 {
             try? FileManager.default.removeItem(at: root)
         } else {

@@ -147,6 +147,7 @@ class QuorumTestCase: XCTestCase {
             let verified = try run(["verify", "--fresh"], as: .ana)
             XCTAssertEqual(verified.status, 0, "quorum verify of the test's repository: \(verified.stdout)\(verified.stderr)")
         }
+        if madeDirectory != nil { assertRosterSnapshotIsTheFold(gitDirectory: repo.appendingPathComponent(".git")) }
         if let made = madeDirectory {
             if (testRun?.failureCount ?? 0) + (testRun?.unexpectedExceptionCount ?? 0) == 0 {
                 try? FileManager.default.removeItem(at: made)
@@ -362,4 +363,27 @@ func emails(_ people: Any?) -> [String]? {
 func seconds(_ time: Any?) -> Double? {
     guard let text = time as? String else { return nil }
     return ISO8601DateFormatter().date(from: text)?.timeIntervalSince1970
+}
+
+/// Checks the roster snapshot a test left in `gitDirectory` (when there is
+/// one): it must be, byte for byte, what folding the roster chain at its
+/// head gives now, and read back to the same roster. Every test's teardown
+/// runs it, so every roster the suite makes (keys, revocations, signature
+/// policies, imports) checks the snapshot against the fold.
+func assertRosterSnapshotIsTheFold(gitDirectory: URL, file: StaticString = #filePath, line: UInt = #line) {
+    guard let data = FileManager.default.contents(atPath: gitDirectory.appendingPathComponent("quorum/roster").path),
+          let git = try? Repository.open(at: gitDirectory.path) else { return }
+    let text = String(decoding: data, as: UTF8.self)
+    let lines = text.split(separator: "\n", maxSplits: 2)
+    guard lines.count > 1, lines[1].hasPrefix("head\t"), let head = ObjectID(hex: String(lines[1].dropFirst(5))) else {
+        return XCTFail("the roster snapshot names no head: \(text.prefix(200))", file: file, line: line)
+    }
+    do {
+        let folded = Roster(events: try EventLog(repo: git).events(from: head))
+        XCTAssertEqual(RosterSnapshot.encode(folded, head: head), text, "the roster snapshot is not the fold of its head", file: file, line: line)
+        XCTAssertEqual(RosterSnapshot.decode(text, head: head).map { RosterSnapshot.encode($0, head: head) }, text,
+                       "the roster snapshot does not read back to itself", file: file, line: line)
+    } catch {
+        XCTFail("the roster snapshot's head \(head.hex) cannot be folded: \(error)", file: file, line: line)
+    }
 }

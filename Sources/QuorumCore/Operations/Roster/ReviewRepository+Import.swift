@@ -139,8 +139,8 @@ extension ReviewRepository {
         let rows = read.rows
         let actor = try identity()
         return try retryingLostRaces {
-            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
-            var roster = Roster(events: chain.events)
+            let chain = try currentRoster()
+            var roster = chain.roster
             var changes: [MemberImport.Change] = []
             var events: [PendingEvent] = []
             var faults = read.faults

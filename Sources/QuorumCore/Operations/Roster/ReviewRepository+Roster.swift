@@ -15,8 +15,8 @@ extension ReviewRepository {
         for group in groups { try Validation.checkSlug(group, what: "group name") }
         let actor = try identity()
         return try retryingLostRaces {
-            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
-            let roster = Roster(events: chain.events)
+            let chain = try currentRoster()
+            let roster = chain.roster
             if !roster.isLead(actor.email) { try enforce(Rules.mayChangeRoster(actor.email, to: Member(email: email, name: name ?? email, groups: [], lead: false), roster: roster)) }
             let existing = roster.member(email)
             guard let member = Self.member(email: email, name: name, groups: groups, lead: lead, in: roster) else {
@@ -73,8 +73,8 @@ extension ReviewRepository {
         try Validation.checkEmail(email)
         let actor = try identity()
         return try retryingLostRaces {
-            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
-            try enforce(rule(actor.email, Roster(events: chain.events)))
+            let chain = try currentRoster()
+            try enforce(rule(actor.email, chain.roster))
             return try appendAll([keyEvent(kind, email: email, key: key)], to: Layout.roster, actor: actor, parent: chain.head)
         }
     }
@@ -96,8 +96,8 @@ extension ReviewRepository {
     public func setPolicy(requireSignatures: Bool) throws -> ObjectID {
         let actor = try identity()
         return try retryingLostRaces {
-            guard let chain = try log.read(Layout.roster) else { throw QuorumError.usage("not a Quorum repository", remedy: "run 'quorum init' first") }
-            let roster = Roster(events: chain.events)
+            let chain = try currentRoster()
+            let roster = chain.roster
             var policy = roster.policy
             guard roster.requiresSignatures != requireSignatures else {
                 throw QuorumError.refused("signatures are \(requireSignatures ? "required" : "not required") already; nothing to change", remedy: "see 'quorum policy'")
