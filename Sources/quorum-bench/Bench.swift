@@ -252,8 +252,8 @@ final class Bench {
         let clean: (String) throws -> Void = { text in
             guard text.contains("No violations") else { throw BenchError("verify found violations in the honest workload: \(text.prefix(2000))") }
         }
-        for cache in ["signatures", "verified"] {
-            unlink((repositoryPath as NSString).appendingPathComponent(".git/quorum/\(cache)"))
+        for cache in ["signature-checks", "verified"] {
+            try? FileManager.default.removeItem(atPath: (repositoryPath as NSString).appendingPathComponent(".git/quorum/\(cache)"))
         }
         try time("verify (cold)", size: size, as: Workload.ana, runs: 1, stdout: output, check: clean) { _ in ["verify", "--fresh"] }
         try time("verify --fresh", size: size, as: Workload.ana, runs: 1, stdout: output, check: clean) { _ in ["verify", "--fresh"] }

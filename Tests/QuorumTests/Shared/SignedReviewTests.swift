@@ -303,6 +303,35 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         _ = head
     }
 
+    // MARK: The signature checks kept
+
+    /// Each check is kept in the file named by its commit id's first two
+    /// hex digits, and a later command reads it there instead of checking
+    /// again: a check planted as "does not verify" is what `show` reports.
+    func testSignatureChecksAreKeptByFirstByteAndReadBack() throws {
+        let ana = try makeSignedReview()
+        let id = try XCTUnwrap(try suggestLine(5, "Checked once.", as: .ana, in: ana)["id"] as? String)
+        try quorumOK(["show", id], in: ana)
+        let directory = ana.appendingPathComponent(".git/quorum/signature-checks")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        XCTAssertFalse(names.isEmpty)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ana.appendingPathComponent(".git/quorum/signatures").path))
+        for name in names {
+            XCTAssertTrue(name.utf8.count == 2 && name.allSatisfy(\.isHexDigit), name)
+            let lines = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(lines.first, "quorum-signatures 1", name)
+            for line in lines.dropFirst() where !line.hasPrefix("K ") {
+                XCTAssertTrue(line.hasPrefix(name), "\(line) is in file \(name)")
+            }
+        }
+        let shard = directory.appendingPathComponent(String(id.prefix(2)))
+        let text = try String(contentsOf: shard, encoding: .utf8)
+        let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix(id + " ") }, text)
+        try Data(text.replacingOccurrences(of: String(line), with: id + " !").utf8).write(to: shard)
+        let shown = try quorum(["show", id], in: ana)
+        XCTAssertTrue(shown.text.contains("signature does not verify"), shown.text)
+    }
+
     // MARK: Rotation
 
     /// Cai's approval signed with her first key still counts after she
