@@ -20,21 +20,36 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Parses 40 hex digits (either case); nil for anything else.
     public init?(hex: String) {
-        guard hex.utf8.count == 40 else { return nil }
+        var hex = hex
+        guard let parsed = hex.withUTF8(Self.parse) else { return nil }
+        self = parsed
+    }
+
+    /// Parses 40 hex digits given as their UTF-8 bytes (a line of a file
+    /// read as bytes), with no string made; nil for anything else.
+    public init?(hexBytes: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = Self.parse(hexBytes) else { return nil }
+        self = parsed
+    }
+
+    private init(high: UInt64, middle: UInt64, low: UInt32) {
+        (self.high, self.middle, self.low) = (high, middle, low)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ObjectID? {
+        guard bytes.count == 40 else { return nil }
         var high: UInt64 = 0
         var middle: UInt64 = 0
         var low: UInt64 = 0
-        for (index, byte) in hex.utf8.enumerated() {
-            guard let nibble = Self.nibble(byte) else { return nil }
+        for index in 0..<40 {
+            guard let nibble = Self.nibble(bytes[index]) else { return nil }
             switch index {
             case ..<16: high = high << 4 | UInt64(nibble)
             case ..<32: middle = middle << 4 | UInt64(nibble)
             default: low = low << 4 | UInt64(nibble)
             }
         }
-        self.high = high
-        self.middle = middle
-        self.low = UInt32(low)
+        return ObjectID(high: high, middle: middle, low: UInt32(low))
     }
 
     private static func nibble(_ byte: UInt8) -> UInt8? {

@@ -263,8 +263,10 @@ final class SignatureStore {
             unlink(path)  // another format: start again
             return
         }
-        // Over the raw bytes, a line at a time.
-        var keys: [String: SSHPublicKey] = [:]
+        // Over the raw bytes, a line at a time, making no string for a
+        // line that names a commit.
+        var keys: [(fingerprint: [UInt8], key: SSHPublicKey)] = []
+        let space = UInt8(ascii: " ")
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
             var start = header.count
@@ -274,28 +276,29 @@ final class SignatureStore {
                 defer { start = end + 1 }
                 guard end < bytes.count else { break }  // cut short by a crash
                 let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                if line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == 32 {
-                    let fields = String(decoding: line, as: UTF8.self).split(separator: " ")
+                if line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == space {
                     // Taken as written, as the lines naming commits are
                     // (the fingerprint is only the name the lines use).
-                    guard fields.count == 4, let blob = Data(base64Encoded: String(fields[3])), let key = try? SSHPublicKey(blob: blob) else { continue }
-                    keys[String(fields[1])] = key
-                    fingerprints[String(fields[3])] = String(fields[1])
+                    let fields = line.split(separator: space)
+                    guard fields.count == 4, let blob = Data(base64Encoded: String(decoding: fields[3], as: UTF8.self)),
+                          let key = try? SSHPublicKey(blob: blob) else { continue }
+                    keys.append((Array(fields[1]), key))
+                    fingerprints[String(decoding: fields[3], as: UTF8.self)] = String(decoding: fields[1], as: UTF8.self)
                     continue
                 }
-                guard line.count > 41, line[40] == 32, let id = ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: line[0..<40]), as: UTF8.self)),
+                guard line.count > 41, line[40] == space, let id = ObjectID(hexBytes: UnsafeBufferPointer(rebasing: line[0..<40])),
                       known[id] == nil else { continue }
                 let rest = UnsafeBufferPointer(rebasing: line[41...])
                 if rest.count == 1, rest[0] == UInt8(ascii: "-") {
                     known[id] = .unsigned
                 } else if rest.count == 1, rest[0] == UInt8(ascii: "!") {
                     known[id] = .invalid("the signature does not verify")
-                } else if let key = keys[String(decoding: rest, as: UTF8.self)] {
+                } else if let key = keys.last(where: { $0.fingerprint.elementsEqual(rest) })?.key {
                     known[id] = .valid(key)
                 }
             }
         }
-        keysInShard[name] = Set(keys.keys)
+        keysInShard[name] = Set(keys.map { String(decoding: $0.fingerprint, as: UTF8.self) })
     }
 
     /// Appends what was learnt since the last flush, each check to its

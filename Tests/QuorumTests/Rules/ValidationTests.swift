@@ -197,6 +197,14 @@ final class ValidationTests: QuorumTestCase {
         XCTAssertNil(ObjectID(hex: String(repeating: "a", count: 41)))
         XCTAssertNil(ObjectID(hex: String(repeating: "g", count: 40)))
         XCTAssertNil(ObjectID(hex: ""))
+        let full = "0123456789ABCDEF0123456789abcdef01234567"
+        XCTAssertEqual(ObjectID(hex: full)?.hex, full.lowercased())
+        XCTAssertNil(ObjectID(hex: "0123456789abcdef0123456789abcdef0123456 "))
+        // From a line's bytes: the same answers.
+        for text in [full, String(full.dropLast()), full + "0", String(full.dropLast()) + "x", String(repeating: "f", count: 40)] {
+            let fromBytes = Array(text.utf8).withUnsafeBufferPointer { ObjectID(hexBytes: $0) }
+            XCTAssertEqual(fromBytes, ObjectID(hex: text), text)
+        }
     }
 
     func testLayoutNamesAndParsesRefs() throws {
