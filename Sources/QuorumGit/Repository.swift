@@ -449,23 +449,18 @@ public final class Repository {
     /// Compare-and-swap: points `name` at `target` only if it still points
     /// at `expected` (nil: only if it does not exist yet). Throws a
     /// `GitError` whose `isLostRace` is true when someone else got there first.
+    ///
+    /// Written as a one-ref transaction (`updateReferences`): the ref's
+    /// lock is taken, its value compared under the lock, then written.
+    /// libgit2's direct write (`git_reference_create_matching`) first reads
+    /// every name in `packed-refs` to refuse one that clashes with a
+    /// directory of refs: 8 M instructions at 1,000 suggestions (2,600
+    /// packed refs), 11 ms at 10,000, in every process that writes. A
+    /// transaction's lock does not; a clash with a loose ref is still
+    /// refused (its lock file cannot be made), and the names Quorum writes
+    /// (`SharedRef`) never put a ref where another's directory is.
     public func updateReference(_ name: String, to target: ObjectID, expected: ObjectID?, message: String) throws {
-        var new = target.raw
-        var ref: OpaquePointer?
-        defer { if ref != nil { git_reference_free(ref) } }
-        if let expected {
-            var old = expected.raw
-            let result = try writingPastStaleLocks(lockFiles(for: name)) { git_reference_create_matching(&ref, handle, name, &new, 1, &old, message) }
-            try check("git_reference_create_matching", result)
-        } else {
-            // libgit2: an all-zero expected id means "must not exist yet".
-            var zero = git_oid()
-            let result = try writingPastStaleLocks(lockFiles(for: name)) { git_reference_create_matching(&ref, handle, name, &new, 0, &zero, message) }
-            if result == GIT_EEXISTS.rawValue {
-                throw GitError(function: "git_reference_create_matching", code: GIT_EMODIFIED.rawValue, errorClass: 0, message: "reference '\(name)' already exists")
-            }
-            try check("git_reference_create_matching", result)
-        }
+        try updateReferences([ReferenceUpdate(name: name, expected: expected, target: target)], message: message) {}
     }
 
     /// Runs a ref write again when it failed because another process's
