@@ -8,8 +8,8 @@ import Foundation
 /// safe), a first line naming its format and version, then lines keyed
 /// by what they were computed from (a commit id, with a digest of the
 /// roster and proposal heads when those change the answer). A cache that
-/// grows with the history (`summaries`, `signatures`) is only appended to
-/// (`append`), later lines winning, so a command pays for what changed
+/// grows with the history (`summaries`, the files of `signature-checks/`)
+/// is only appended to (`append`), so a command pays for what changed
 /// and concurrent writers lose nothing; a line cut short by a crash is
 /// skipped; when most lines are outdated it is written anew (`replace`).
 /// Files that hold one state (`roster`, `verified`, the suggest note,
