@@ -4,7 +4,7 @@ import QuorumGit
 /// The roster as folded at one head of its chain, kept at
 /// `<git dir>/quorum/roster`, so that a command reads one file instead of
 /// reading, checking and folding every roster event (a roster of 20,000
-/// people is 20,000 events: 1.5 s on every command without it).
+/// people is 20,000 events: over a second on every command without it).
 ///
 /// A local cache as every other (see `LocalFile`): derived data only,
 /// keyed by what it was computed from (the chain's head commit; the fold
