@@ -237,12 +237,12 @@ extension ReviewRepository {
     /// `problems`; everything else is synced.
     public func sync(remote: String) throws -> SyncReport {
         let peer = try sharedRemote(remote)
-        // A round branch checked out here moves with the others: its index
-        // and work tree follow (or, with changes in them, HEAD is detached
-        // first, so nothing looks reversed).
         // The round checked out here, read before the sync may detach HEAD
         // (when its work tree has edits) to say whether it closed.
         let checkedOut = git.headReferenceName()
+        // A round branch checked out here moves with the others: its index
+        // and work tree follow (or, with changes in them, HEAD is detached
+        // first, so nothing looks reversed).
         var (report, workTree) = try followingCheckedOutRound { try sync(peer) }
         report.workTree = workTree
         if let checkedOut, let note = try? roundClosed(checkedOut) { Notices.post(note) }

@@ -102,25 +102,22 @@ struct EventLog {
         var events: [Event] = []
         events.reserveCapacity(commits.count)
         for commit in commits.reversed() {
-            switch try decoded(commit) {
-            case .event(let event): events.append(event)
-            case .reconcilingMerge: return nil
-            case .damaged(let reason, let remedy):
-                throw QuorumError(DamagedEvent(ref: ref, commit: commit.id.hex, reason: reason, remedy: remedy))
-            }
+            guard let event = try decode(commit, ref: ref) else { return nil }
+            events.append(event)
         }
         return events
     }
 
     /// The event a commit holds; nil for a reconciling merge. `parents`
     /// (default: the commit's) are the events it follows. Throws a
-    /// `QuorumError` (`event.malformed`) when it cannot be read.
-    func decode(_ commit: Commit, parents: [ObjectID]? = nil) throws -> Event? {
+    /// `QuorumError` (`event.malformed`) when it cannot be read, naming
+    /// `ref` when given.
+    func decode(_ commit: Commit, parents: [ObjectID]? = nil, ref: String? = nil) throws -> Event? {
         switch try decoded(commit, parents: parents) {
         case .event(let event): return event
         case .reconcilingMerge: return nil
         case .damaged(let reason, let remedy):
-            throw QuorumError(DamagedEvent(ref: nil, commit: commit.id.hex, reason: reason, remedy: remedy))
+            throw QuorumError(DamagedEvent(ref: ref, commit: commit.id.hex, reason: reason, remedy: remedy))
         }
     }
 
