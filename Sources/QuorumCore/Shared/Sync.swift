@@ -256,11 +256,11 @@ extension ReviewRepository {
         guard case .round(let slug, let number) = SharedRef(head) else { return nil }
         let proposal = try proposal(slug)
         guard proposal.rounds.first(where: { $0.number == number })?.closed == true else { return nil }
-        let branch = String(head.dropFirst("refs/heads/".count))
+        let branch = Layout.branchName(head)
         guard let open = proposal.openRound else {
             return "round \(number) of '\(slug)', checked out here (\(branch)), is closed, and '\(slug)' has no open round"
         }
-        let next = String(open.branch.dropFirst("refs/heads/".count))
+        let next = Layout.branchName(open.branch)
         return "round \(number) of '\(slug)', checked out here (\(branch)), is closed; round \(open.number) is open: 'git checkout \(next)'"
     }
 
@@ -514,7 +514,7 @@ extension ReviewRepository {
         guard try git.configString("remote.\(peer.name).fetch") == "+refs/heads/*:refs/remotes/\(peer.name)/*" else { return }
         for (name, target) in shared.sorted(by: { $0.key < $1.key }) where SharedRef(name).isRound && name.hasPrefix("refs/heads/") {
             guard try git.referenceTarget(name) == target else { continue }
-            let branch = String(name.dropFirst("refs/heads/".count))
+            let branch = Layout.branchName(name)
             let tracking = "refs/remotes/\(peer.name)/" + branch
             let current = try git.referenceTarget(tracking)
             if current != target {
@@ -534,7 +534,7 @@ extension ReviewRepository {
     private func ownCommitsRemedy(_ ref: String, local mine: ObjectID?, shared theirs: ObjectID?) -> String? {
         guard case .round(let slug, _) = SharedRef(ref), let mine, let theirs, mine != theirs,
               (try? git.isAncestor(theirs, of: mine)) == true else { return nil }
-        let branch = String(ref.dropFirst("refs/heads/".count))
+        let branch = Layout.branchName(ref)
         // Checked out here: HEAD names it, or (with edits in the work tree,
         // while sync runs) is detached at its commit.
         if git.headReferenceName() == ref || (try? git.detachedHead()) == mine {

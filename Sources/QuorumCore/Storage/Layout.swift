@@ -20,6 +20,14 @@ public enum Layout {
     public static func versionTag(_ slug: String, _ version: String) -> String { SharedRef.versionTag(slug: slug, version: version).name }
     public static func documentPath(_ slug: String, _ document: String) -> String { "Proposals/\(slug)/\(document)" }
 
+    /// The name a user gives a branch (`quorum/career-steps/1`) for its
+    /// ref (`refs/heads/quorum/career-steps/1`), as git prints it; any
+    /// other ref unchanged. The one place that strips the prefix.
+    public static func branchName(_ ref: String) -> String {
+        ref.hasPrefix(branchPrefix) ? String(ref.dropFirst(branchPrefix.count)) : ref
+    }
+    static let branchPrefix = "refs/heads/"
+
     static let allProposalMetas = "\(proposalsPrefix)*/meta"
     static let allSuggestionMetas = "\(proposalsPrefix)*/suggestions/*/meta"
 

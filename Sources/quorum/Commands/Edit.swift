@@ -48,7 +48,7 @@ extension Quorum {
                     deletions: moves.deletions, base: base)
                 : try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
             if options.json { return try Output.json(result) }
-            Output.line("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
+            Output.line("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(Layout.branchName(result.branch))\(result.threeWay ? " (three-way merge)" : "")")
             if let workTree = result.workTree { Output.line(workTree) }
         }
     }

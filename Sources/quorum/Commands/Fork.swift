@@ -95,7 +95,7 @@ extension Quorum {
             if resume {
                 Output.line("Finished the fork that opened round \(r.number) (\(r.name)) of \(result.slug)")
             } else {
-                Output.line("Opened round \(r.number) (\(r.name)) of \(result.slug) on \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")); round \(result.closedRound) is closed")
+                Output.line("Opened round \(r.number) (\(r.name)) of \(result.slug) on \(Layout.branchName(r.branch)); round \(result.closedRound) is closed")
             }
             Output.line("Audience: \(r.audience.joined(separator: ", ")); approvers: \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
             for c in result.carried {

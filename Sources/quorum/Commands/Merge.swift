@@ -45,7 +45,7 @@ extension Quorum {
             let shared = local ? nil : try remote ?? repo.defaultRemote()
             let result = try shared.map { try repo.mergeShared(id, remote: $0) } ?? repo.merge(id)
             if options.json { return try Output.json(result) }
-            Output.line("Merged \(Output.short(result.suggestion)) as \(Output.short(result.commit)) on \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))\(result.threeWay ? " (three-way merge)" : "")")
+            Output.line("Merged \(Output.short(result.suggestion)) as \(Output.short(result.commit)) on \(Layout.branchName(result.branch))\(result.threeWay ? " (three-way merge)" : "")")
             Output.line("Approved by: \(result.approvedBy.joined(separator: ", "))")
             if let shared { Output.line("Pushed to \(shared)") }
             if let workTree = result.workTree { Output.line(workTree) }

@@ -37,7 +37,7 @@ extension Quorum {
             if options.json { return try Output.json(result) }
             Output.line("Proposed \(result.slug): \(result.title)")
             Output.line("Documents: \(result.documents.joined(separator: ", "))")
-            Output.line("Round 1 is open on \(result.branch.replacingOccurrences(of: "refs/heads/", with: ""))")
+            Output.line("Round 1 is open on \(Layout.branchName(result.branch))")
         }
     }
 }

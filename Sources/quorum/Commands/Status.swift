@@ -55,7 +55,7 @@ extension Quorum {
                 Output.line("\(status.slug): \(status.title)")
                 if let r = status.round {
                     Output.line("Round \(r.number) \(r.name): audience \(r.audience.joined(separator: ", ")); approvers \(r.approvers.joined(separator: ", ")); quorum \(r.quorum)")
-                    Output.line("Branch: \(r.branch.replacingOccurrences(of: "refs/heads/", with: "")) at \(Output.short(status.head ?? ""))")
+                    Output.line("Branch: \(Layout.branchName(r.branch)) at \(Output.short(status.head ?? ""))")
                 }
                 Output.line("Documents: \(status.documents.joined(separator: ", "))")
                 Output.line("Suggestions: \(counts)")

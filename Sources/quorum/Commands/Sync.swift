@@ -43,9 +43,9 @@ extension Quorum {
             Output.line("Synced with \(report.remote) (\(report.url))")
             if !report.received.isEmpty { Output.line("  received \(Output.count(report.received.count, "ref"))") }
             for ref in report.reconciled { Output.line("  joined events recorded apart on \(ref)") }
-            for ref in report.replayed { Output.line("  made local merges again on the shared \(ref.replacingOccurrences(of: "refs/heads/", with: ""))") }
+            for ref in report.replayed { Output.line("  made local merges again on the shared \(Layout.branchName(ref))") }
             if !report.sent.isEmpty { Output.line("  sent \(Output.count(report.sent.count, "ref"))") }
-            for undone in report.undone { Output.line("  \(undone.ref.replacingOccurrences(of: "refs/heads/", with: "")): \(undone.reason)") }
+            for undone in report.undone { Output.line("  \(Layout.branchName(undone.ref)): \(undone.reason)") }
             if let workTree = report.workTree { Output.line("  \(workTree)") }
             guard !report.problems.isEmpty else { return }
             throw QuorumError(

@@ -26,4 +26,13 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(SharedRef("refs/tags/rfc/career-steps/r2"), .unknown)
         XCTAssertEqual(SharedRef("refs/heads/main"), .foreign)
     }
+
+    func testBranchNameIsTheRefWithoutRefsHeads() {
+        XCTAssertEqual(Layout.branchName(Layout.roundBranch("career-steps", 2)), "quorum/career-steps/2")
+        XCTAssertEqual(Layout.branchName("refs/heads/main"), "main")
+        // Only the leading prefix goes; other refs are kept whole.
+        XCTAssertEqual(Layout.branchName("refs/heads/refs/heads/x"), "refs/heads/x")
+        XCTAssertEqual(Layout.branchName("refs/tags/rfc/career-steps/v1"), "refs/tags/rfc/career-steps/v1")
+        XCTAssertEqual(Layout.branchName("quorum/career-steps/1"), "quorum/career-steps/1")
+    }
 }

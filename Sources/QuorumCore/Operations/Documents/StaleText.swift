@@ -98,7 +98,7 @@ extension ReviewRepository {
                 + "written on the round's current text it would undo \(undone.count == 1 ? "this change" : "these \(undone.count) changes") merged since:\n  "
                 + undone.joined(separator: "\n  "),
             remedy: "to keep \(them), run the command again with --base \(best.commit.short) (your edits are merged with \(them), three-way); "
-                + "to undo \(them) on purpose, run it again with --base \(round.branch.replacingOccurrences(of: "refs/heads/", with: ""))")
+                + "to undo \(them) on purpose, run it again with --base \(Layout.branchName(round.branch))")
     }
 }
 

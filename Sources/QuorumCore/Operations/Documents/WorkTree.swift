@@ -80,7 +80,7 @@ extension ReviewRepository {
         }
         let proposal = try proposal(slug)
         guard let round = proposal.openRound else { throw QuorumError.refused("proposal '\(slug)' has no open round", remedy: "see 'quorum rounds \(slug)'") }
-        let branch = round.branch.replacingOccurrences(of: "refs/heads/", with: "")
+        let branch = Layout.branchName(round.branch)
         let checkOut = "check out the round ('git checkout \(branch)': git keeps your edits, or refuses when they are in the way), edit the documents there and run 'quorum \(command)' again; or give the text with --file DOC=PATH"
         let (base, staged) = try checkedOutCommit(slug: slug, round: round, index: index, remedy: checkOut)
         guard var files = try readProposalFolder(workTree: workTree, slug: slug, command: command) else {
@@ -177,7 +177,7 @@ extension ReviewRepository {
     /// a command that may have moved it; what happened, or nil when it did
     /// not move.
     private func follow(_ branch: String, from old: ObjectID, dirty: Bool) throws -> String? {
-        let name = branch.replacingOccurrences(of: "refs/heads/", with: "")
+        let name = Layout.branchName(branch)
         guard let new = try git.referenceTarget(branch), new != old else {
             if dirty { try git.setHead(to: branch) }
             return nil
