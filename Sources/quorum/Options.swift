@@ -114,25 +114,33 @@ enum Completions {
     }
 }
 
-/// `--file DOC=PATH…`, taken by the commands that write text.
-struct DocumentFiles: ParsableArguments {
-    @Option(name: .customLong("file"), help: ArgumentHelp("A document and the file holding its full text ('-' for stdin); repeat for several.", valueName: "DOC=PATH"))
-    var files: [FileArgument] = []
+/// The options of the commands that write text, declared in each command
+/// (`propose`: --file; `revise`: and --rename, --delete; `suggest`, `edit`:
+/// and --base) with the help given here, so that it is written once.
+/// Not an option group each: ArgumentParser reflects on every group type
+/// it meets, which costs a command about 0.2 ms per group at start.
+enum DocumentOptions {
+    /// `--file DOC=PATH…` (`[FileArgument]`).
+    static let file = ArgumentHelp("A document and the file holding its full text ('-' for stdin); repeat for several.", valueName: "DOC=PATH")
+    /// `--rename OLD=NEW…` (`[RenameArgument]`).
+    static let rename = ArgumentHelp("Rename a document (its text is kept unless --file NEW=PATH gives new text); repeat for several.", valueName: "OLD=NEW")
+    /// `--delete DOC…` (`[String]`).
+    static let delete = ArgumentHelp("Delete a document; repeat for several.", valueName: "DOC")
+    /// `--base REV` (`String?`): the commit full text given with --file was edited from.
+    static let base = ArgumentHelp(
+        "The commit the --file text was edited from: a commit id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION). Changes merged since are kept (three-way). Without it, text that looks edited from an older copy is refused, since it would undo them.",
+        valueName: "REV")
 
-    func readAll() throws -> [DocumentInput] { try files.readAll() }
-}
-
-/// `--rename OLD=NEW…` and `--delete DOC…`, taken by the commands that
-/// change a proposal's documents (`suggest`, `revise`, `edit`).
-struct DocumentMoves: ParsableArguments {
-    @Option(name: .customLong("rename"), help: ArgumentHelp("Rename a document (its text is kept unless --file NEW=PATH gives new text); repeat for several.", valueName: "OLD=NEW"))
-    var renames: [RenameArgument] = []
-
-    @Option(name: .customLong("delete"), help: ArgumentHelp("Delete a document; repeat for several.", valueName: "DOC"))
-    var deletions: [String] = []
-
-    var isEmpty: Bool { renames.isEmpty && deletions.isEmpty }
-    var documentRenames: [DocumentRename] { renames.map { DocumentRename(from: $0.from, to: $0.to) } }
+    /// The commit `--base` names, or nil without one; a usage error when
+    /// it comes without --file, --rename or --delete (the work tree's base
+    /// is found from the index).
+    static func resolve(base: String?, in repo: ReviewRepository, withFiles: Bool) throws -> ObjectID? {
+        guard let base else { return nil }
+        guard withFiles else {
+            throw ValidationError("--base goes with --file, --rename or --delete; for the work tree, Quorum finds the commit you checked out by itself")
+        }
+        return try repo.commit(named: base)
+    }
 }
 
 /// `OLD=NEW`, both document names below the proposal's folder.
@@ -148,22 +156,8 @@ struct RenameArgument: ExpressibleByArgument {
     }
 }
 
-/// `--base REV`: the commit full text given with --file was edited from.
-struct TextBase: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The commit the --file text was edited from: a commit id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION). Changes merged since are kept (three-way). Without it, text that looks edited from an older copy is refused, since it would undo them.",
-        valueName: "REV"))
-    var base: String?
-
-    /// The commit named, or nil; a usage error without --file, --rename or
-    /// --delete (the work tree's base is found from the index).
-    func resolve(in repo: ReviewRepository, withFiles: Bool) throws -> ObjectID? {
-        guard let base else { return nil }
-        guard withFiles else {
-            throw ValidationError("--base goes with --file, --rename or --delete; for the work tree, Quorum finds the commit you checked out by itself")
-        }
-        return try repo.commit(named: base)
-    }
+extension Array where Element == RenameArgument {
+    var documentRenames: [DocumentRename] { map { DocumentRename(from: $0.from, to: $0.to) } }
 }
 
 /// New document text given as `--file DOC=PATH`, `--file PATH`, or `DOC=-` for stdin.

@@ -29,23 +29,29 @@ extension Quorum {
         @Option(help: ArgumentHelp("The email of the person you wrote it with.", valueName: "EMAIL"))
         var pair: String
 
-        @OptionGroup var text: DocumentFiles
+        @Option(name: .customLong("file"), help: DocumentOptions.file)
+        var files: [FileArgument] = []
 
-        @OptionGroup var moves: DocumentMoves
+        @Option(name: .customLong("rename"), help: DocumentOptions.rename)
+        var renames: [RenameArgument] = []
 
-        @OptionGroup var textBase: TextBase
+        @Option(name: .customLong("delete"), help: DocumentOptions.delete)
+        var deletions: [String] = []
+
+        @Option(help: DocumentOptions.base)
+        var base: String?
 
         @OptionGroup var options: CommonOptions
 
         func run() throws {
             let repo = try options.open()
             let message = try Message.required(self.message, in: repo, purpose: "Write what this pair edit of \(slug) does (first line: its title).")
-            let given = !text.files.isEmpty || !moves.isEmpty
-            let base = try textBase.resolve(in: repo, withFiles: given)
+            let given = !files.isEmpty || !renames.isEmpty || !deletions.isEmpty
+            let base = try DocumentOptions.resolve(base: base, in: repo, withFiles: given)
             let result = given
                 ? try repo.pairEdit(
-                    slug: slug, message: message, pair: pair, documents: try text.readAll(), renames: moves.documentRenames,
-                    deletions: moves.deletions, base: base)
+                    slug: slug, message: message, pair: pair, documents: try files.readAll(), renames: renames.documentRenames,
+                    deletions: deletions, base: base)
                 : try repo.pairEditFromWorkTree(slug: slug, message: message, pair: pair)
             if options.json { return try Output.json(result) }
             Output.line("Committed pair edit \(Output.short(result.id)) with \(result.coAuthor) to \(Layout.branchName(result.branch))\(result.threeWay ? " (three-way merge)" : "")")

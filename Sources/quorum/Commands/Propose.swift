@@ -20,7 +20,8 @@ extension Quorum {
         @Argument(help: "The proposal's name: lower-case letters, digits and dashes, e.g. career-steps.")
         var slug: String
 
-        @OptionGroup var text: DocumentFiles
+        @Option(name: .customLong("file"), help: DocumentOptions.file)
+        var files: [FileArgument] = []
 
         @Option(help: "A title (default: the slug).")
         var title: String?
@@ -28,12 +29,12 @@ extension Quorum {
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if text.files.isEmpty { throw ValidationError("give at least one document with --file DOC=PATH") }
+            if files.isEmpty { throw ValidationError("give at least one document with --file DOC=PATH") }
         }
 
         func run() throws {
             let repo = try options.open()
-            let result = try repo.propose(slug: slug, title: title, documents: try text.readAll())
+            let result = try repo.propose(slug: slug, title: title, documents: try files.readAll())
             if options.json { return try Output.json(result) }
             Output.line("Proposed \(result.slug): \(result.title)")
             Output.line("Documents: \(result.documents.joined(separator: ", "))")

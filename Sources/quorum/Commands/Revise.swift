@@ -26,21 +26,26 @@ extension Quorum {
         @Option(name: .shortAndLong, help: "What changed in this revision (first line: the suggestion's new title). Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
         var message: [String] = []
 
-        @OptionGroup var text: DocumentFiles
+        @Option(name: .customLong("file"), help: DocumentOptions.file)
+        var files: [FileArgument] = []
 
-        @OptionGroup var moves: DocumentMoves
+        @Option(name: .customLong("rename"), help: DocumentOptions.rename)
+        var renames: [RenameArgument] = []
+
+        @Option(name: .customLong("delete"), help: DocumentOptions.delete)
+        var deletions: [String] = []
 
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if text.files.isEmpty && moves.isEmpty { throw ValidationError("give the new text with --file DOC=PATH (or --rename OLD=NEW, --delete DOC)") }
+            if files.isEmpty && renames.isEmpty && deletions.isEmpty { throw ValidationError("give the new text with --file DOC=PATH (or --rename OLD=NEW, --delete DOC)") }
         }
 
         func run() throws {
             let repo = try options.open()
             let written = try Message.required(message, in: repo, purpose: "Write what changed in this revision of \(id) (first line: the suggestion's new title).")
             let result = try repo.revise(
-                id, message: written, documents: try text.readAll(), renames: moves.documentRenames, deletions: moves.deletions)
+                id, message: written, documents: try files.readAll(), renames: renames.documentRenames, deletions: deletions)
             if options.json { return try Output.json(result) }
             Output.revision(result, verb: "Revised")
         }

@@ -36,11 +36,17 @@ extension Quorum {
         @Option(name: .shortAndLong, help: "What the change does and why (first line: its title). Repeat -m for more paragraphs. Without -m, your editor opens (GIT_EDITOR, core.editor, VISUAL, EDITOR).")
         var message: [String] = []
 
-        @OptionGroup var text: DocumentFiles
+        @Option(name: .customLong("file"), help: DocumentOptions.file)
+        var files: [FileArgument] = []
 
-        @OptionGroup var moves: DocumentMoves
+        @Option(name: .customLong("rename"), help: DocumentOptions.rename)
+        var renames: [RenameArgument] = []
 
-        @OptionGroup var textBase: TextBase
+        @Option(name: .customLong("delete"), help: DocumentOptions.delete)
+        var deletions: [String] = []
+
+        @Option(help: DocumentOptions.base)
+        var base: String?
 
         @Option(help: ArgumentHelp("Someone who wrote it with you (they cannot approve it either); repeat for several.", valueName: "EMAIL"))
         var pair: [String] = []
@@ -53,12 +59,12 @@ extension Quorum {
         func run() throws {
             let repo = try options.open()
             let message = try Message.required(self.message, in: repo, purpose: "Write what your suggestion to \(slug) does and why (first line: its title).")
-            let given = !text.files.isEmpty || !moves.isEmpty
-            let base = try textBase.resolve(in: repo, withFiles: given)
+            let given = !files.isEmpty || !renames.isEmpty || !deletions.isEmpty
+            let base = try DocumentOptions.resolve(base: base, in: repo, withFiles: given)
             let result = given
                 ? try repo.suggest(
-                    slug: slug, message: message, documents: try text.readAll(), renames: moves.documentRenames,
-                    deletions: moves.deletions, coAuthors: pair, base: base)
+                    slug: slug, message: message, documents: try files.readAll(), renames: renames.documentRenames,
+                    deletions: deletions, coAuthors: pair, base: base)
                 : try repo.suggestFromWorkTree(slug: slug, message: message, coAuthors: pair, keepEdits: keepEdits)
             if options.json { return try Output.json(result) }
             Output.line("Suggested \(result.shortId) on \(result.slug) round \(result.round): \(result.title)")
