@@ -164,13 +164,16 @@ public final class ReviewRepository {
         }
         try Validation.checkEmail(email)
         try Validation.checkName(name)
-        let now = Date()
-        let offset = Int32(TimeZone.current.secondsFromGMT(for: now) / 60)
-        return Signature(name: name, email: email, time: Int64(now.timeIntervalSince1970), offsetMinutes: offset)
+        // The zone offset as git takes it (localtime's tm_gmtoff, which
+        // honours TZ), without loading Foundation's time zone database.
+        var now = time(nil)
+        var local = tm()
+        let offset = localtime_r(&now, &local) == nil ? 0 : Int32(local.tm_gmtoff / 60)
+        return Signature(name: name, email: email, time: Int64(now), offsetMinutes: offset)
     }
 
     private func nonEmpty(_ value: String?) -> String? {
-        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard let value, !value.trimming(.spaces).isEmpty else { return nil }
         return value
     }
 

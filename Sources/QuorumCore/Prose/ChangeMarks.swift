@@ -116,7 +116,7 @@ public struct ChangeMarks: Sendable {
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
         if lines.contains(where: { $0.allSatisfy(\.isWhitespace) }) {
             if !out.isEmpty && !out.hasSuffix("\n\n") { out += "\n" }
-            let words = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+            let words = lines.map { $0.trimming(.spaces) }.filter { !$0.isEmpty }.joined(separator: " ")
             out += marked(Substring(words)) + "\n\n"
             return
         }

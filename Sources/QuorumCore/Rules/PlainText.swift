@@ -124,3 +124,57 @@ extension Rules {
         return names[scalar.value].map { "\(code) (\($0))" } ?? code
     }
 }
+
+// MARK: Blanks
+
+/// The blanks `trimming(_:)` removes from the ends of a text: exactly the
+/// characters of Foundation's `CharacterSet.whitespaces`, `.newlines` and
+/// `.whitespacesAndNewlines` (listed here as Foundation has them, U+200B
+/// included), decided on Unicode scalars without bridging to `NSString`,
+/// whose per-call cost every event read and every write would pay.
+/// `TrimmingPropertyTests` holds the two to the same answers.
+enum Blanks {
+    /// Tab, space, no-break space, U+1680, U+2000–U+200B, U+202F, U+205F, U+3000.
+    case spaces
+    /// U+000A–U+000D, U+0085, and the line and paragraph separators.
+    case newlines
+    /// Both, as `.whitespacesAndNewlines`.
+    case spacesAndNewlines
+
+    func contains(_ scalar: Unicode.Scalar) -> Bool {
+        switch self {
+        case .spaces: return Self.isSpace(scalar.value)
+        case .newlines: return Self.isNewline(scalar.value)
+        case .spacesAndNewlines: return Self.isSpace(scalar.value) || Self.isNewline(scalar.value)
+        }
+    }
+
+    private static func isSpace(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x09, 0x20, 0xA0, 0x1680, 0x2000...0x200B, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
+    }
+
+    private static func isNewline(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x0A...0x0D, 0x85, 0x2028, 0x2029: return true
+        default: return false
+        }
+    }
+}
+
+extension String {
+    /// The text with `blanks` removed from both ends.
+    func trimming(_ blanks: Blanks) -> String { self[...].trimming(blanks) }
+}
+
+extension Substring {
+    /// The text with `blanks` removed from both ends.
+    func trimming(_ blanks: Blanks) -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !blanks.contains($0) }),
+              let last = scalars.lastIndex(where: { !blanks.contains($0) }) else { return "" }
+        return String(scalars[first...last])
+    }
+}

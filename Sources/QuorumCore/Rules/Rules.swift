@@ -299,7 +299,7 @@ public enum Rules {
             guard roster.isLead(actor) else {
                 return Refusal(.resolveOverrideNotLead, "only a lead may override \(objection.by.email)'s objection; \(actor) is not a lead")
             }
-            guard let reason, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard let reason, !reason.trimming(.spacesAndNewlines).isEmpty else {
                 return Refusal(.resolveOverrideReason, "an override of an objection records why", remedy: "give the reason with -m")
             }
             return nil

@@ -97,7 +97,7 @@ public enum Validation {
 
     /// A person's name for a git signature: not empty, no angle brackets or newlines.
     public static func checkName(_ name: String) throws {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let trimmed = name.trimming(.spaces)
         guard !trimmed.isEmpty, !name.contains(where: { $0 == "<" || $0 == ">" || $0 == "\n" }) else {
             throw QuorumError.usage("illegal name '\(shown(name))'", remedy: "give a plain name such as 'Ana Lima'")
         }
@@ -106,7 +106,7 @@ public enum Validation {
 
     /// A message (suggestion title and body): not empty.
     static func checkMessage(_ message: String) throws -> String {
-        let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = message.trimming(.spacesAndNewlines)
         guard !trimmed.isEmpty else { throw QuorumError.usage("the message is empty", remedy: "say what the change does with -m") }
         guard !trimmed.contains("\0") else { throw QuorumError.usage("the message contains a NUL byte", remedy: "remove it") }
         if let refusal = Rules.plainMessage(trimmed, what: "the message") { throw QuorumError.input(refusal) }

@@ -56,7 +56,7 @@ extension SharedRepository {
     /// sent and the command's exit status.
     @discardableResult
     public func notify(_ updates: [PushedRef]) throws -> (events: Int, status: Int32)? {
-        guard let command = try git.configString(SharedRepository.notifyKey), !command.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let command = try git.configString(SharedRepository.notifyKey), !command.trimming(.spaces).isEmpty else {
             return nil
         }
         let notifications = try notifications(for: updates)

@@ -28,9 +28,11 @@ struct OpenSSHKeyFile {
     /// Parses the armored text. Throws `SSHSigner.Error` when it is not an
     /// OpenSSH key file, is damaged, or its private part contradicts its public key.
     init(armored text: String) throws {
-        guard let begin = text.range(of: Self.armorBegin), let end = text.range(of: Self.armorEnd),
-              begin.upperBound <= end.lowerBound,
-              let data = Data(base64Encoded: String(text[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }))
+        // Over the UTF-8 bytes: a signing command reads its key each time.
+        let bytes = Array(text.utf8)
+        guard let begin = Self.firstIndex(of: Self.armorBegin, in: bytes, from: 0),
+              let end = Self.firstIndex(of: Self.armorEnd, in: bytes, from: begin + Self.armorBegin.utf8.count),
+              let data = Data(base64Encoded: Data(bytes[(begin + Self.armorBegin.utf8.count)..<end].filter { !Self.isBlank($0) }))
         else { throw SSHSigner.Error("not an OpenSSH private key file (no base64 between its BEGIN and END lines)") }
         do {
             try self.init(data: data)
@@ -41,8 +43,22 @@ struct OpenSSHKeyFile {
         }
     }
 
+    /// Where `needle` first starts in `bytes` at or after `start`.
+    private static func firstIndex(of needle: String, in bytes: [UInt8], from start: Int) -> Int? {
+        let pattern = Array(needle.utf8)
+        guard !pattern.isEmpty, bytes.count >= pattern.count, start <= bytes.count - pattern.count else { return nil }
+        return (start...(bytes.count - pattern.count)).first { at in
+            bytes[at] == pattern[0] && bytes[at..<(at + pattern.count)].elementsEqual(pattern)
+        }
+    }
+
+    /// ASCII white space and line ends, which the armor's base64 is broken by.
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
+    }
+
     private init(data: Data) throws {
-        let magic = Data("openssh-key-v1".utf8) + Data([0])
+        let magic = Data([UInt8]("openssh-key-v1".utf8) + [0])
         var reader = SSHReader(data)
         guard try reader.bytes(magic.count) == magic else { throw SSHSigner.Error("not an openssh-key-v1 file") }
         cipher = String(decoding: try reader.string(), as: UTF8.self)

@@ -109,7 +109,7 @@ extension SSHSigner {
     /// the key. The program is looked up only when it is needed, and runs with
     /// `environment` as its whole environment.
     public static func fromGitConfig(signingKey: String?, program: String?, environment: [String: String]) throws -> SSHSigner? {
-        guard let configured = signingKey?.trimmingCharacters(in: .whitespacesAndNewlines), !configured.isEmpty else { return nil }
+        guard let configured = signingKey?.trimming(.spacesAndNewlines), !configured.isEmpty else { return nil }
         let resolver = KeyResolver(configured: configured, program: program, environment: environment)
         return try resolver.resolve()
     }
@@ -131,7 +131,7 @@ private struct KeyResolver {
     func resolve() throws -> SSHSigner {
         // A literal key, as git's is_literal_ssh_key: `key::…`, or a line starting `ssh-`.
         if configured.hasPrefix("key::") || configured.hasPrefix("ssh-") {
-            let literal = configured.hasPrefix("key::") ? String(configured.dropFirst(5)).trimmingCharacters(in: .whitespaces) : configured
+            let literal = configured.hasPrefix("key::") ? String(configured.dropFirst(5)).trimming(.spaces) : configured
             guard let publicKey = try publicKey(inText: literal, from: nil) else {
                 throw Error("user.signingKey '\(configured)' is not an SSH public key line ('key::ssh-ed25519 AAAA… comment'): \(setKeyAdvice)")
             }
@@ -253,10 +253,11 @@ private struct KeyResolver {
 
     /// As ssh refuses a private key others may read (sshkey_perm_ok), so does this.
     func checkPermissions(_ path: String) throws {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue,
-              let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value else { return }
-        if owner == getuid(), mode & 0o077 != 0 {
+        // stat(2), as ssh's fstat of the opened file (a link is followed).
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let mode = Int(info.st_mode & 0o7777)
+        if info.st_uid == getuid(), mode & 0o077 != 0 {
             throw Error("permissions \(String(mode, radix: 8)) of the private key \(path) are too open (ssh-keygen refuses it too): chmod 600 \(path)")
         }
     }
@@ -348,7 +349,7 @@ struct SSHSigningProgram: Sendable {
             throw SSHSigner.Error("cannot run gpg.ssh.program '\(name)' (\(executable)): \(error); set gpg.ssh.program to OpenSSH's ssh-keygen")
         }
         let stderr = String(decoding: (try? Data(contentsOf: stderrFile)) ?? Data(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimming(.spacesAndNewlines)
         guard status == 0 else {
             let usage = stderr.contains("usage:") ? " (ssh-keygen -Y sign needs OpenSSH 8.2p1 or newer)" : ""
             throw SSHSigner.Error(

@@ -22,34 +22,31 @@ enum LocalFile {
     /// interleave; creates the file when missing. Throws a POSIX error.
     static func append(_ path: String, _ data: Data) throws {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard fd >= 0 else { throw posixError() }
         defer { close(fd) }
-        var offset = 0
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            while offset < raw.count {
-                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-                }
-                offset += written
-            }
-        }
+        try write(data, to: fd)
     }
 
     /// Writes `data` to `<path>.<pid>.tmp` (with `permissions` when given,
     /// e.g. 0o755) and renames it over `path`, making the directory when
     /// it is missing; on failure the temporary file is removed and the
     /// error thrown. Either way, temporary files that a killed writer left
-    /// beside `path` are removed (see `removeLeftovers`).
+    /// beside `path` are removed (see `removeLeftovers`). Plain system
+    /// calls: every write command replaces a file or two.
     static func replace(_ path: String, with data: Data, permissions: Int? = nil) throws {
         let temporary = path + ".\(getpid()).tmp"
         defer { removeLeftovers(beside: path) }
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try data.write(to: URL(fileURLWithPath: temporary))
-            if let permissions { try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: temporary) }
-            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            let (directory, _) = split(path)
+            if access(directory, F_OK) != 0 {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw posixError() }
+            defer { close(fd) }
+            if let permissions, fchmod(fd, mode_t(permissions)) != 0 { throw posixError() }
+            try write(data, to: fd)
+            guard rename(temporary, path) == 0 else { throw posixError() }
         } catch {
             unlink(temporary)
             throw error
@@ -60,15 +57,38 @@ enum LocalFile {
     /// killed before its rename left beside `path`: only those older than
     /// a minute, so never a live writer's.
     static func removeLeftovers(beside path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let prefix = (path as NSString).lastPathComponent + "."
+        let (directory, name) = split(path)
+        let prefix = name + "."
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
             let file = directory + "/" + name
-            if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
-               modified.timeIntervalSinceNow < -60 {
+            var info = stat()
+            if stat(file, &info) == 0, time(nil) - info.st_mtim.tv_sec > 60 {
                 unlink(file)
             }
         }
     }
+
+    /// The directory and the name of `path` (`.` for a bare name).
+    private static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        return (slash == path.startIndex ? "/" : String(path[..<slash]), String(path[path.index(after: slash)...]))
+    }
+
+    /// All of `data` written to `fd`, retrying short writes and EINTR.
+    private static func write(_ data: Data, to fd: Int32) throws {
+        var offset = 0
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            while offset < raw.count {
+                let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw posixError()
+                }
+                offset += written
+            }
+        }
+    }
+
+    private static func posixError() -> POSIXError { POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import QuorumGit
 
@@ -277,7 +276,7 @@ struct SummaryIndex {
     /// The `<context>` of the file's lines: the first 128 bits of the
     /// SHA-256 of the roster's and proposal chains' heads, in hex.
     private static func contextDigest(_ heads: String) -> String {
-        SHA256.hash(data: Data(heads.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Digest.sha256Hex(heads, bytes: 16)
     }
 
     /// An order-independent digest of a set of chain heads (and their

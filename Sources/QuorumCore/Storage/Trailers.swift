@@ -32,13 +32,17 @@ struct Trailers {
     static let objection = "Objection"
 
     static func parse(_ message: String) -> Trailers {
-        let paragraphs = message.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n\n")
-        guard let last = paragraphs.last, paragraphs.count > 1 else { return Trailers(pairs: []) }
+        // The last paragraph: what follows the last blank line.
+        let text = Array(message.trimming(.spacesAndNewlines).utf8)
+        guard text.count >= 2, let cut = (0...(text.count - 2)).last(where: { text[$0] == 10 && text[$0 + 1] == 10 }) else {
+            return Trailers(pairs: [])
+        }
+        let last = String(decoding: text[(cut + 2)...], as: UTF8.self)
         let pairs = last.split(separator: "\n").compactMap { line -> (String, String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             let key = line[..<colon]
             guard !key.isEmpty, !key.contains(" ") else { return nil }
-            return (String(key), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            return (String(key), line[line.index(after: colon)...].trimming(.spaces))
         }
         return Trailers(pairs: pairs)
     }

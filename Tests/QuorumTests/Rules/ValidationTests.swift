@@ -164,6 +164,10 @@ final class ValidationTests: QuorumTestCase {
         XCTAssertNil(trailers.first("Suggestion"))
         XCTAssertEqual(trailers.first("Event"), "merge")
         XCTAssertEqual(trailers.first("Quorum-Format"), "1")
+        // Several blank lines part paragraphs as one does; values are
+        // trimmed of blanks, non-ASCII ones too.
+        let spaced = Trailers.parse("Títle\n\n\n\nSuggested-by:\u{A0} Zoë Ñúñez <zoe@example.com>\u{3000}\n\n")
+        XCTAssertEqual(spaced.first("Suggested-by"), "Zoë Ñúñez <zoe@example.com>")
     }
 
     func testTrailerKeysHaveNoSpacesAndValuesKeepTheirColons() {

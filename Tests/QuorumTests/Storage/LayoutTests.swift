@@ -35,4 +35,12 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(Layout.branchName("refs/tags/rfc/career-steps/v1"), "refs/tags/rfc/career-steps/v1")
         XCTAssertEqual(Layout.branchName("quorum/career-steps/1"), "quorum/career-steps/1")
     }
+
+    /// The local files' digests: SHA-256 in lower-case hex (FIPS 180-2's
+    /// test vector for "abc"), cut to the bytes asked for.
+    func testDigestIsSHA256InHex() {
+        XCTAssertEqual(Digest.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Digest.sha256Hex("abc", bytes: 16), "ba7816bf8f01cfea414140de5dae2223")
+        XCTAssertEqual(Digest.sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
 }

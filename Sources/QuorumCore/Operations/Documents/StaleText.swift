@@ -13,7 +13,7 @@ extension ReviewRepository {
     /// anything else `git rev-parse` takes. A usage error when it names
     /// nothing, or several objects.
     public func commit(named spec: String, option: String = "--base") throws -> ObjectID {
-        let trimmed = spec.trimmingCharacters(in: .whitespaces)
+        let trimmed = spec.trimming(.spaces)
         guard !trimmed.isEmpty, !trimmed.hasPrefix("-") else {
             throw QuorumError.usage("\(option) needs a commit: an id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION)", remedy: "e.g. \(option) quorum/SLUG/1")
         }
@@ -48,7 +48,8 @@ extension ReviewRepository {
             return (update.renamedFrom ?? update.name, Lines(try git.readBlob(blob)))
         }
         if given.isEmpty { return }
-        var distances: [[ObjectID?]: Int] = [:]
+        // By the given documents' blobs in a commit (their ids joined).
+        var distances: [String: Int] = [:]
         var best: (commit: ObjectID, distance: Int)?
         var headDistance = 0
         var cursor: ObjectID? = head
@@ -58,14 +59,15 @@ extension ReviewRepository {
             let docs = try documents(in: commit.tree, slug: slug)
             if docs.isEmpty { break }  // before the proposal existed
             let blobs = given.map { docs[$0.0] }
+            let key = blobs.map { $0?.hex ?? "-" }.joined(separator: " ")
             let distance: Int
-            if let known = distances[blobs] {
+            if let known = distances[key] {
                 distance = known
             } else {
                 distance = try zip(given, blobs).reduce(0) { sum, pair in
                     sum + pair.0.1.distance(to: Lines(try pair.1.map { try git.readBlob($0) } ?? Data()))
                 }
-                distances[blobs] = distance
+                distances[key] = distance
             }
             if id == head {
                 headDistance = distance
@@ -109,10 +111,11 @@ extension ReviewRepository {
 /// not text, so a text whose line endings alone changed is not taken for
 /// an older copy.
 struct Lines {
-    let counts: [UInt64: Int]
+    /// How many times each line occurs, by its hash (as an Int's bits).
+    let counts: [Int: Int]
 
     init(_ data: Data) {
-        var counts: [UInt64: Int] = [:]
+        var counts: [Int: Int] = [:]
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
             let offset = 0xcbf2_9ce4_8422_2325 as UInt64  // FNV-1a
@@ -121,7 +124,7 @@ struct Lines {
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == 10 || byte == 13 {
-                    counts[hash, default: 0] += 1
+                    counts[Int(bitPattern: UInt(hash)), default: 0] += 1
                     hash = offset
                     if byte == 13, index + 1 < bytes.count, bytes[index + 1] == 10 { index += 1 }
                 } else {
@@ -129,7 +132,7 @@ struct Lines {
                 }
                 index += 1
             }
-            counts[hash, default: 0] += 1
+            counts[Int(bitPattern: UInt(hash)), default: 0] += 1
         }
         self.counts = counts
     }

@@ -51,7 +51,7 @@ public struct PersonJSON: Encodable, Sendable, Equatable {
     /// "Name <email>" (a trailer's form) or a bare email.
     init(formatted: String, encoder: Encoder) {
         if let open = formatted.lastIndex(of: "<"), formatted.hasSuffix(">") {
-            let name = formatted[..<open].trimmingCharacters(in: .whitespaces)
+            let name = formatted[..<open].trimming(.spaces)
             let email = String(formatted[formatted.index(after: open)..<formatted.index(before: formatted.endIndex)])
             self.init(name: name.isEmpty ? nil : name, email: email)
         } else {

@@ -278,7 +278,7 @@ extension ReviewRepository {
     /// "Name <email>" as a signature (time 0), or nil.
     static func person(_ text: String) -> Signature? {
         guard let open = text.lastIndex(of: "<"), text.hasSuffix(">") else { return nil }
-        let name = text[..<open].trimmingCharacters(in: .whitespaces)
+        let name = text[..<open].trimming(.spaces)
         let email = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
         return email.isEmpty ? nil : Signature(name: name.isEmpty ? email : name, email: email, time: 0)
     }
@@ -341,7 +341,7 @@ extension ReviewRepository {
         // Changelog and credits lines are one-line titles and names, so the
         // last "Changes since" line is the one cut wrote.
         guard let changes = rest.range(of: "\nChanges since ", options: .backwards) else { return nil }
-        let notes = rest[..<changes.lowerBound].trimmingCharacters(in: .newlines)
+        let notes = rest[..<changes.lowerBound].trimming(.newlines)
         return notes.isEmpty ? nil : notes
     }
 }

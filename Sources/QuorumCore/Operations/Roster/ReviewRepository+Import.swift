@@ -73,7 +73,7 @@ extension ReviewRepository {
             throw QuorumError.usage("\(source) is not CSV: \(error)", remedy: "save it as comma-separated values, with a first row naming the columns")
         }
         let known = ["email", "name", "groups", "lead"]
-        let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = csv.header.map { $0.trimming(.spaces).lowercased() }
         if let unknown = header.first(where: { !known.contains($0) }) {
             throw QuorumError.usage("\(source) has a column '\(unknown)' Quorum does not know", remedy: "its first row names the columns: \(known.joined(separator: ", ")) (email required)")
         }
@@ -85,19 +85,19 @@ extension ReviewRepository {
         }
         func cell(_ fields: [String], _ column: String) -> String? {
             guard let index = header.firstIndex(of: column), index < fields.count else { return nil }
-            let value = fields[index].trimmingCharacters(in: .whitespaces)
+            let value = fields[index].trimming(.spaces)
             return value.isEmpty ? nil : value
         }
         var read = MemberRows(rows: [], source: source)
         var seen: [String: Int] = [:]
         for (offset, fields) in csv.rows.enumerated() {
             let number = offset + 2
-            if fields.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            if fields.allSatisfy({ $0.trimming(.spaces).isEmpty }) { continue }
             var faults: [String] = []
             func check(_ validate: () throws -> Void) {
                 do { try validate() } catch let error as QuorumError { faults.append(error.message) } catch { faults.append("\(error)") }
             }
-            let email = emailColumn < fields.count ? fields[emailColumn].trimmingCharacters(in: .whitespaces) : ""
+            let email = emailColumn < fields.count ? fields[emailColumn].trimming(.spaces) : ""
             check { try Validation.checkEmail(email) }
             if let earlier = seen[email.lowercased()] {
                 faults.append("\(email) is also on row \(earlier)")

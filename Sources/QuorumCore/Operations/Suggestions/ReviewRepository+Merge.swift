@@ -194,7 +194,7 @@ extension ReviewRepository {
             text.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) ? deleted : ConflictRegion.quote(text, changed: changed)
         }
         func changedWords(_ text: [UInt8], _ changed: Range<Int>) -> String {
-            String(decoding: text[changed], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            String(decoding: text[changed], as: UTF8.self).trimming(.spacesAndNewlines)
         }
         return ConflictRegion(
             document: document, lines: words.lines,

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import QuorumGit
 
@@ -168,7 +167,7 @@ struct SuggestIntent {
         self.round = round
         self.base = base
         let text = [actor.lowercased(), slug, String(round), base.hex, tree.hex, message, coAuthors.joined(separator: ",")].joined(separator: "\u{0}")
-        digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        digest = Digest.sha256Hex(text)
     }
 
     private static func path(_ repository: ReviewRepository) -> String { repository.git.gitDirectory + "quorum/suggesting" }
@@ -176,9 +175,9 @@ struct SuggestIntent {
     /// The id the last suggest noted, when it noted this same suggestion.
     func recorded(in repository: ReviewRepository) -> ObjectID? {
         guard let data = FileManager.default.contents(atPath: Self.path(repository)) else { return nil }
-        let fields = String(decoding: data, as: UTF8.self).split(separator: " ")
+        let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard fields.count == 2, fields[0] == digest else { return nil }
-        return ObjectID(hex: fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
+        return ObjectID(hex: String(fields[1]))
     }
 
     /// Notes that this suggestion is being recorded as `id` (best effort).
