@@ -127,6 +127,9 @@ final class SignatureStore {
     private var added: [ObjectID] = []
     /// Each key's fingerprint by its blob in base64, worked out once.
     private var fingerprints: [String: String] = [:]
+    /// Each key the files name, by its blob in base64 (nil: not a key
+    /// Quorum reads), parsed once.
+    private var keysByBlob: [String: SSHPublicKey?] = [:]
     /// What a background check (`startPrefetch`) has found so far.
     private let background = CheckedSignatures()
 
@@ -279,11 +282,22 @@ final class SignatureStore {
                 if line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == space {
                     // Taken as written, as the lines naming commits are
                     // (the fingerprint is only the name the lines use).
-                    let fields = line.split(separator: space)
-                    guard fields.count == 4, let blob = Data(base64Encoded: String(decoding: fields[3], as: UTF8.self)),
-                          let key = try? SSHPublicKey(blob: blob) else { continue }
-                    keys.append((Array(fields[1]), key))
-                    fingerprints[String(decoding: fields[3], as: UTF8.self)] = String(decoding: fields[1], as: UTF8.self)
+                    // `K <fingerprint> <algorithm> <blob>`: each key is
+                    // parsed once however many files name it.
+                    let spaces = line.indices.filter { line[$0] == space }
+                    guard spaces.count == 3 else { continue }
+                    let fingerprint = UnsafeBufferPointer(rebasing: line[(spaces[0] + 1)..<spaces[1]])
+                    let blobText = String(decoding: UnsafeBufferPointer(rebasing: line[(spaces[2] + 1)...]), as: UTF8.self)
+                    let key: SSHPublicKey?
+                    if let parsed = keysByBlob[blobText] {
+                        key = parsed
+                    } else {
+                        key = Data(base64Encoded: blobText).flatMap { try? SSHPublicKey(blob: $0) }
+                        keysByBlob[blobText] = key
+                    }
+                    guard let key else { continue }
+                    keys.append((Array(fingerprint), key))
+                    fingerprints[blobText] = String(decoding: fingerprint, as: UTF8.self)
                     continue
                 }
                 guard line.count > 41, line[40] == space, let id = ObjectID(hexBytes: UnsafeBufferPointer(rebasing: line[0..<40])),
