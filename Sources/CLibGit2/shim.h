@@ -6,6 +6,7 @@
  * known_hosts parser, for quorum_ssh_known_host below. */
 #include <libssh2.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,6 +19,26 @@
 static inline int quorum_git_set_ssl_cert_locations(const char *file, const char *path)
 {
 	return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, path);
+}
+
+/* Has glibc's malloc keep what the process frees instead of handing it
+ * back to the kernel at once (mallopt(3)'s trim and mmap thresholds, 64 MiB
+ * each). libgit2 starts zlib anew for every object it reads or writes; its
+ * ~256 KiB of tables, freed at the top of the heap, were returned and then
+ * faulted in and zero-filled again page by page. For short-lived processes. */
+static inline void quorum_keep_freed_memory(void)
+{
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	(void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
+}
+
+/* The largest blob libgit2 keeps in its object cache once read (bytes; 0,
+ * its default, keeps none), so that a blob read twice in one process (a
+ * merge reads each side's text, then Quorum's prose merge reads them
+ * again) is inflated and hashed once. */
+static inline int quorum_git_set_blob_cache_limit(size_t bytes)
+{
+	return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, (int)GIT_OBJECT_BLOB, bytes);
 }
 
 /* What one known_hosts file says of an ssh host key. */

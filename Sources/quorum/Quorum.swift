@@ -47,6 +47,7 @@ struct Quorum: ParsableCommand {
             Output.line(version)
             return
         }
+        keepFreedMemoryUntilExit()
         if let unknown = FastParse.unknownCommand(arguments) {
             Output.error("quorum: \(unknown)")
             Foundation.exit(64)
