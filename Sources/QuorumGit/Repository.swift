@@ -99,6 +99,10 @@ let libraryInit: Void = {
 public final class Repository {
     let handle: OpaquePointer
 
+    /// Called after each commit `createCommit(sign:)` writes, with its id
+    /// and the signature its `sign` returned (armored, as returned).
+    public var signedCommitCreated: ((ObjectID, String) -> Void)?
+
     private init(handle: OpaquePointer) {
         self.handle = handle
     }

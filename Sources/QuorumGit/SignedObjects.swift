@@ -26,14 +26,17 @@ extension Repository {
         try check("git_commit_create_buffer", git_commit_create_buffer(
             &buffer, handle, author, committer, "UTF-8", message, tree, parentCount, parents))
         let payload = Data(bytes: buffer.ptr, count: buffer.size)
-        var signature = try sign(payload)
+        let armored = try sign(payload)
+        var signature = armored
         // libgit2 ends the header itself; a trailing newline would add a
         // line holding one space, which git does not write.
         while signature.hasSuffix("\n") { signature.removeLast() }
         var oid = git_oid()
         let content = String(decoding: payload, as: UTF8.self)
         try check("git_commit_create_with_signature", git_commit_create_with_signature(&oid, handle, content, signature, "gpgsig"))
-        return ObjectID(oid)
+        let id = ObjectID(oid)
+        signedCommitCreated?(id, armored)
+        return id
     }
 
     /// The signature in a commit's `gpgsig` header and what it signs; nil

@@ -64,14 +64,28 @@ extension ReviewRepository {
             }
         }
         guard let signer else { return nil }
-        return { payload in
+        return { [weak self] payload in
             do {
-                return try signer.sign(payload, namespace: "git")
+                let armored = try signer.sign(payload, namespace: "git")
+                if case .inProcess = signer.method { self?.lastOwnSignature = (armored, signer.publicKey) }
+                return armored
             } catch let error as SSHSigner.Error {
                 throw QuorumError.refused(
                     "could not sign with \(signer.publicKey.fingerprint): \(error.description)",
                     remedy: "for a key with a passphrase, add it to ssh-agent ('ssh-add KEYFILE') and set user.signingKey to 'key::\(signer.publicKey.line)' or its .pub file")
             }
         }
+    }
+
+    /// Notes a commit this process just signed with its own key, in
+    /// process, as signed by that key in the signature checks
+    /// (`SignatureStore`), so that the next command meeting it in this
+    /// clone does not check it again. Only when `armored` is exactly the
+    /// signature the key made (`lastOwnSignature`): a signature from
+    /// ssh-keygen or the agent is checked as any other. `verify` with no
+    /// caches (`rm -r .git/quorum`) checks every signature itself.
+    func noteOwnSignature(_ id: ObjectID, armored: String) {
+        guard let own = lastOwnSignature, own.armored == armored else { return }
+        log.signatures.note(id, .valid(own.key))
     }
 }

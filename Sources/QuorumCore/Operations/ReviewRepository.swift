@@ -13,10 +13,15 @@ public final class ReviewRepository {
     /// The roster read last, at its chain's head (`currentRoster()`).
     private var rosterMemo: (head: ObjectID, roster: Roster)?
 
+    /// The last signature the signing key made in process (`signing(as:)`),
+    /// and the key: see `noteOwnSignature`.
+    var lastOwnSignature: (armored: String, key: SSHPublicKey)?
+
     init(git: Repository, environment: [String: String]) {
         self.git = git
         self.log = EventLog(repo: git)
         self.environment = environment
+        git.signedCommitCreated = { [weak self] id, armored in self?.noteOwnSignature(id, armored: armored) }
     }
 
     /// Opens the Quorum repository at or above `path`.

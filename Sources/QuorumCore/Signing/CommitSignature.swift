@@ -156,6 +156,15 @@ final class SignatureStore {
         return status
     }
 
+    /// Records `status` for a commit whose signature this process knows
+    /// already (one it made: `ReviewRepository.noteOwnSignature`).
+    func note(_ id: ObjectID, _ status: CommitSignature) {
+        guard known[id] == nil else { return }
+        known[id] = status
+        added.append(id)
+        background.set(id, status)
+    }
+
     /// What a background check covers, in the order the caller will ask
     /// for it: the commits from `tip` back to (not including) `hide`, or
     /// one commit.

@@ -332,6 +332,49 @@ final class SignedReviewTests: SharedRepositoryTestCase {
         XCTAssertTrue(shown.text.contains("signature does not verify"), shown.text)
     }
 
+    /// A command notes the signatures its own key made in process in the
+    /// signature checks, so that the next command in the clone does not
+    /// check them again: right after Ana's suggest its commits are there
+    /// as signed by her key; git agrees they verify; a check from scratch
+    /// (no caches) finds the same. Dee's RSA key signs through ssh-keygen,
+    /// whose signatures are checked as anyone's: none is noted.
+    func testACommandNotesOnlyTheSignaturesItsKeyMadeInProcess() throws {
+        let ana = try makeSignedReview()
+        let dee = try makeClone("dee", as: .dee)
+        let checks = ana.appendingPathComponent(".git/quorum/signature-checks")
+        func noted(_ commit: String, in clone: URL) throws -> String? {
+            let shard = clone.appendingPathComponent(".git/quorum/signature-checks/\(commit.prefix(2))")
+            guard let text = try? String(contentsOf: shard, encoding: .utf8) else { return nil }
+            return text.split(separator: "\n").first { $0.hasPrefix(commit + " ") }.map { String($0.dropFirst(41)) }
+        }
+        func fingerprint(_ key: URL) throws -> String {
+            let listed = try start(keygen, ["-lf", key.path + ".pub"], as: nil, in: root).finish()
+            return try XCTUnwrap(listed.text.split(separator: " ").dropFirst().first.map(String.init), listed.text)
+        }
+
+        try FileManager.default.removeItem(at: checks)
+        let id = try XCTUnwrap(try suggestLine(5, "Noted as made.", as: .ana, in: ana)["id"] as? String)
+        let commits = try gitOK(["rev-list", chain(id)], in: ana).split(separator: "\n").map(String.init)
+        XCTAssertFalse(commits.isEmpty)
+        for commit in commits {
+            XCTAssertEqual(try noted(commit, in: ana), try fingerprint(keys[.ana]!), commit)
+        }
+        let signers = root.appendingPathComponent("allowed_signers").path
+        try quorumOK(["allowed-signers", "-o", signers], in: ana)
+        for commit in commits {
+            let verified = try git(["-c", "gpg.ssh.allowedSignersFile=\(signers)", "verify-commit", commit], in: ana)
+            XCTAssertEqual(verified.status, 0, verified.errors)
+        }
+        try FileManager.default.removeItem(at: ana.appendingPathComponent(".git/quorum"))
+        XCTAssertEqual(try verifyCodes(ana), [])
+        for commit in commits {
+            XCTAssertEqual(try noted(commit, in: ana), try fingerprint(keys[.ana]!), commit)
+        }
+
+        let deeID = try XCTUnwrap(try suggestLine(9, "Signed by ssh-keygen.", as: .dee, in: dee)["id"] as? String)
+        XCTAssertNil(try noted(deeID, in: dee))
+    }
+
     // MARK: Rotation
 
     /// Cai's approval signed with her first key still counts after she
