@@ -185,8 +185,17 @@ public final class Repository {
         try data.withUnsafeBytes { bytes in
             _ = try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&oid, handle, bytes.baseAddress, bytes.count))
         }
-        return ObjectID(oid)
+        let id = ObjectID(oid)
+        if data.count <= Self.writtenBlobLimit { writtenBlobs[id] = data }
+        return id
     }
+
+    /// Blobs written through this handle (up to `writtenBlobLimit` bytes
+    /// each), which `readBlob` gives back without inflating and hashing
+    /// them again: a command often reads the text it just wrote (the stale
+    /// text check, a merge). Keyed by content, so never stale.
+    private var writtenBlobs: [ObjectID: Data] = [:]
+    private static let writtenBlobLimit = 1 << 20
 
     /// The id `data` would have as a blob, without writing it.
     public static func blobID(of data: Data) -> ObjectID? {
@@ -197,6 +206,7 @@ public final class Repository {
     }
 
     public func readBlob(_ id: ObjectID) throws -> Data {
+        if let written = writtenBlobs[id] { return written }
         var raw = id.raw
         var blob: OpaquePointer?
         try check("git_blob_lookup", git_blob_lookup(&blob, handle, &raw))

@@ -66,16 +66,16 @@ public enum Validation {
     /// almost always the wrong path, and a document is removed with
     /// --delete, not emptied.
     public static func checkText(_ data: Data, source: String) throws {
-        if let text = String(validating: data, as: UTF8.self),
-           text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace || $0.properties.isDefaultIgnorableCodePoint || $0 == "\u{FEFF}" }) {
+        let text = String(validating: data, as: UTF8.self)
+        if let text, text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace || $0.properties.isDefaultIgnorableCodePoint || $0 == "\u{FEFF}" }) {
             throw QuorumError.usage(
                 "\(source) is empty\(data.isEmpty ? "" : " (white space or invisible characters only)"); a document's text cannot be",
                 remedy: "give the file with the document's text; to remove a document, use --delete DOC (or delete the file from a checked-out round)")
         }
-        if data.contains(0) {
+        if data.hasNUL() {
             throw QuorumError.usage("\(source) looks binary (it contains NUL bytes)", remedy: "Quorum reviews UTF-8 text documents only")
         }
-        if String(validating: data, as: UTF8.self) == nil {
+        if text == nil {
             throw QuorumError.usage("\(source) is not valid UTF-8 text", remedy: "convert it to UTF-8 (e.g. iconv -t UTF-8)")
         }
     }
@@ -111,5 +111,17 @@ public enum Validation {
         guard !trimmed.contains("\0") else { throw QuorumError.usage("the message contains a NUL byte", remedy: "remove it") }
         if let refusal = Rules.plainMessage(trimmed, what: "the message") { throw QuorumError.input(refusal) }
         return trimmed
+    }
+}
+
+extension Data {
+    /// Whether a NUL byte is among the first `limit` bytes (all of them by
+    /// default; git's binary test looks at the first 8,000). Searched with
+    /// memchr: Data's iterator would take a call per byte.
+    func hasNUL(inFirst limit: Int = .max) -> Bool {
+        withUnsafeBytes { bytes in
+            let count = Swift.min(bytes.count, limit)
+            return count > 0 && memchr(bytes.baseAddress!, 0, count) != nil
+        }
     }
 }

@@ -109,7 +109,7 @@ extension ReviewRepository {
             let before = try file.oldBlob.map { try git.readBlob($0) } ?? Data()
             let after = try file.newBlob.map { try git.readBlob($0) } ?? Data()
             // As git: a NUL in the first 8000 bytes of either side makes it binary.
-            let binary = before.prefix(8000).contains(0) || after.prefix(8000).contains(0)
+            let binary = before.hasNUL(inFirst: 8000) || after.hasNUL(inFirst: 8000)
             let path = file.status == .deleted ? file.oldPath : file.newPath
             let mode = file.status == .deleted ? file.oldMode : file.newMode
             func document(_ path: String) -> String? { prefix.flatMap { path.hasPrefix($0) ? String(path.dropFirst($0.count)) : nil } }
