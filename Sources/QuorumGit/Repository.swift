@@ -186,15 +186,24 @@ public final class Repository {
             _ = try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&oid, handle, bytes.baseAddress, bytes.count))
         }
         let id = ObjectID(oid)
-        if data.count <= Self.writtenBlobLimit { writtenBlobs[id] = data }
+        if data.count <= Self.writtenBlobLimit {
+            // Bounded for a long-lived handle: forget them all past 8 MiB.
+            if writtenBlobBytes + data.count > 8 * Self.writtenBlobLimit {
+                writtenBlobs.removeAll()
+                writtenBlobBytes = 0
+            }
+            if writtenBlobs.updateValue(data, forKey: id) == nil { writtenBlobBytes += data.count }
+        }
         return id
     }
 
     /// Blobs written through this handle (up to `writtenBlobLimit` bytes
-    /// each), which `readBlob` gives back without inflating and hashing
-    /// them again: a command often reads the text it just wrote (the stale
-    /// text check, a merge). Keyed by content, so never stale.
+    /// each, 8 of that in all), which `readBlob` gives back without
+    /// inflating and hashing them again: a command often reads the text it
+    /// just wrote (the stale text check, a merge). Keyed by content, so
+    /// never stale.
     private var writtenBlobs: [ObjectID: Data] = [:]
+    private var writtenBlobBytes = 0
     private static let writtenBlobLimit = 1 << 20
 
     /// The id `data` would have as a blob, without writing it.
