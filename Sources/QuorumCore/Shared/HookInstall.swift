@@ -85,7 +85,8 @@ public enum ServerHooks {
             do {
                 try LocalFile.replace(file, with: Data(script(name, binary: binary).utf8), permissions: 0o755)
             } catch {
-                throw QuorumError(.failure, "could not write \(file): \(error)")
+                let reason = (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)) } ?? "\(error)"
+                throw QuorumError(.failure, "could not write \(file): \(reason)")
             }
         }
         // A shared repository made with 'git init --bare' names an unborn

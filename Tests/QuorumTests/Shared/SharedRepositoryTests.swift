@@ -686,6 +686,20 @@ final class SharedRepositoryTests: SharedRepositoryTestCase {
         try quorumOK(["hooks", "install", "--force", bare.path], in: root)
         try quorumOK(["hooks", "check", bare.path], in: root)
 
+        // A hook that cannot be written (a directory in its place): said
+        // as the system says it, exit 70, and the other hook left as it was.
+        let post = bare.appendingPathComponent("hooks/post-receive")
+        let before = try Data(contentsOf: post)
+        try FileManager.default.removeItem(at: pre)
+        try FileManager.default.createDirectory(at: pre.appendingPathComponent("x"), withIntermediateDirectories: true)
+        let blocked = try quorum(["hooks", "install", "--force", bare.path], in: root)
+        XCTAssertEqual(blocked.status, 70, blocked.errors)
+        XCTAssertTrue(blocked.errors.contains("could not write \(pre.path): Is a directory"), blocked.errors)
+        XCTAssertEqual(try Data(contentsOf: post), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: bare.appendingPathComponent("hooks").path).filter { $0.hasSuffix(".tmp") }, [])
+        try FileManager.default.removeItem(at: pre)
+        try quorumOK(["hooks", "install", bare.path], in: root)
+
         // Not a bare repository: bad usage.
         try gitOK(["init", "-q", clone("work").path], in: root)
         XCTAssertEqual(try quorum(["hooks", "install", clone("work").path], in: root).status, 64)
