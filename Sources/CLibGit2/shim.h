@@ -6,7 +6,9 @@
  * known_hosts parser, for quorum_ssh_known_host below. */
 #include <libssh2.h>
 #include <errno.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,8 +30,10 @@ static inline int quorum_git_set_ssl_cert_locations(const char *file, const char
  * faulted in and zero-filled again page by page. For short-lived processes. */
 static inline void quorum_keep_freed_memory(void)
 {
+#ifdef __GLIBC__
 	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	(void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
+#endif
 }
 
 /* The largest blob libgit2 keeps in its object cache once read (bytes; 0,

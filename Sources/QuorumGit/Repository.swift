@@ -192,7 +192,8 @@ public final class Repository {
                 writtenBlobs.removeAll()
                 writtenBlobBytes = 0
             }
-            if writtenBlobs.updateValue(data, forKey: id) == nil { writtenBlobBytes += data.count }
+            // A copy: `data` may be a slice, and readBlob gives whole Data.
+            if writtenBlobs.updateValue(Data(data), forKey: id) == nil { writtenBlobBytes += data.count }
         }
         return id
     }

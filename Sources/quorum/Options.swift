@@ -52,11 +52,11 @@ struct CommonOptions: ParsableArguments {
         // Colour and paging, decided once, with the repository's git config.
         Output.configure(color: color, paging: !noPager, json: json, config: { key in (try? opened.git.configString(key)) ?? nil })
         if json {
-            // Weakly: a static holding the repository would keep it from
-            // being released when the command ends, and with it the
-            // signature checks it flushes then (`SignatureStore`).
-            Output.names = { [weak opened] in
-                guard let roster = try? opened?.roster() else { return [:] }
+            // Held until the command has run (`Quorum.main` lets it go
+            // then, so that the repository is released and flushes its
+            // signature checks: `SignatureStore`).
+            Output.names = {
+                guard let roster = try? opened.roster() else { return [:] }
                 var names: [String: String] = [:]
                 for member in roster.members { names[member.email.lowercased()] = member.name }
                 return names

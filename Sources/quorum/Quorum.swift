@@ -62,6 +62,9 @@ struct Quorum: ParsableCommand {
             }
             defer { printNotices() }
             try command.run()
+            // The last hold on the repository (the JSON's roster names):
+            // letting it go releases it, which writes its caches.
+            Output.names = nil
         } catch let error as QuorumError {
             // A full disk or an unwritable repository is said as what it is.
             let explained = error.explained(repository: CommonOptions.repository)

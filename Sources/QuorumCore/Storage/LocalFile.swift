@@ -41,7 +41,9 @@ enum LocalFile {
             if access(directory, F_OK) != 0 {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            // 0o666 less the umask, as Data.write made it: a group-shared
+            // repository's members may then append to it.
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
             guard fd >= 0 else { throw posixError() }
             defer { close(fd) }
             if let permissions, fchmod(fd, mode_t(permissions)) != 0 { throw posixError() }
@@ -63,7 +65,13 @@ enum LocalFile {
         for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
             let file = directory + "/" + name
             var info = stat()
-            if stat(file, &info) == 0, time(nil) - info.st_mtim.tv_sec > 60 {
+            guard stat(file, &info) == 0 else { continue }
+            #if canImport(Darwin)
+            let modified = info.st_mtimespec.tv_sec
+            #else
+            let modified = info.st_mtim.tv_sec
+            #endif
+            if time(nil) - modified > 60 {
                 unlink(file)
             }
         }

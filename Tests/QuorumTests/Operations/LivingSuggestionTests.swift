@@ -561,6 +561,8 @@ final class LivingSuggestionTests: RoundsTestCase {
             let result = try runOK(["inbox", "--json"], as: person)
             let json = try XCTUnwrap(result.json, result.stdout)
             XCTAssertEqual(email(json["person"]), person.email)
+            // Names come from the roster, read while the JSON is written.
+            XCTAssertEqual((json["person"] as? [String: Any])?["name"] as? String, person.name)
             return try XCTUnwrap(json["items"] as? [[String: Any]]).map {
                 ($0["reason"] as? String ?? "", ($0["suggestion"] as? [String: Any])?["id"] as? String ?? "")
             }

@@ -416,6 +416,16 @@ final class SSHSigningTests: QuorumTestCase {
         // A private key others can read, as ssh-keygen refuses it.
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: other)
         assertSignerError(try makeSigner(other, program: noProgram), mentions: ["too open", "chmod 600"])
+        // A link to a private key only its owner reads is taken, as ssh
+        // takes it (it checks the file the link leads to), whatever the
+        // link's own mode; a link to the open one is refused.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: other)
+        let linked = other + "-link"
+        try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: other)
+        try FileManager.default.copyItem(atPath: other + ".pub", toPath: linked + ".pub")
+        XCTAssertEqual(methodName(try makeSigner(linked, program: noProgram)), "in process")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: other)
+        assertSignerError(try makeSigner(linked, program: noProgram), mentions: ["too open", "chmod 600"])
         // Check integers that differ (as from a wrong passphrase).
         let text = try String(contentsOfFile: key, encoding: .utf8)
         let lines = text.split(separator: "\n")
