@@ -134,6 +134,13 @@ enum DocumentOptions {
         "The commit the --file text was edited from: a commit id, a round branch (quorum/SLUG/N) or a version tag (rfc/SLUG/VERSION). Changes merged since are kept (three-way). Without it, text that looks edited from an older copy is refused, since it would undo them.",
         valueName: "REV")
 
+    /// Whether any document change was given on the command line (text,
+    /// a rename or a deletion); without one, `suggest` and `edit` take the
+    /// work tree's changes and `revise` has nothing to do.
+    static func given(files: [FileArgument], renames: [RenameArgument], deletions: [String]) -> Bool {
+        !files.isEmpty || !renames.isEmpty || !deletions.isEmpty
+    }
+
     /// The commit `--base` names, or nil without one; a usage error when
     /// it comes without --file, --rename or --delete (the work tree's base
     /// is found from the index).

@@ -150,14 +150,15 @@ final class SignatureStore {
         loadShard(Self.shard(of: id))
         if let found = known[id] { return found }
         let status = CommitSignature(try git.commitSignature(id))
-        known[id] = status
-        added.append(id)
-        background.set(id, status)  // a background check need not do it again
+        note(id, status)
         return status
     }
 
-    /// Records `status` for a commit whose signature this process knows
-    /// already (one it made: `ReviewRepository.noteOwnSignature`).
+    /// Records `status` for a commit checked just now, or one whose
+    /// signature this process knows already (one it made:
+    /// `ReviewRepository.noteOwnSignature`): kept for this process, written
+    /// at the next flush, and told to a background check, which need not
+    /// do it again.
     func note(_ id: ObjectID, _ status: CommitSignature) {
         guard known[id] == nil else { return }
         known[id] = status

@@ -46,7 +46,7 @@ extension Quorum {
         func run() throws {
             let repo = try options.open()
             let message = try Message.required(self.message, in: repo, purpose: "Write what this pair edit of \(slug) does (first line: its title).")
-            let given = !files.isEmpty || !renames.isEmpty || !deletions.isEmpty
+            let given = DocumentOptions.given(files: files, renames: renames, deletions: deletions)
             let base = try DocumentOptions.resolve(base: base, in: repo, withFiles: given)
             let result = given
                 ? try repo.pairEdit(

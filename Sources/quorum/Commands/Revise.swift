@@ -38,7 +38,7 @@ extension Quorum {
         @OptionGroup var options: CommonOptions
 
         func validate() throws {
-            if files.isEmpty && renames.isEmpty && deletions.isEmpty { throw ValidationError("give the new text with --file DOC=PATH (or --rename OLD=NEW, --delete DOC)") }
+            if !DocumentOptions.given(files: files, renames: renames, deletions: deletions) { throw ValidationError("give the new text with --file DOC=PATH (or --rename OLD=NEW, --delete DOC)") }
         }
 
         func run() throws {
