@@ -121,8 +121,12 @@ final class SignatureStore {
     private let git: Repository
     private var directory: String { git.gitDirectory + "quorum/signature-checks/" }
     private var known: [ObjectID: CommitSignature] = [:]
-    /// The files read so far (by name: two hex digits), with the
-    /// fingerprints of the keys each names.
+    /// The files read so far (by name: two hex digits).
+    private var shards: [String: Shard] = [:]
+    /// The files whose every line is in `known` (`load`).
+    private var shardsReadWhole: Set<String> = []
+    /// The fingerprints of the keys each file read names (`K` lines),
+    /// with those this process appended.
     private var keysInShard: [String: Set<String>] = [:]
     private var added: [ObjectID] = []
     /// Each key's fingerprint by its blob in base64, worked out once.
@@ -147,8 +151,10 @@ final class SignatureStore {
             added.append(id)
             return found
         }
-        loadShard(Self.shard(of: id))
-        if let found = known[id] { return found }
+        if let found = shard(Self.shard(of: id)).status(of: id) {
+            known[id] = found
+            return found
+        }
         let status = CommitSignature(try git.commitSignature(id))
         note(id, status)
         return status
@@ -259,70 +265,35 @@ final class SignatureStore {
     /// The file a commit's check is kept in: its id's first two hex digits.
     private static func shard(of id: ObjectID) -> String { String(id.hex.prefix(2)) }
 
-    /// Reads every file (for `verify` and a rebuild, which meet every commit).
+    /// Reads every file (for `verify` and a rebuild, which meet every
+    /// commit), every line of it into `known`.
     private func load() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names where name.utf8.count == 2 { loadShard(name) }
-    }
-
-    /// Reads one file, once.
-    private func loadShard(_ name: String) {
-        guard keysInShard[name] == nil else { return }
-        keysInShard[name] = []
-        let path = directory + name
-        guard let data = FileManager.default.contents(atPath: path) else { return }
-        let header = Array((Self.header + "\n").utf8)
-        guard data.starts(with: header) else {
-            unlink(path)  // another format: start again
-            return
-        }
-        // Over the raw bytes, a line at a time, making no string for a
-        // line that names a commit.
-        var keys: [(fingerprint: [UInt8], key: SSHPublicKey)] = []
-        let space = UInt8(ascii: " ")
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var start = header.count
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 10 { end += 1 }
-                defer { start = end + 1 }
-                guard end < bytes.count else { break }  // cut short by a crash
-                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                if line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == space {
-                    // Taken as written, as the lines naming commits are
-                    // (the fingerprint is only the name the lines use).
-                    // `K <fingerprint> <algorithm> <blob>`: each key is
-                    // parsed once however many files name it.
-                    let spaces = line.indices.filter { line[$0] == space }
-                    guard spaces.count == 3 else { continue }
-                    let fingerprint = UnsafeBufferPointer(rebasing: line[(spaces[0] + 1)..<spaces[1]])
-                    let blobText = String(decoding: UnsafeBufferPointer(rebasing: line[(spaces[2] + 1)...]), as: UTF8.self)
-                    let key: SSHPublicKey?
-                    if let parsed = keysByBlob[blobText] {
-                        key = parsed
-                    } else {
-                        key = Data(base64Encoded: blobText).flatMap { try? SSHPublicKey(blob: $0) }
-                        keysByBlob[blobText] = key
-                    }
-                    guard let key else { continue }
-                    keys.append((Array(fingerprint), key))
-                    fingerprints[blobText] = String(decoding: fingerprint, as: UTF8.self)
-                    continue
-                }
-                guard line.count > 41, line[40] == space, let id = ObjectID(hexBytes: UnsafeBufferPointer(rebasing: line[0..<40])),
-                      known[id] == nil else { continue }
-                let rest = UnsafeBufferPointer(rebasing: line[41...])
-                if rest.count == 1, rest[0] == UInt8(ascii: "-") {
-                    known[id] = .unsigned
-                } else if rest.count == 1, rest[0] == UInt8(ascii: "!") {
-                    known[id] = .invalid("the signature does not verify")
-                } else if let key = keys.last(where: { $0.fingerprint.elementsEqual(rest) })?.key {
-                    known[id] = .valid(key)
-                }
+        for name in names where name.utf8.count == 2 && !shardsReadWhole.contains(name) {
+            shardsReadWhole.insert(name)
+            shard(name).forEachCheck { id, status in
+                if known[id] == nil { known[id] = status }
             }
         }
-        keysInShard[name] = Set(keys.map { String(decoding: $0.fingerprint, as: UTF8.self) })
+    }
+
+    /// One file, read once: its keys parsed, its lines naming commits
+    /// left as bytes until a commit is asked for.
+    private func shard(_ name: String) -> Shard {
+        if let shard = shards[name] { return shard }
+        let path = directory + name
+        var shard = Shard()
+        if let data = FileManager.default.contents(atPath: path) {
+            let header = Array((Self.header + "\n").utf8)
+            if data.starts(with: header) {
+                shard = Shard(bytes: Array(data), start: header.count, keysByBlob: &keysByBlob, fingerprints: &fingerprints)
+            } else {
+                unlink(path)  // another format: start again
+            }
+        }
+        shards[name] = shard
+        keysInShard[name] = Set(shard.keys.map { String(decoding: $0.fingerprint, as: UTF8.self) })
+        return shard
     }
 
     /// Appends what was learnt since the last flush, each check to its
@@ -337,7 +308,7 @@ final class SignatureStore {
             unlink(git.gitDirectory + "quorum/signatures")  // the single file of before
         }
         for (name, ids) in byShard {
-            loadShard(name)  // to know which keys it names already
+            _ = shard(name)  // to know which keys it names already
             let path = directory + name
             var text = FileManager.default.fileExists(atPath: path) ? "" : Self.header + "\n"
             var keys = keysInShard[name] ?? []
@@ -356,6 +327,100 @@ final class SignatureStore {
             }
             keysInShard[name] = keys
             try? LocalFile.append(path, Data(text.utf8))
+        }
+    }
+}
+
+/// One signature-check file as read: the keys its `K` lines name, and its
+/// lines naming commits, kept as bytes and searched for one commit when
+/// it is asked for (a command meets a few commits of the thousands a file
+/// can name; parsing every line cost more than the file's reading).
+private struct Shard {
+    private(set) var bytes: [UInt8] = []
+    /// Where the lines begin: after the header.
+    private(set) var start = 0
+    private(set) var keys: [(fingerprint: [UInt8], key: SSHPublicKey)] = []
+
+    init() {}
+
+    /// Takes the `K <fingerprint> <algorithm> <base64 blob>` lines as
+    /// written (the fingerprint is only the name the other lines use);
+    /// each key is parsed once however many files name it
+    /// (`keysByBlob`, `fingerprints`: the store's).
+    init(bytes: [UInt8], start: Int, keysByBlob: inout [String: SSHPublicKey?], fingerprints: inout [String: String]) {
+        self.bytes = bytes
+        self.start = start
+        var keys: [(fingerprint: [UInt8], key: SSHPublicKey)] = []
+        Self.forEachLine(bytes, from: start) { line in
+            guard line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == UInt8(ascii: " ") else { return }
+            let spaces = line.indices.filter { line[$0] == UInt8(ascii: " ") }
+            guard spaces.count == 3 else { return }
+            let fingerprint = Array(line[(spaces[0] + 1)..<spaces[1]])
+            let blobText = String(decoding: UnsafeBufferPointer(rebasing: line[(spaces[2] + 1)...]), as: UTF8.self)
+            let key: SSHPublicKey?
+            if let parsed = keysByBlob[blobText] {
+                key = parsed
+            } else {
+                key = Data(base64Encoded: blobText).flatMap { try? SSHPublicKey(blob: $0) }
+                keysByBlob[blobText] = key
+            }
+            guard let key else { return }
+            keys.append((fingerprint, key))
+            fingerprints[blobText] = String(decoding: fingerprint, as: UTF8.self)
+        }
+        self.keys = keys
+    }
+
+    /// What the first line naming `id` that Quorum understands says; nil
+    /// when none does.
+    func status(of id: ObjectID) -> CommitSignature? {
+        let needle = Array((id.hex + " ").utf8)
+        return bytes.withUnsafeBufferPointer { all -> CommitSignature? in
+            guard let base = all.baseAddress else { return nil }
+            var from = start
+            while from + needle.count <= all.count, let hit = memchr(base + from, Int32(needle[0]), all.count - from) {
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                from = at + 1
+                guard at + needle.count <= all.count, memcmp(base + at, needle, needle.count) == 0,
+                      at == start || all[at - 1] == 10,
+                      let newline = memchr(base + at, 10, all.count - at) else { continue }  // not a line's start, or cut short by a crash
+                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                if let status = status(UnsafeBufferPointer(rebasing: all[(at + needle.count)..<end])) { return status }
+            }
+            return nil
+        }
+    }
+
+    /// Every commit its lines name, with what the line says, in file order.
+    func forEachCheck(_ body: (ObjectID, CommitSignature) -> Void) {
+        Self.forEachLine(bytes, from: start) { line in
+            guard line.count > 41, line[40] == UInt8(ascii: " "),
+                  let id = ObjectID(hexBytes: UnsafeBufferPointer(rebasing: line[0..<40])),
+                  let status = status(UnsafeBufferPointer(rebasing: line[41...])) else { return }
+            body(id, status)
+        }
+    }
+
+    /// What a line says after `<commit hex> `: `-` unsigned, `!` a
+    /// signature that does not verify, else the fingerprint of a key a
+    /// `K` line names; nil for anything else.
+    private func status(_ rest: UnsafeBufferPointer<UInt8>) -> CommitSignature? {
+        if rest.count == 1, rest[0] == UInt8(ascii: "-") { return .unsigned }
+        if rest.count == 1, rest[0] == UInt8(ascii: "!") { return .invalid("the signature does not verify") }
+        return keys.last(where: { $0.fingerprint.elementsEqual(rest) }).map { .valid($0.key) }
+    }
+
+    /// Each whole line of `bytes` from `start`, without its newline; a last
+    /// line with none (cut short by a crash) is skipped.
+    private static func forEachLine(_ bytes: [UInt8], from start: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { all in
+            guard let base = all.baseAddress else { return }
+            var at = start
+            while at < all.count, let newline = memchr(base + at, 10, all.count - at) {
+                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                body(UnsafeBufferPointer(rebasing: all[at..<end]))
+                at = end + 1
+            }
         }
     }
 }
