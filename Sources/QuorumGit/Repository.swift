@@ -182,8 +182,16 @@ public final class Repository {
 
     public func writeBlob(_ data: Data) throws -> ObjectID {
         var oid = git_oid()
+        // git_odb_write, not git_blob_create_from_buffer: the latter streams,
+        // making a temporary file before it learns that the blob exists
+        // (an approval's record often does); this asks first.
+        var odb: OpaquePointer?
+        try check("git_repository_odb", git_repository_odb(&odb, handle))
+        defer { git_odb_free(odb) }
         try data.withUnsafeBytes { bytes in
-            _ = try check("git_blob_create_from_buffer", git_blob_create_from_buffer(&oid, handle, bytes.baseAddress, bytes.count))
+            // An empty Data has no address; libgit2 wants one all the same.
+            let start = bytes.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+            _ = try check("git_odb_write", git_odb_write(&oid, odb, start, bytes.count, GIT_OBJECT_BLOB))
         }
         let id = ObjectID(oid)
         if data.count <= Self.writtenBlobLimit {
