@@ -12,9 +12,10 @@ import Foundation
 /// is only appended to (`append`), so a command pays for what changed
 /// and concurrent writers lose nothing; a line cut short by a crash is
 /// skipped; when most lines are outdated it is written anew (`replace`).
-/// Files that hold one state (`roster`, `verified`, the suggest note,
-/// hooks) are replaced whole.
-/// Either way a reader sees whole lines, never half a file. Damaged
+/// Files that hold one state (`roster`, `verified`, hooks) are replaced
+/// whole. Either way a reader sees whole lines, never half a file. The
+/// one exception is the last suggest's note, a hint every reader checks
+/// against the objects: it is written in place (`overwrite`). Damaged
 /// events are never cached: they are found again on every read.
 enum LocalFile {
     /// Appends `data` (whole lines) to `path` with one write(2) on a file
@@ -53,6 +54,23 @@ enum LocalFile {
             unlink(temporary)
             throw error
         }
+    }
+
+    /// Writes `data` over the start of `path` (made when missing, with its
+    /// directory; 0o666 less the umask), then cuts the file to `data`'s length: no new
+    /// file and no rename, each of which costs a file-system allocation
+    /// or release. Only for a note that every reader checks before use:
+    /// a reader may meet it half-written. Throws a POSIX error.
+    static func overwrite(_ path: String, with data: Data) throws {
+        var fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+        if fd < 0, errno == ENOENT {
+            try FileManager.default.createDirectory(atPath: split(path).directory, withIntermediateDirectories: true)
+            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+        }
+        guard fd >= 0 else { throw posixError() }
+        defer { close(fd) }
+        try write(data, to: fd)
+        guard ftruncate(fd, off_t(data.count)) == 0 else { throw posixError() }
     }
 
     /// Removes the temporary files (`<path>.<anything>.tmp`) that a writer

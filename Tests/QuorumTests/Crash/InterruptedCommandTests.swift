@@ -204,6 +204,26 @@ final class InterruptedCommandTests: RoundsTestCase {
         }
     }
 
+    /// The last suggest's note is a hint: one naming another suggestion
+    /// (written in place, a note can be met stale or half-written) is not
+    /// taken for the suggestion being made. Ben's interrupted suggest of
+    /// line 5 left its note; with the id in it swapped for his earlier
+    /// suggestion's, running the suggest again makes the new suggestion.
+    func testANoteNamingAnotherSuggestionIsNotTrusted() throws {
+        try startReview()
+        let earlier = try jsonID(try runOK(["suggest", slug, "-m", "Earlier", "--file", "framework.md=\(try textFile(withLine(3, "Line 3, changed.", of: original)))", "--json"], as: .ben))
+        let args = ["suggest", slug, "-m", "Later", "--file", "framework.md=\(try textFile(withLine(5, "Line 5, changed.", of: original)))"]
+        try kill(args, as: .ben, at: "link", onPathContaining: "/meta")
+        let note = repo.appendingPathComponent(".git/quorum/suggesting")
+        let fields = try String(contentsOf: note, encoding: .utf8).split(separator: " ")
+        XCTAssertEqual(fields.count, 2)
+        try Data("\(fields[0]) \(earlier)\n".utf8).write(to: note)
+        let later = try jsonID(try runOK(args + ["--json"], as: .ben))
+        XCTAssertNotEqual(later, earlier)
+        XCTAssertEqual(try shown(later)["title"] as? String, "Later")
+        XCTAssertEqual(try shown(earlier)["title"] as? String, "Earlier")
+    }
+
     /// Suggests line `number` changed as `author`, approved by Cai and Ana
     /// (or Dee), and merged.
     @discardableResult

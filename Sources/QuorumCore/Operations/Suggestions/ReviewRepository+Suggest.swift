@@ -102,7 +102,8 @@ extension ReviewRepository {
     private func finishInterruptedSuggest(_ intent: SuggestIntent, proposal: Proposal, roster: Roster) throws -> SuggestResult? {
         guard let id = intent.recorded(in: self), git.hasObject(id),
               let event = try? log.decode(git.commit(id)), event.record.type == .suggest,
-              let revisionHex = event.record.revision, let revision = ObjectID(hex: revisionHex), git.hasObject(revision) else { return nil }
+              let revisionHex = event.record.revision, let revision = ObjectID(hex: revisionHex), git.hasObject(revision),
+              let revisionCommit = try? git.commit(revision), intent.isRecorded(by: event, revision: revisionCommit) else { return nil }
         let slug = intent.slug
         if try git.referenceTarget(Layout.suggestionMeta(slug, id)) != nil {
             guard let existing = try? suggestion(slug, id, proposal: proposal, roster: roster), existing.revisions.count == 1,
@@ -154,34 +155,56 @@ extension ReviewRepository {
 /// suggestion's id. A suggestion's id is its first event's commit, which
 /// the clock makes different on every run, so without the note a run
 /// after an interruption would make a second suggestion (or leave the
-/// first half-made). One note per clone: the last suggest's; it is only a
-/// hint, checked against the objects before it is trusted.
+/// first half-made). One note per clone: the last suggest's. It is only a
+/// hint, written in place (a reader may meet it half-written) and
+/// trusted only when the event it names records this very suggestion
+/// (`isRecorded`).
 struct SuggestIntent {
+    let actor: String
     let slug: String
     let round: Int
     let base: ObjectID
+    let tree: ObjectID
+    let message: String
+    let coAuthors: [String]
+    /// The id the fields, joined, would have as a git blob: a digest
+    /// libgit2 computes anyway, with no other hash to start up.
     let digest: String
 
     init(actor: String, slug: String, round: Int, base: ObjectID, tree: ObjectID, message: String, coAuthors: [String]) {
+        self.actor = actor
         self.slug = slug
         self.round = round
         self.base = base
+        self.tree = tree
+        self.message = message
+        self.coAuthors = coAuthors
         let text = [actor.lowercased(), slug, String(round), base.hex, tree.hex, message, coAuthors.joined(separator: ",")].joined(separator: "\u{0}")
-        digest = Digest.sha256Hex(text)
+        digest = Repository.blobID(of: Data(text.utf8))?.hex ?? ""
     }
 
     private static func path(_ repository: ReviewRepository) -> String { repository.git.gitDirectory + "quorum/suggesting" }
 
     /// The id the last suggest noted, when it noted this same suggestion.
     func recorded(in repository: ReviewRepository) -> ObjectID? {
-        guard let data = FileManager.default.contents(atPath: Self.path(repository)) else { return nil }
+        guard !digest.isEmpty, let data = FileManager.default.contents(atPath: Self.path(repository)) else { return nil }
         let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard fields.count == 2, fields[0] == digest else { return nil }
         return ObjectID(hex: String(fields[1]))
     }
 
+    /// Whether `event` (a suggest event, with its revision's commit)
+    /// records this suggestion: same person, proposal, round, base, text
+    /// and message, so that a stale or half-written note never passes
+    /// for another suggestion.
+    func isRecorded(by event: Event, revision: Commit) -> Bool {
+        event.actor.email.lowercased() == actor.lowercased() && event.record.slug == slug && event.record.round == round
+            && event.record.base == base.hex && revision.tree == tree && revision.parents == [base]
+            && event.record.message == message && (event.record.coAuthors ?? []) == coAuthors
+    }
+
     /// Notes that this suggestion is being recorded as `id` (best effort).
     func write(id: ObjectID, in repository: ReviewRepository) {
-        try? LocalFile.replace(Self.path(repository), with: Data("\(digest) \(id.hex)\n".utf8))
+        try? LocalFile.overwrite(Self.path(repository), with: Data("\(digest) \(id.hex)\n".utf8))
     }
 }
