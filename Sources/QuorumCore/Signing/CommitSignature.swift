@@ -351,8 +351,13 @@ private struct Shard {
         self.bytes = bytes
         self.start = start
         var keys: [(fingerprint: [UInt8], key: SSHPublicKey)] = []
+        // Writers that met the file at once each name their key: a line
+        // seen already is skipped unparsed.
+        var seen: [UnsafeBufferPointer<UInt8>] = []
         Self.forEachLine(bytes, from: start) { line in
-            guard line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == UInt8(ascii: " ") else { return }
+            guard line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == UInt8(ascii: " "),
+                  !seen.contains(where: { $0.count == line.count && memcmp($0.baseAddress!, line.baseAddress!, line.count) == 0 }) else { return }
+            seen.append(line)
             let spaces = line.indices.filter { line[$0] == UInt8(ascii: " ") }
             guard spaces.count == 3 else { return }
             let fingerprint = Array(line[(spaces[0] + 1)..<spaces[1]])

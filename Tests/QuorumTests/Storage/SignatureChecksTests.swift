@@ -30,6 +30,7 @@ final class SignatureChecksTests: XCTestCase {
             "\(id("1").hex) \(fingerprint)",  // before its K line: a key is named by fingerprint alone
             "K \(fingerprint) \(key.algorithm) \(key.blob.base64EncodedString())",
             "\(id("2").hex) -",
+            "K \(fingerprint) \(key.algorithm) \(key.blob.base64EncodedString())",  // named again by a second writer
             "\(id("3").hex) !",
             "\(id("4").hex) SHA256:notAKeyThisFileNames",  // not understood: the next line for it counts
             "\(id("4").hex) -",
