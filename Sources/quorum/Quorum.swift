@@ -146,7 +146,9 @@ enum FastParse {
     /// whole way.
     static func leaf(_ arguments: [String]) -> ParsableCommand? {
         guard case .command(let command, _, let rest) = walk(arguments[...]) else { return nil }
-        let special: Set<String> = ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"]
+        // An array, not a Set: a Set<String> costs a conformance scan of
+        // the binary (String: Hashable) that nothing else on the way needs.
+        let special = ["-h", "--help", "-help", "help", "--version", "--experimental-dump-help"]
         if rest.contains(where: { special.contains($0) || $0.hasPrefix("--generate-completion-script") }) { return nil }
         return parse(command, Array(rest))
     }
