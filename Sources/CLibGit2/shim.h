@@ -45,6 +45,13 @@ static inline int quorum_git_set_blob_cache_limit(size_t bytes)
 	return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, (int)GIT_OBJECT_BLOB, bytes);
 }
 
+/* Whether libgit2 hashes each object it reads and checks the hash against
+ * the object's id (libgit2's default: it does). */
+static inline int quorum_git_set_strict_hash_verification(int enabled)
+{
+	return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
+}
+
 /* What one known_hosts file says of an ssh host key. */
 enum {
 	QUORUM_KNOWN_HOST_UNREADABLE = -1, /* the file exists but cannot be read */

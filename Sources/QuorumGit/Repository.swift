@@ -91,6 +91,7 @@ let libraryInit: Void = {
     // text check): keep blobs up to 1 MiB in libgit2's cache like trees
     // and commits (within its 256 MiB total).
     _ = quorum_git_set_blob_cache_limit(1 << 20)
+    _ = quorum_git_set_strict_hash_verification(0)
     return ()
 }()
 
@@ -108,6 +109,22 @@ public final class Repository {
     }
 
     deinit { git_repository_free(handle) }
+
+    /// Whether each object read is hashed and checked against its id, for
+    /// the whole process. Off, as in git, which checks objects as they
+    /// arrive (index-pack, and so every push a shared repository's hook
+    /// judges, and every fetch) and in fsck, not on every read: the check
+    /// is a SHA-1 of each object, a third of what reading a document
+    /// costs. `verify`, Quorum's fsck, turns it on.
+    public static var checksObjectsOnRead: Bool {
+        get { hashChecks }
+        set {
+            _ = libraryInit
+            hashChecks = newValue
+            _ = quorum_git_set_strict_hash_verification(newValue ? 1 : 0)
+        }
+    }
+    nonisolated(unsafe) private static var hashChecks = false
 
     /// Opens the repository at or above `path`, as git finds it.
     /// With `fromEnvironment`, honours `GIT_DIR`, `GIT_OBJECT_DIRECTORY` and

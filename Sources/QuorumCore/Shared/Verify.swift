@@ -81,6 +81,9 @@ extension ReviewRepository {
     /// so what was clean stays clean. Throws a usage error for an unknown
     /// slug.
     public func verify(slug: String? = nil, fresh: Bool = false) throws -> VerifyReport {
+        // As git fsck does: every object read is checked against its id.
+        Repository.checksObjectsOnRead = true
+        defer { Repository.checksObjectsOnRead = false }
         if let slug { _ = try proposal(slug) }
         var refs: [(name: String, target: ObjectID)] = []
         for prefix in SharedRef.namespaces { refs += try git.references(matching: prefix + "*") }

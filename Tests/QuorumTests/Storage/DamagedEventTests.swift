@@ -176,6 +176,30 @@ final class DamagedEventTests: QuorumTestCase {
         XCTAssertEqual(try run(["verify"]).status, 1)
     }
 
+    /// Commands read objects as git does, without hashing each again;
+    /// `verify`, like git fsck, checks every object it reads against its
+    /// id: a loose object whose bytes were changed on disk is a violation.
+    func testVerifyChecksEachObjectAgainstItsId() throws {
+        let (first, _) = try twoSuggestions()
+        let path = repo.appendingPathComponent(".git/objects/\(first.id.prefix(2))/\(first.id.dropFirst(2))").path
+        let stored = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertEqual(try run(["verify", "--fresh"]).status, 0)
+        // The same commit with its title changed, deflated under the old id.
+        let changed = try execute("/usr/bin/python3", ["-c", """
+            import os, sys, zlib
+            data = zlib.decompress(open(sys.argv[1], 'rb').read())
+            changed = data.replace(b'Suggest: ', b'Suggest! ', 1)
+            assert changed != data
+            os.chmod(sys.argv[1], 0o644)
+            open(sys.argv[1], 'wb').write(zlib.compress(changed))
+            """, path], environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(changed.status, 0, changed.stderr)
+        defer { try? stored.write(to: URL(fileURLWithPath: path)) }
+        let verify = try run(["verify", "--fresh"])
+        XCTAssertEqual(verify.status, 1, verify.stdout + verify.stderr)
+        XCTAssertTrue((verify.stdout + verify.stderr).contains("hash mismatch"), verify.stdout + verify.stderr)
+    }
+
     func testASuggestionWhoseFirstEventIsDamagedIsListedAsDamaged() throws {
         let (first, second) = try twoSuggestions()
         let root = try foreignCommit(#"{"v":1,"type":"suggest","#, parent: nil, message: "Suggest: broken")
