@@ -784,7 +784,7 @@ public final class Repository {
         let tagger = git_tag_tagger(tag).map { Signature($0) }
         var message = git_tag_message(tag).map { String(cString: $0) } ?? ""
         // A signed tag's signature is appended to its message (`git tag -s`).
-        if let range = Self.signatureRange(in: Data(message.utf8)) { message = String(decoding: Data(message.utf8)[..<range.lowerBound], as: UTF8.self) }
+        if let range = Self.signatureRange(in: Data(utf8: message)) { message = String(decoding: Data(utf8: message)[..<range.lowerBound], as: UTF8.self) }
         return (target, tagger, message)
     }
 

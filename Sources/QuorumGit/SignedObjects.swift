@@ -66,7 +66,7 @@ extension Repository {
         let text = message.hasSuffix("\n") ? message : message + "\n"
         try check("git_tag_annotation_create", git_tag_annotation_create(&unsigned, handle, name, target, tagger, text))
         let payload = try rawObject(ObjectID(unsigned))
-        let signed = payload + Data(try sign(payload).utf8)
+        let signed = payload + Data(utf8: try sign(payload))
         var odb: OpaquePointer?
         try check("git_repository_odb", git_repository_odb(&odb, handle))
         defer { git_odb_free(odb) }
@@ -95,7 +95,7 @@ extension Repository {
         var best: Data.Index?
         for marker in markers {
             var from = data.startIndex
-            while let found = data.range(of: Data(marker.utf8), in: from..<data.endIndex) {
+            while let found = data.range(of: Data(utf8: marker), in: from..<data.endIndex) {
                 if found.lowerBound == data.startIndex || data[found.lowerBound - 1] == UInt8(ascii: "\n") {
                     best = max(best ?? found.lowerBound, found.lowerBound)
                 }

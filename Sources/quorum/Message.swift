@@ -35,7 +35,7 @@ enum Message {
         let path = repo.git.gitDirectory + "QUORUM_EDITMSG"
         let template = "\n" + purpose.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n")
             + "\n# Lines starting with '#' are ignored, and an empty message aborts.\n"
-        try Data(template.utf8).write(to: URL(fileURLWithPath: path))
+        try Data(utf8: template).write(to: URL(fileURLWithPath: path))
         // As git does: through the shell, so that an editor set as
         // "code --wait" or with its own options works.
         let process = Process()

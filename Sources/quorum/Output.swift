@@ -120,7 +120,7 @@ enum Output {
         if let names { encoder.userInfo[.quorumNames] = names() }
         var data = try encoder.encode(value)
         if let fields { data = try select(fields, from: data) }
-        FileHandle.standardOutput.write(escapingC1(data) + Data("\n".utf8))
+        FileHandle.standardOutput.write(escapingC1(data) + Data(utf8: "\n"))
     }
 
     /// The JSON with only `fields` of its object (or of each object of

@@ -72,7 +72,7 @@ public struct DocumentLines: Sendable, Equatable {
 
     /// Splits a text already decoded.
     public init(_ text: String) {
-        self.init(Data(text.utf8))
+        self.init(Data(utf8: text))
     }
 
     /// How many lines the text has: "a\nb\n" and "a\nb" have 2, "" has 0.

@@ -83,7 +83,7 @@ public enum ServerHooks {
         for name in names {
             let file = (directory as NSString).appendingPathComponent(name)
             do {
-                try LocalFile.replace(file, with: Data(script(name, binary: binary).utf8), permissions: 0o755)
+                try LocalFile.replace(file, with: Data(utf8: script(name, binary: binary)), permissions: 0o755)
             } catch {
                 let reason = (error as? POSIXError).map { String(cString: strerror($0.code.rawValue)) } ?? "\(error)"
                 throw QuorumError(.failure, "could not write \(file): \(reason)")

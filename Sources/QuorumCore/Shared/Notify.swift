@@ -65,7 +65,7 @@ extension SharedRepository {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var lines = Data()
         for notification in notifications {
-            lines += try encoder.encode(notification) + Data("\n".utf8)
+            lines += try encoder.encode(notification) + Data(utf8: "\n")
         }
         // The lines go through a file, so a command that does not read its
         // input can never block the push.

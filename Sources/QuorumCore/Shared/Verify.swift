@@ -150,6 +150,6 @@ struct VerifyCache {
         var text = Self.header + " " + context + "\n"
         for (ref, id) in clean.sorted(by: { $0.key < $1.key }) { text += "\(ref) \(id.hex)\n" }
         // A cache that cannot be written only costs time next run.
-        try? LocalFile.replace(path, with: Data(text.utf8))
+        try? LocalFile.replace(path, with: Data(utf8: text))
     }
 }

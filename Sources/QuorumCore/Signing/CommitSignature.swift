@@ -326,7 +326,7 @@ final class SignatureStore {
                 }
             }
             keysInShard[name] = keys
-            try? LocalFile.append(path, Data(text.utf8))
+            try? LocalFile.append(path, Data(utf8: text))
         }
     }
 }

@@ -135,7 +135,7 @@ enum SSHSigningKey: @unchecked Sendable {
         var blob = Data()
         switch self {
         case .ed25519(let key):
-            blob.appendSSHString(Data("ssh-ed25519".utf8))
+            blob.appendSSHString(Data(utf8: "ssh-ed25519"))
             blob.appendSSHString(key.publicKey.rawRepresentation)
         case .p256(let key): Self.appendECDSA(to: &blob, curve: "nistp256", point: key.publicKey.x963Representation)
         case .p384(let key): Self.appendECDSA(to: &blob, curve: "nistp384", point: key.publicKey.x963Representation)
@@ -146,8 +146,8 @@ enum SSHSigningKey: @unchecked Sendable {
     }
 
     private static func appendECDSA(to blob: inout Data, curve: String, point: Data) {
-        blob.appendSSHString(Data("ecdsa-sha2-\(curve)".utf8))
-        blob.appendSSHString(Data(curve.utf8))
+        blob.appendSSHString(Data(utf8: "ecdsa-sha2-\(curve)"))
+        blob.appendSSHString(Data(utf8: curve))
         blob.appendSSHString(point)
     }
 
@@ -159,12 +159,12 @@ enum SSHSigningKey: @unchecked Sendable {
             var inner = Data()
             inner.appendSSHMPInt(raw.prefix(raw.count / 2))
             inner.appendSSHMPInt(raw.suffix(raw.count / 2))
-            blob.appendSSHString(Data(name.utf8))
+            blob.appendSSHString(Data(utf8: name))
             blob.appendSSHString(inner)
         }
         switch self {
         case .ed25519(let key):
-            blob.appendSSHString(Data("ssh-ed25519".utf8))
+            blob.appendSSHString(Data(utf8: "ssh-ed25519"))
             blob.appendSSHString(try key.signature(for: data))
         case .p256(let key): ecdsa("ecdsa-sha2-nistp256", try key.signature(for: data).rawRepresentation)
         case .p384(let key): ecdsa("ecdsa-sha2-nistp384", try key.signature(for: data).rawRepresentation)

@@ -38,7 +38,7 @@ public struct SSHSignature: Sendable, Equatable {
         let body = bytes[(begin + beginMarker.utf8.count)..<end].filter { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }
         guard let blob = Data(base64Encoded: Data(body)) else { throw Error("not an armored SSH signature") }
         var reader = SSHReader(blob)
-        guard try reader.bytes(6) == Data("SSHSIG".utf8) else { throw Error("not an SSHSIG blob") }
+        guard try reader.bytes(6) == Data(utf8: "SSHSIG") else { throw Error("not an SSHSIG blob") }
         guard try reader.uint32() == 1 else { throw Error("unknown SSHSIG version") }
         publicKey = try SSHPublicKey(blob: try reader.string())
         namespace = String(decoding: try reader.string(), as: UTF8.self)
@@ -62,9 +62,9 @@ public struct SSHSignature: Sendable, Equatable {
     /// (`sha256` or `sha512`) and the message's hash.
     static func signedData(message: Data, namespace: String, hashAlgorithm: String) -> Data {
         let digest = hashAlgorithm == "sha512" ? Data(SHA512.hash(data: message)) : Data(SHA256.hash(data: message))
-        var signed = Data("SSHSIG".utf8)
+        var signed = Data(utf8: "SSHSIG")
         signed.reserveCapacity(6 + 16 + namespace.utf8.count + hashAlgorithm.utf8.count + digest.count)
-        for field in [Data(namespace.utf8), Data(), Data(hashAlgorithm.utf8), digest] { signed.appendSSHString(field) }
+        for field in [Data(utf8: namespace), Data(), Data(utf8: hashAlgorithm), digest] { signed.appendSSHString(field) }
         return signed
     }
 

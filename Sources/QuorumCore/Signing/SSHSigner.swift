@@ -68,12 +68,12 @@ public struct SSHSigner: Sendable {
     /// namespace, reserved, hash algorithm, signature) in its armor, base64
     /// wrapped at 70 columns as ssh-keygen writes it.
     static func armor(publicKey: SSHPublicKey, namespace: String, hashAlgorithm: String, signature: Data) -> String {
-        var blob = Data("SSHSIG".utf8)
+        var blob = Data(utf8: "SSHSIG")
         blob.appendSSHUInt32(1)
         blob.appendSSHString(publicKey.blob)
-        blob.appendSSHString(Data(namespace.utf8))
+        blob.appendSSHString(Data(utf8: namespace))
         blob.appendSSHString(Data())
-        blob.appendSSHString(Data(hashAlgorithm.utf8))
+        blob.appendSSHString(Data(utf8: hashAlgorithm))
         blob.appendSSHString(signature)
         let encoded = Array(blob.base64EncodedString().utf8)
         var text = Array("-----BEGIN SSH SIGNATURE-----\n".utf8)
@@ -318,7 +318,7 @@ struct SSHSigningProgram: Sendable {
             try message.write(to: buffer)
             if let literalKey {
                 let keyPath = directory.appendingPathComponent("key.pub")
-                try Data(literalKey.utf8).write(to: keyPath)
+                try Data(utf8: literalKey).write(to: keyPath)
                 arguments += [keyPath.path, "-U"]
             } else {
                 arguments.append(keyFile ?? "")

@@ -181,12 +181,12 @@ struct EventLog {
     /// `grandfatheredFileName`); `sign` signs the commit as its actor.
     func write(_ record: EventRecord, summary: String, trailers: [(String, String)], actor: Signature, parent: ObjectID?,
                grandfathered: [GrandfatheredHead] = [], sign: ObjectSigner? = nil) throws -> ObjectID {
-        let data = try EventLog.encoder.encode(record) + Data("\n".utf8)
+        let data = try EventLog.encoder.encode(record) + Data(utf8: "\n")
         let blob = try repo.writeBlob(data)
         var files: [TreeUpdate] = [.upsert(path: EventLog.fileName, blob: blob)]
         if !grandfathered.isEmpty {
             let list = GrandfatheredHead.format(grandfathered)
-            files.append(.upsert(path: EventLog.grandfatheredFileName, blob: try repo.writeBlob(Data(list.utf8))))
+            files.append(.upsert(path: EventLog.grandfatheredFileName, blob: try repo.writeBlob(Data(utf8: list))))
         }
         let tree = try repo.updateTree(nil, files)
         var message = summary + "\n\n"

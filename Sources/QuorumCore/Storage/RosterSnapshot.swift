@@ -57,7 +57,7 @@ struct RosterSnapshot {
     /// next command folds the chain again.
     func save(_ roster: Roster, head: ObjectID) {
         guard roster.violations.isEmpty else { return }
-        try? LocalFile.replace(path, with: Data(Self.encode(roster, head: head).utf8))
+        try? LocalFile.replace(path, with: Data(utf8: Self.encode(roster, head: head)))
     }
 
     // MARK: Format
@@ -82,7 +82,7 @@ struct RosterSnapshot {
     }
 
     static func decode(_ text: String, head: ObjectID) -> Roster? {
-        decode(Data(text.utf8), head: head)
+        decode(Data(utf8: text), head: head)
     }
 
     /// Reads the file's bytes (split and unescaped as bytes: a roster of

@@ -243,16 +243,16 @@ struct SummaryIndex {
     /// The totals line of a cache whose key and digest match, parsed.
     private func loadTotals(context: String, digest: String) -> [String: [SuggestionState: Int]]? {
         guard let data = FileManager.default.contents(atPath: path),
-              data.starts(with: Data((SummaryIndex.header + "\n").utf8)) else { return nil }
+              data.starts(with: Data(utf8: (SummaryIndex.header + "\n"))) else { return nil }
         // The last totals line: written after the summaries it counts, so
         // among the file's last lines (looked for in its last 64).
-        let expected = Data("totals\t\(context)\t\(digest)\t".utf8)
+        let expected = Data(utf8: "totals\t\(context)\t\(digest)\t")
         var end = data.endIndex
         if data.last != 10 { end = data.lastIndex(of: 10) ?? data.startIndex }  // a line cut short
         var found: Range<Data.Index>?
         for _ in 0..<64 where end > data.startIndex {
             let start = data[..<end].lastIndex(of: 10).map { $0 + 1 } ?? data.startIndex
-            if data[start..<end].starts(with: Data("totals\t".utf8)) {
+            if data[start..<end].starts(with: Data(utf8: "totals\t")) {
                 found = start..<end
                 break
             }

@@ -72,7 +72,7 @@ extension Quorum {
             let text = format == "html" ? document.html(emails: emails) : document.markdown(emails: emails)
             if let output {
                 do {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                    try Data(utf8: text).write(to: URL(fileURLWithPath: output), options: .atomic)
                 } catch {
                     throw ValidationError("cannot write \(output): \(error.localizedDescription)")
                 }
@@ -85,7 +85,7 @@ extension Quorum {
                 // that asked for JSON parses what it gets.
                 try Output.json(Result(slug: slug, format: format, label: document.label, bytes: text.utf8.count, path: nil, text: text))
             } else {
-                Output.document(Data(text.utf8))
+                Output.document(Data(utf8: text))
             }
         }
     }

@@ -90,7 +90,7 @@ extension Quorum {
 
         private func write(_ text: String, to output: String) throws {
             do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+                try Data(utf8: text).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
                 throw ValidationError("cannot write \(output): \(error.localizedDescription)")
             }

@@ -173,7 +173,7 @@ extension ReviewRepository {
     /// mark moves nothing.
     func remap(_ range: ClosedRange<Int>, from old: Data, to new: Data) throws -> ClosedRange<Int>? {
         if old == new { return range }
-        let oldText = Data(DocumentLines(old).readerText.utf8), newText = Data(DocumentLines(new).readerText.utf8)
+        let oldText = Data(utf8: DocumentLines(old).readerText), newText = Data(utf8: DocumentLines(new).readerText)
         var shift = 0
         for change in try git.lineChanges(from: oldText, to: newText) {
             if change.oldLines == 0 {

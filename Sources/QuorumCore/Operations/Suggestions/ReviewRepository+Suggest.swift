@@ -180,7 +180,7 @@ struct SuggestIntent {
         self.message = message
         self.coAuthors = coAuthors
         let text = [actor.lowercased(), slug, String(round), base.hex, tree.hex, message, coAuthors.joined(separator: ",")].joined(separator: "\u{0}")
-        digest = Repository.blobID(of: Data(text.utf8))?.hex ?? ""
+        digest = Repository.blobID(of: Data(utf8: text))?.hex ?? ""
     }
 
     private static func path(_ repository: ReviewRepository) -> String { repository.git.gitDirectory + "quorum/suggesting" }
@@ -205,6 +205,6 @@ struct SuggestIntent {
 
     /// Notes that this suggestion is being recorded as `id` (best effort).
     func write(id: ObjectID, in repository: ReviewRepository) {
-        try? LocalFile.overwrite(Self.path(repository), with: Data("\(digest) \(id.hex)\n".utf8))
+        try? LocalFile.overwrite(Self.path(repository), with: Data(utf8: "\(digest) \(id.hex)\n"))
     }
 }
