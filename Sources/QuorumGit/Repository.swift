@@ -489,6 +489,15 @@ public final class Repository {
         return ObjectID(git_object_id(commit).pointee)
     }
 
+    /// A commit's parents, in order, without copying the rest of it out.
+    public func parents(of id: ObjectID) throws -> [ObjectID] {
+        var raw = id.raw
+        var commit: OpaquePointer?
+        try check("git_commit_lookup", git_commit_lookup(&commit, handle, &raw))
+        defer { git_commit_free(commit) }
+        return (0..<git_commit_parentcount(commit)).map { ObjectID(git_commit_parent_id(commit, $0).pointee) }
+    }
+
     /// Whether `commit` has `ancestor` in its history (or is it).
     public func isAncestor(_ ancestor: ObjectID, of commit: ObjectID) throws -> Bool {
         if ancestor == commit { return true }

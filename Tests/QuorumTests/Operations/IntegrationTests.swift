@@ -535,6 +535,30 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
     }
 
+    /// The same half merge with another suggestion merged over it: the
+    /// earlier merge is found down the round's line and recorded, not made
+    /// a second time, and the round stays where the later merge put it.
+    func testAMergeInterruptedAndMergedOverIsFoundDownTheRoundsLine() throws {
+        let lead = try careerSteps()
+        let s = try approvedSuggestion(edited(3, "Status: x"), message: "X")
+        let base = try XCTUnwrap(try lead.git.referenceTarget(branch))
+        let revision = try XCTUnwrap(ObjectID(hex: s.revision))
+        let signature = Signature(name: Person.ben.name, email: Person.ben.email, time: 1_700_000_000)
+        let moved = try lead.git.createCommit(
+            tree: lead.git.commit(revision).tree, parents: [base, revision], author: signature, committer: signature,
+            message: "X\n\nSuggestion: \(s.id)\n")
+        try lead.git.updateReference(branch, to: moved, expected: base, message: "test: half a merge")
+        let t = try approvedSuggestion(edited(7, "Status: y", of: edited(3, "Status: x")), message: "Y")
+        let later = try open(as: .ben).merge(t.id)
+        XCTAssertNotEqual(later.commit, moved.hex)
+
+        let result = try open(as: .ben).merge(s.id)
+        XCTAssertEqual(result.commit, moved.hex, "the existing merge commit is recorded, not a second one made")
+        XCTAssertEqual(try lead.git.referenceTarget(branch)?.hex, later.commit)
+        XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
+        XCTAssertEqual(try lead.show(t.id, diff: false).state, .merged)
+    }
+
     func testProposingAFileAndADirectoryOfTheSameNameIsRefused() throws {
         // 'parts' and 'parts/delivery.md' cannot both be in one git tree.
         let lead = try careerSteps()

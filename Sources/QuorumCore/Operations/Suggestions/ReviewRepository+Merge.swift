@@ -96,10 +96,10 @@ extension ReviewRepository {
             let head = try roundHead(round)
             let mergeCommit: ObjectID
             var threeWay = false
-            if try git.isAncestor(revision.commit, of: head) {
+            if let earlier = try findMerge(of: revision.commit, from: head, since: revision.base) {
                 // An earlier merge moved the branch but stopped before its
-                // event was written: find that commit and finish the record.
-                mergeCommit = try findMerge(of: revision.commit, from: head) ?? head
+                // event was written: finish the record of that commit.
+                mergeCommit = earlier
             } else {
                 let tree: ObjectID
                 if head == revision.base {
@@ -204,13 +204,20 @@ extension ReviewRepository {
             suggestedWords: changedWords(words.theirs, words.theirsChanged))
     }
 
-    /// The first-parent commit on a round whose second parent is `revision`.
-    func findMerge(of revision: ObjectID, from head: ObjectID) throws -> ObjectID? {
+    /// The commit on the round's line (its head's first parents) that
+    /// merged `revision`, looking back from `head` to the revision's `base`;
+    /// nil when none did. A round grows only along its line, each of its
+    /// commits a merge or a pair edit whose first parent is the head before
+    /// it (`Receive` refuses anything else), so a merge of the revision is
+    /// on the line, after the base it was written on. A walk of the line
+    /// since the base, where asking whether the round reaches the revision
+    /// at all walks the round's whole history, its merged revisions' too.
+    func findMerge(of revision: ObjectID, from head: ObjectID, since base: ObjectID) throws -> ObjectID? {
         var cursor: ObjectID? = head
-        while let id = cursor {
-            let commit = try git.commit(id)
-            if commit.parents.count > 1 && commit.parents[1] == revision { return id }
-            cursor = commit.parents.first
+        while let id = cursor, id != base {
+            let parents = try git.parents(of: id)
+            if parents.dropFirst().contains(revision) { return id }
+            cursor = parents.first
         }
         return nil
     }
