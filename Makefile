@@ -8,7 +8,12 @@ SWIFT_ENV = pc="$$($(CURDIR)/scripts/build-libgit2.sh --pkg-config-path)" && PKG
 # Release builds: one static executable (the Swift runtime, Foundation,
 # libgit2 and the C and C++ runtimes all linked in: no dynamic loader at
 # start-up, no relocations; see the README's "Start-up"), symbols stripped.
-RELEASE = -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker --strip-all
+# Every module's generic types are made with their metadata accessors, not
+# by demangling their names at run time: a name demangled needs each of its
+# conformances looked up, and the first lookup of each scans every
+# conformance record of the binary (a fifth of a command's instructions).
+RELEASE = -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker --strip-all \
+	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 
 .PHONY: deps build release test crash-test demo bench man completions install package package-check uninstall clean
 
