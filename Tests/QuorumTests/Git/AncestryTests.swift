@@ -10,7 +10,7 @@ import QuorumGit
 final class AncestryTests: QuorumTestCase {
     func testIsAncestorAnswersAsGitDoesOnGeneratedHistories() throws {
         let repository = try Repository.create(at: repo.path)
-        var generator = SplitMix(seed: 20261130)
+        var dice = Dice(state: 20261130)
         var commits: [ObjectID] = []
         for number in 0..<36 {
             let tree = try repository.updateTree(nil, [.upsert(path: "doc.md", blob: try repository.writeBlob(Data(utf8: "Text \(number)\n")))])
@@ -18,9 +18,9 @@ final class AncestryTests: QuorumTestCase {
             if !commits.isEmpty && number % 11 != 0 {  // a new root now and then
                 // Mostly the last commit (a line), else any earlier one;
                 // a third of them a merge of two.
-                parents.append(generator.next() % 4 == 0 ? commits[Int(generator.next() % UInt64(commits.count))] : commits[commits.count - 1])
-                if generator.next() % 3 == 0 {
-                    let other = commits[Int(generator.next() % UInt64(commits.count))]
+                parents.append(dice.below(4) == 0 ? commits[dice.below(commits.count)] : commits[commits.count - 1])
+                if dice.below(3) == 0 {
+                    let other = commits[dice.below(commits.count)]
                     if !parents.contains(other) { parents.append(other) }
                 }
             }
@@ -35,18 +35,5 @@ final class AncestryTests: QuorumTestCase {
                 XCTAssertEqual(try repository.isAncestor(ancestor, of: tip), reachable.contains(ancestor.hex), "\(ancestor.short) in the history of \(tip.short)")
             }
         }
-    }
-}
-
-/// A small seeded generator, so that a failure is found again.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

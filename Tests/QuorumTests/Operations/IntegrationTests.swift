@@ -517,10 +517,9 @@ final class IntegrationTests: QuorumTestCase {
         try expectRefusal(.refused, mentioning: ["framework.md lines 17-18:"], in: lead, allowing: chain(second), try lead.merge(second.id))
     }
 
-    func testAMergeInterruptedAfterMovingTheRoundIsFinishedNotRepeated() throws {
-        let lead = try careerSteps()
-        let s = try approvedSuggestion(edited(3, "Status: x"), message: "X")
-        // Do what merge does up to moving the branch, then "crash".
+    /// Does what merge does with suggestion `s` up to moving the round
+    /// branch, then "crashes": returns the merge commit, the branch on it.
+    private func halfMerge(_ s: SuggestResult, in lead: ReviewRepository) throws -> ObjectID {
         let base = try XCTUnwrap(try lead.git.referenceTarget(branch))
         let revision = try XCTUnwrap(ObjectID(hex: s.revision))
         let signature = Signature(name: Person.ben.name, email: Person.ben.email, time: 1_700_000_000)
@@ -528,6 +527,13 @@ final class IntegrationTests: QuorumTestCase {
             tree: lead.git.commit(revision).tree, parents: [base, revision], author: signature, committer: signature,
             message: "X\n\nSuggestion: \(s.id)\n")
         try lead.git.updateReference(branch, to: moved, expected: base, message: "test: half a merge")
+        return moved
+    }
+
+    func testAMergeInterruptedAfterMovingTheRoundIsFinishedNotRepeated() throws {
+        let lead = try careerSteps()
+        let s = try approvedSuggestion(edited(3, "Status: x"), message: "X")
+        let moved = try halfMerge(s, in: lead)
 
         let result = try open(as: .ben).merge(s.id)
         XCTAssertEqual(result.commit, moved.hex, "the existing merge commit is recorded, not a second one made")
@@ -541,13 +547,7 @@ final class IntegrationTests: QuorumTestCase {
     func testAMergeInterruptedAndMergedOverIsFoundDownTheRoundsLine() throws {
         let lead = try careerSteps()
         let s = try approvedSuggestion(edited(3, "Status: x"), message: "X")
-        let base = try XCTUnwrap(try lead.git.referenceTarget(branch))
-        let revision = try XCTUnwrap(ObjectID(hex: s.revision))
-        let signature = Signature(name: Person.ben.name, email: Person.ben.email, time: 1_700_000_000)
-        let moved = try lead.git.createCommit(
-            tree: lead.git.commit(revision).tree, parents: [base, revision], author: signature, committer: signature,
-            message: "X\n\nSuggestion: \(s.id)\n")
-        try lead.git.updateReference(branch, to: moved, expected: base, message: "test: half a merge")
+        let moved = try halfMerge(s, in: lead)
         let t = try approvedSuggestion(edited(7, "Status: y", of: edited(3, "Status: x")), message: "Y")
         let later = try open(as: .ben).merge(t.id)
         XCTAssertNotEqual(later.commit, moved.hex)

@@ -12,20 +12,6 @@ import XCTest
 /// default 100; `QUORUM_CONVERGENCE_SEED` the first seed), so a failure
 /// names the seed that reproduces it.
 final class ConvergenceTests: SharedRepositoryTestCase {
-    /// SplitMix64: a small PRNG whose sequence is fixed by its seed.
-    private struct Dice {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ items: [T]) -> T? { items.isEmpty ? nil : items[below(items.count)] }
-    }
-
     private let people: [Teammate] = [.ana, .ben, .cai, .dee]
     private let document = (1...12).map { "Paragraph \($0) of the policy." }.joined(separator: "\n") + "\n"
 
