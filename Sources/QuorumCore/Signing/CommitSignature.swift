@@ -339,7 +339,9 @@ private struct Shard {
     private(set) var bytes: [UInt8] = []
     /// Where the lines begin: after the header.
     private(set) var start = 0
-    private(set) var keys: [(fingerprint: [UInt8], key: SSHPublicKey)] = []
+    /// Each key a `K` line names, with where that line begins: a line
+    /// naming a commit counts a key only from its `K` line on.
+    private(set) var keys: [(fingerprint: [UInt8], key: SSHPublicKey, at: Int)] = []
 
     init() {}
 
@@ -350,11 +352,11 @@ private struct Shard {
     init(bytes: [UInt8], start: Int, keysByBlob: inout [String: SSHPublicKey?], fingerprints: inout [String: String]) {
         self.bytes = bytes
         self.start = start
-        var keys: [(fingerprint: [UInt8], key: SSHPublicKey)] = []
+        var keys: [(fingerprint: [UInt8], key: SSHPublicKey, at: Int)] = []
         // Writers that met the file at once each name their key: a line
         // seen already is skipped unparsed.
         var seen: [UnsafeBufferPointer<UInt8>] = []
-        Self.forEachLine(bytes, from: start) { line in
+        Self.forEachLine(bytes, from: start) { line, at in
             guard line.count > 2, line[0] == UInt8(ascii: "K"), line[1] == UInt8(ascii: " "),
                   !seen.contains(where: { $0.count == line.count && memcmp($0.baseAddress!, line.baseAddress!, line.count) == 0 }) else { return }
             seen.append(line)
@@ -370,7 +372,7 @@ private struct Shard {
                 keysByBlob[blobText] = key
             }
             guard let key else { return }
-            keys.append((fingerprint, key))
+            keys.append((fingerprint, key, at))
             fingerprints[blobText] = String(decoding: fingerprint, as: UTF8.self)
         }
         self.keys = keys
@@ -390,7 +392,7 @@ private struct Shard {
                       at == start || all[at - 1] == 10,
                       let newline = memchr(base + at, 10, all.count - at) else { continue }  // not a line's start, or cut short by a crash
                 let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                if let status = status(UnsafeBufferPointer(rebasing: all[(at + needle.count)..<end])) { return status }
+                if let status = status(UnsafeBufferPointer(rebasing: all[(at + needle.count)..<end]), at: at) { return status }
             }
             return nil
         }
@@ -398,32 +400,34 @@ private struct Shard {
 
     /// Every commit its lines name, with what the line says, in file order.
     func forEachCheck(_ body: (ObjectID, CommitSignature) -> Void) {
-        Self.forEachLine(bytes, from: start) { line in
+        Self.forEachLine(bytes, from: start) { line, at in
             guard line.count > 41, line[40] == UInt8(ascii: " "),
                   let id = ObjectID(hexBytes: UnsafeBufferPointer(rebasing: line[0..<40])),
-                  let status = status(UnsafeBufferPointer(rebasing: line[41...])) else { return }
+                  let status = status(UnsafeBufferPointer(rebasing: line[41...]), at: at) else { return }
             body(id, status)
         }
     }
 
-    /// What a line says after `<commit hex> `: `-` unsigned, `!` a
-    /// signature that does not verify, else the fingerprint of a key a
-    /// `K` line names; nil for anything else.
-    private func status(_ rest: UnsafeBufferPointer<UInt8>) -> CommitSignature? {
+    /// What the line beginning at `at` says after `<commit hex> `: `-`
+    /// unsigned, `!` a signature that does not verify, else the
+    /// fingerprint of a key a `K` line before it names (the last such);
+    /// nil for anything else.
+    private func status(_ rest: UnsafeBufferPointer<UInt8>, at: Int) -> CommitSignature? {
         if rest.count == 1, rest[0] == UInt8(ascii: "-") { return .unsigned }
         if rest.count == 1, rest[0] == UInt8(ascii: "!") { return .invalid("the signature does not verify") }
-        return keys.last(where: { $0.fingerprint.elementsEqual(rest) }).map { .valid($0.key) }
+        return keys.last(where: { $0.at < at && $0.fingerprint.elementsEqual(rest) }).map { .valid($0.key) }
     }
 
-    /// Each whole line of `bytes` from `start`, without its newline; a last
-    /// line with none (cut short by a crash) is skipped.
-    private static func forEachLine(_ bytes: [UInt8], from start: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    /// Each whole line of `bytes` from `start`, without its newline, with
+    /// where it begins; a last line with none (cut short by a crash) is
+    /// skipped.
+    private static func forEachLine(_ bytes: [UInt8], from start: Int, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
         bytes.withUnsafeBufferPointer { all in
             guard let base = all.baseAddress else { return }
             var at = start
             while at < all.count, let newline = memchr(base + at, 10, all.count - at) {
                 let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                body(UnsafeBufferPointer(rebasing: all[at..<end]))
+                body(UnsafeBufferPointer(rebasing: all[at..<end]), at)
                 at = end + 1
             }
         }

@@ -27,8 +27,9 @@ final class SignatureChecksTests: XCTestCase {
         // Lines as concurrent writers, a crash and an older Quorum leave them.
         let lines = [
             "quorum-signatures 1",
-            "\(id("1").hex) \(fingerprint)",  // before its K line: a key is named by fingerprint alone
+            "\(id("1").hex) \(fingerprint)",  // before its K line: names no key yet
             "K \(fingerprint) \(key.algorithm) \(key.blob.base64EncodedString())",
+            "\(id("0").hex) \(fingerprint)",
             "\(id("2").hex) -",
             "K \(fingerprint) \(key.algorithm) \(key.blob.base64EncodedString())",  // named again by a second writer
             "\(id("3").hex) !",
@@ -47,11 +48,11 @@ final class SignatureChecksTests: XCTestCase {
         try FileManager.default.createDirectory(at: checks, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: checks.appendingPathComponent("5e"))
 
-        let expected: [String: CommitSignature] = ["1": .valid(key), "2": .unsigned, "3": .invalid("the signature does not verify"), "4": .unsigned, "5": .unsigned]
+        let expected: [String: CommitSignature] = ["0": .valid(key), "1": .unsigned, "2": .unsigned, "3": .invalid("the signature does not verify"), "4": .unsigned, "5": .unsigned]
         let asked = SignatureStore(git: git)
         let whole = SignatureStore(git: git)
         try whole.prefetch([])  // reads every file whole
-        for tail in ["1", "2", "3", "4", "5"] {
+        for tail in ["0", "1", "2", "3", "4", "5"] {
             XCTAssertEqual(try asked.commit(id(tail)), expected[tail], tail)
             XCTAssertEqual(try whole.commit(id(tail)), expected[tail], tail)
         }
