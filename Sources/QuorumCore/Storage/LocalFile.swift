@@ -60,13 +60,18 @@ enum LocalFile {
     /// directory; 0o666 less the umask), then cuts the file to `data`'s length: no new
     /// file and no rename, each of which costs a file-system allocation
     /// or release. Only for a note that every reader checks before use:
-    /// a reader may meet it half-written. Throws a POSIX error.
+    /// a reader may meet it half-written. A file this user may not write
+    /// (another member of a group-shared clone made it) or a symbolic link
+    /// is replaced instead (`replace`), as the directory allows. Throws a
+    /// POSIX error.
     static func overwrite(_ path: String, with data: Data) throws {
-        var fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC
+        var fd = open(path, flags, 0o666)
         if fd < 0, errno == ENOENT {
             try FileManager.default.createDirectory(atPath: split(path).directory, withIntermediateDirectories: true)
-            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+            fd = open(path, flags, 0o666)
         }
+        if fd < 0, [EACCES, EPERM, ELOOP].contains(errno) { return try replace(path, with: data) }
         guard fd >= 0 else { throw posixError() }
         defer { close(fd) }
         try write(data, to: fd)
