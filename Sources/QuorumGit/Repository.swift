@@ -111,11 +111,15 @@ public final class Repository {
     deinit { git_repository_free(handle) }
 
     /// Whether each object read is hashed and checked against its id, for
-    /// the whole process. Off, as in git, which checks objects as they
-    /// arrive (index-pack, and so every push a shared repository's hook
-    /// judges, and every fetch) and in fsck, not on every read: the check
-    /// is a SHA-1 of each object, a third of what reading a document
-    /// costs. `verify`, Quorum's fsck, turns it on.
+    /// the whole process. Off by default, as in git's history walks, which
+    /// parse commits without hashing them (git checks objects as they
+    /// arrive, by index-pack, and so every push a shared repository's hook
+    /// judges and every fetch, and in fsck): the check is a SHA-1 of each
+    /// object, a third of what reading a document costs. `verify`, Quorum's
+    /// fsck, turns it on while it runs, and opening a repository whose
+    /// objects may come from another store turns it on for good
+    /// (`readsObjectsFromElsewhere`). Objects libgit2 already holds in its
+    /// cache are not read again, so not checked again.
     public static var checksObjectsOnRead: Bool {
         get { hashChecks }
         set {
@@ -135,7 +139,23 @@ public final class Repository {
         let flags = fromEnvironment ? GIT_REPOSITORY_OPEN_FROM_ENV.rawValue : 0
         try check("git_repository_open_ext", git_repository_open_ext(&repo, fromEnvironment ? nil : path, flags, nil))
         guard let repo else { throw GitError(function: "git_repository_open_ext", code: -1, errorClass: 0, message: "no repository") }
-        return Repository(handle: repo)
+        let repository = Repository(handle: repo)
+        if repository.readsObjectsFromElsewhere(fromEnvironment: fromEnvironment) { checksObjectsOnRead = true }
+        return repository
+    }
+
+    /// Whether some of this repository's objects may come from another
+    /// object store: alternates (`git clone --shared` or `--reference`,
+    /// `objects/info/alternates`) or, opened from the environment, stores
+    /// it names (`GIT_OBJECT_DIRECTORY`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`:
+    /// a hook's quarantine). Whoever controls such a store could change a
+    /// commit's bytes under its id, and what Quorum keeps by commit id
+    /// (the signature checks) would then be applied to other bytes: objects
+    /// read from such a repository are checked against their ids.
+    private func readsObjectsFromElsewhere(fromEnvironment: Bool) -> Bool {
+        if fromEnvironment, getenv("GIT_OBJECT_DIRECTORY") != nil || getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES") != nil { return true }
+        guard let common = git_repository_commondir(handle) else { return true }
+        return access(String(cString: common) + "objects/info/alternates", F_OK) == 0
     }
 
     /// Creates a repository at `path` (a non-bare one with `main` as its

@@ -82,8 +82,9 @@ extension ReviewRepository {
     /// slug.
     public func verify(slug: String? = nil, fresh: Bool = false) throws -> VerifyReport {
         // As git fsck does: every object read is checked against its id.
+        let checking = Repository.checksObjectsOnRead
         Repository.checksObjectsOnRead = true
-        defer { Repository.checksObjectsOnRead = false }
+        defer { Repository.checksObjectsOnRead = checking }
         if let slug { _ = try proposal(slug) }
         var refs: [(name: String, target: ObjectID)] = []
         for prefix in SharedRef.namespaces { refs += try git.references(matching: prefix + "*") }
