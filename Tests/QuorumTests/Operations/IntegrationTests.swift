@@ -559,6 +559,25 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try lead.show(t.id, diff: false).state, .merged)
     }
 
+    /// A suggestion written on a merged revision (`--base` naming it: in
+    /// the round's history, not on its line) merges as any other: the
+    /// look for an earlier merge of it stops at the round's start.
+    func testASuggestionBasedOffTheRoundsLineMerges() throws {
+        let lead = try careerSteps()
+        let first = try approvedSuggestion(edited(3, "Status: x"), message: "X")
+        _ = try open(as: .ben).merge(first.id)
+        let offLine = try XCTUnwrap(ObjectID(hex: first.revision))
+        let text = edited(7, "Status: y", of: edited(3, "Status: x"))
+        let second = try open(as: .ben).suggest(
+            slug: slug, message: "Y", documents: [DocumentInput(name: "framework.md", text: Data(text.utf8), source: "test")], base: offLine)
+        for approver in [Person.cai, .dee] { _ = try open(as: approver).approve(second.id, message: nil) }
+        let merged = try open(as: .ben).merge(second.id)
+        XCTAssertTrue(merged.threeWay)
+        XCTAssertEqual(try lead.git.referenceTarget(branch)?.hex, merged.commit)
+        XCTAssertEqual(try lead.git.parents(of: try XCTUnwrap(ObjectID(hex: merged.commit))).last?.hex, second.revision)
+        XCTAssertEqual(try lead.show(second.id, diff: false).state, .merged)
+    }
+
     func testProposingAFileAndADirectoryOfTheSameNameIsRefused() throws {
         // 'parts' and 'parts/delivery.md' cannot both be in one git tree.
         let lead = try careerSteps()

@@ -89,14 +89,14 @@ extension ReviewRepository {
         let actor = try identity()
         let (slug, id) = try resolve(idPrefix)
         return try retryingLostRaces {
-            let (roster, _, suggestion, round) = try loadLive(slug, id, action: "merge")
+            let (roster, proposal, suggestion, round) = try loadLive(slug, id, action: "merge")
             try enforce(Rules.mayMerge(actor.email, suggestion, in: round, roster: roster))
             let counting = suggestion.approvals(in: round, roster: roster).filter(\.counts)
             let revision = suggestion.currentRevision
             let head = try roundHead(round)
             let mergeCommit: ObjectID
             var threeWay = false
-            if let earlier = try findMerge(of: revision.commit, from: head, since: revision.base) {
+            if let earlier = try findMerge(of: revision.commit, from: head, since: revision.base, roundStart: proposal.starts[round.number]) {
                 // An earlier merge moved the branch but stopped before its
                 // event was written: finish the record of that commit.
                 mergeCommit = earlier
@@ -209,16 +209,22 @@ extension ReviewRepository {
     /// nil when none did. A round grows only along its line, each of its
     /// commits a merge or a pair edit whose first parent is the head before
     /// it (`Receive` refuses anything else), so a merge of the revision is
-    /// on the line, after the base it was written on. A walk of the line
+    /// on the line, after the base it was written on: a walk of the line
     /// since the base, where asking whether the round reaches the revision
-    /// at all walks the round's whole history, its merged revisions' too.
-    func findMerge(of revision: ObjectID, from head: ObjectID, since base: ObjectID) throws -> ObjectID? {
+    /// at all searches the round's whole history. When the base is not on
+    /// the line (a `--base` naming a merged revision) the walk stops at the
+    /// round's start, and the general question decides, as it did before:
+    /// the head stands for the merge when the round reaches the revision
+    /// some other way.
+    func findMerge(of revision: ObjectID, from head: ObjectID, since base: ObjectID, roundStart: ObjectID?) throws -> ObjectID? {
         var cursor: ObjectID? = head
-        while let id = cursor, id != base {
+        while let id = cursor {
+            if id == base { return nil }
             let parents = try git.parents(of: id)
             if parents.dropFirst().contains(revision) { return id }
+            if id == roundStart { break }
             cursor = parents.first
         }
-        return nil
+        return try git.isAncestor(revision, of: head) ? head : nil
     }
 }
