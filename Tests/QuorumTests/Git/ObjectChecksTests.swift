@@ -25,15 +25,7 @@ final class ObjectChecksTests: QuorumTestCase {
 
         // The commit's message changed on disk, under its old id.
         let path = store.appendingPathComponent(".git/objects/\(commit.hex.prefix(2))/\(commit.hex.dropFirst(2))").path
-        let changed = try execute("/usr/bin/python3", ["-c", """
-            import os, sys, zlib
-            data = zlib.decompress(open(sys.argv[1], 'rb').read())
-            changed = data.replace(b'Suggest: first', b'Suggest! first', 1)
-            assert changed != data
-            os.chmod(sys.argv[1], 0o644)
-            open(sys.argv[1], 'wb').write(zlib.compress(changed))
-            """, path], environment: ProcessInfo.processInfo.environment)
-        XCTAssertEqual(changed.status, 0, changed.stderr)
+        try changeLooseObject(path, replacing: "Suggest: first", with: "Suggest! first")
 
         Repository.checksObjectsOnRead = false
         XCTAssertEqual(try Repository.open(at: store.path).commit(commit).message, "Suggest! first\n", "read as git log would")

@@ -191,6 +191,21 @@ class QuorumTestCase: XCTestCase {
         return env
     }
 
+    /// Changes the first `old` in the loose object at `path` to `new` and
+    /// deflates it again under the same name (its id no longer its hash),
+    /// as a disk fault or someone with write access to the store would.
+    func changeLooseObject(_ path: String, replacing old: String, with new: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let changed = try execute("/usr/bin/python3", ["-c", """
+            import os, sys, zlib
+            data = zlib.decompress(open(sys.argv[1], 'rb').read())
+            changed = data.replace(sys.argv[2].encode(), sys.argv[3].encode(), 1)
+            assert changed != data
+            os.chmod(sys.argv[1], 0o644)
+            open(sys.argv[1], 'wb').write(zlib.compress(changed))
+            """, path, old, new], environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(changed.status, 0, changed.stderr, file: file, line: line)
+    }
+
     /// Runs an executable to completion. Output goes through files, so a
     /// chatty child can never block on a full pipe.
     func execute(_ executable: String, _ args: [String], environment: [String: String], stdin: Data? = nil, in directory: URL? = nil) throws -> RunResult {
