@@ -385,11 +385,9 @@ private struct Shard {
         return bytes.withUnsafeBufferPointer { all -> CommitSignature? in
             guard let base = all.baseAddress else { return nil }
             var from = start
-            while from + needle.count <= all.count, let hit = memchr(base + from, Int32(needle[0]), all.count - from) {
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            while let at = all.firstIndex(of: needle, from: from) {
                 from = at + 1
-                guard at + needle.count <= all.count, memcmp(base + at, needle, needle.count) == 0,
-                      at == start || all[at - 1] == 10,
+                guard at == start || all[at - 1] == 10,
                       let newline = memchr(base + at, 10, all.count - at) else { continue }  // not a line's start, or cut short by a crash
                 let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
                 if let status = status(UnsafeBufferPointer(rebasing: all[(at + needle.count)..<end]), at: at) { return status }

@@ -30,8 +30,11 @@ struct OpenSSHKeyFile {
     init(armored text: String) throws {
         // Over the UTF-8 bytes: a signing command reads its key each time.
         let bytes = Array(text.utf8)
-        guard let begin = Self.firstIndex(of: Self.armorBegin, in: bytes, from: 0),
-              let end = Self.firstIndex(of: Self.armorEnd, in: bytes, from: begin + Self.armorBegin.utf8.count),
+        func firstIndex(of marker: String, from start: Int) -> Int? {
+            bytes.withUnsafeBufferPointer { $0.firstIndex(of: Array(marker.utf8), from: start) }
+        }
+        guard let begin = firstIndex(of: Self.armorBegin, from: 0),
+              let end = firstIndex(of: Self.armorEnd, from: begin + Self.armorBegin.utf8.count),
               let data = Data(base64Encoded: Data(bytes[(begin + Self.armorBegin.utf8.count)..<end].filter { !Self.isBlank($0) }))
         else { throw SSHSigner.Error("not an OpenSSH private key file (no base64 between its BEGIN and END lines)") }
         do {
@@ -40,15 +43,6 @@ struct OpenSSHKeyFile {
             throw error
         } catch {
             throw SSHSigner.Error("\(error)")
-        }
-    }
-
-    /// Where `needle` first starts in `bytes` at or after `start`.
-    private static func firstIndex(of needle: String, in bytes: [UInt8], from start: Int) -> Int? {
-        let pattern = Array(needle.utf8)
-        guard !pattern.isEmpty, bytes.count >= pattern.count, start <= bytes.count - pattern.count else { return nil }
-        return (start...(bytes.count - pattern.count)).first { at in
-            bytes[at] == pattern[0] && bytes[at..<(at + pattern.count)].elementsEqual(pattern)
         }
     }
 
