@@ -813,7 +813,8 @@ public final class Repository {
         let tagger = git_tag_tagger(tag).map { Signature($0) }
         var message = git_tag_message(tag).map { String(cString: $0) } ?? ""
         // A signed tag's signature is appended to its message (`git tag -s`).
-        if let range = Self.signatureRange(in: Data(utf8: message)) { message = String(decoding: Data(utf8: message)[..<range.lowerBound], as: UTF8.self) }
+        let bytes = Data(utf8: message)
+        if let range = Self.signatureRange(in: bytes) { message = String(decoding: bytes[..<range.lowerBound], as: UTF8.self) }
         return (target, tagger, message)
     }
 

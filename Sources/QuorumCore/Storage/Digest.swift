@@ -1,7 +1,7 @@
 import Crypto
 
-/// SHA-256 digests of text, in lower-case hex: the keys of Quorum's local
-/// files (the summary cache's context, the note of a suggest under way).
+/// SHA-256 digests of text, in lower-case hex: the key of Quorum's
+/// summary cache (its context).
 enum Digest {
     /// The SHA-256 of `text`'s UTF-8 bytes as `2 × bytes` hex digits: its
     /// first `bytes` bytes (1...32; all 32 by default).
