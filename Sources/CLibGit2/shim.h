@@ -2,6 +2,8 @@
 #define QUORUM_CLIBGIT2_SHIM_H
 /* Swift's module map needs a header beside it; this one pulls in libgit2. */
 #include <git2.h>
+/* git_repository_set_config: a handle reads its config once (Repository.swift). */
+#include <git2/sys/repository.h>
 /* libssh2, which libgit2's ssh transport is built on (linked with it): its
  * known_hosts parser, for quorum_ssh_known_host below. */
 #include <libssh2.h>

@@ -104,11 +104,41 @@ public final class Repository {
     /// and the signature its `sign` returned (armored, as returned).
     public var signedCommitCreated: ((ObjectID, String) -> Void)?
 
+    /// The repository's config as libgit2 loads it (system, global and
+    /// the repository's own files), kept for writes; everything reads the
+    /// snapshot of it that `readConfigOnce` installs.
+    private var liveConfig: OpaquePointer?
+
     private init(handle: OpaquePointer) {
         self.handle = handle
     }
 
-    deinit { git_repository_free(handle) }
+    deinit {
+        if liveConfig != nil { git_config_free(liveConfig) }
+        git_repository_free(handle)
+    }
+
+    /// Makes this handle read its config once, as git reads it once per
+    /// process: a snapshot of it becomes the repository's config, which
+    /// libgit2 then reads for every setting it consults (refs, merges,
+    /// attributes, the object store). A live config file is checked on disk
+    /// (a stat of every config file) at each read: ~70 stats in a merge.
+    /// `setConfigString` writes through the live config and takes a new
+    /// snapshot; a change another process makes is seen by handles opened
+    /// after it. Throws a `GitError` when the config cannot be read.
+    private func readConfigOnce() throws {
+        var live: OpaquePointer?
+        try check("git_repository_config", git_repository_config(&live, handle))
+        liveConfig = live
+        try installConfigSnapshot()
+    }
+
+    private func installConfigSnapshot() throws {
+        var snapshot: OpaquePointer?
+        try check("git_config_snapshot", git_config_snapshot(&snapshot, liveConfig))
+        defer { git_config_free(snapshot) }
+        try check("git_repository_set_config", git_repository_set_config(handle, snapshot))
+    }
 
     /// Whether each object read is hashed and checked against its id, for
     /// the whole process. Off by default, as in git's history walks, which
@@ -140,6 +170,7 @@ public final class Repository {
         try check("git_repository_open_ext", git_repository_open_ext(&repo, fromEnvironment ? nil : path, flags, nil))
         guard let repo else { throw GitError(function: "git_repository_open_ext", code: -1, errorClass: 0, message: "no repository") }
         let repository = Repository(handle: repo)
+        try repository.readConfigOnce()
         if repository.readsObjectsFromElsewhere(fromEnvironment: fromEnvironment) { checksObjectsOnRead = true }
         return repository
     }
@@ -178,7 +209,9 @@ public final class Repository {
         let result = try writingPastStaleLocks([directory + "config.lock", directory + "HEAD.lock"], in: directory, clearing: true, initialise(), initialise)
         try check("git_repository_init_ext", result)
         guard let repo else { throw GitError(function: "git_repository_init_ext", code: -1, errorClass: 0, message: "no repository") }
-        return Repository(handle: repo)
+        let repository = Repository(handle: repo)
+        try repository.readConfigOnce()
+        return repository
     }
 
     /// The `.git` directory (or the bare repository itself), with a trailing slash.
@@ -209,10 +242,8 @@ public final class Repository {
 
     /// Sets a string in the repository's own config file.
     public func setConfigString(_ key: String, _ value: String) throws {
-        var config: OpaquePointer?
-        try check("git_repository_config", git_repository_config(&config, handle))
-        defer { git_config_free(config) }
-        try check("git_config_set_string", try writingPastStaleLocks([gitDirectory + "config.lock"]) { git_config_set_string(config, key, value) })
+        try check("git_config_set_string", try writingPastStaleLocks([gitDirectory + "config.lock"]) { git_config_set_string(liveConfig, key, value) })
+        try installConfigSnapshot()
     }
 
     // MARK: Blobs

@@ -322,7 +322,9 @@ final class JSONFieldsTests: QuorumTestCase {
         XCTAssertEqual(try git(["init", "-q", "--bare", bare.path]).status, 0)
         samples.append(("hooks install", try ServerHooks.install(into: bare.path, binary: TestEnvironment.binary)))
         XCTAssertEqual(try git(["remote", "add", "origin", bare.path]).status, 0)
-        var synced = try lead.sync(remote: "origin")
+        // A handle reads its config once, as git does per process: the
+        // remote git just added is seen by a handle opened after it.
+        var synced = try open(as: .ana).sync(remote: "origin")
         XCTAssertFalse(synced.sent.isEmpty)
         synced.received = synced.sent
         synced.reconciled = synced.sent
