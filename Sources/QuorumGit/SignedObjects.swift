@@ -23,20 +23,52 @@ extension Repository {
     ) throws -> ObjectID {
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
+        // libgit2 checks here that the tree and parents exist, once, as
+        // `git commit-tree` does (git_commit_create_with_signature would
+        // read each of them again).
         try check("git_commit_create_buffer", git_commit_create_buffer(
             &buffer, handle, author, committer, "UTF-8", message, tree, parentCount, parents))
         let payload = Data(bytes: buffer.ptr, count: buffer.size)
         let armored = try sign(payload)
-        var signature = armored
-        // libgit2 ends the header itself; a trailing newline would add a
-        // line holding one space, which git does not write.
-        while signature.hasSuffix("\n") { signature.removeLast() }
+        guard let signed = Self.addingHeader("gpgsig", armored, to: payload) else {
+            throw GitError(function: "git_commit_create_buffer", code: -1, errorClass: 0, message: "a commit without the blank line that ends its header")
+        }
+        var odb: OpaquePointer?
+        try check("git_repository_odb", git_repository_odb(&odb, handle))
+        defer { git_odb_free(odb) }
         var oid = git_oid()
-        let content = String(decoding: payload, as: UTF8.self)
-        try check("git_commit_create_with_signature", git_commit_create_with_signature(&oid, handle, content, signature, "gpgsig"))
+        try signed.withUnsafeBytes { bytes in
+            _ = try check("git_odb_write", git_odb_write(&oid, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_COMMIT))
+        }
         let id = ObjectID(oid)
         signedCommitCreated?(id, armored)
         return id
+    }
+
+    /// `object` (a commit's text) with a header field added as the last of
+    /// its headers, as git writes `gpgsig`: `name`, a space and the value,
+    /// each line after its first indented by one space (git's continuation
+    /// lines); a trailing newline of the value is dropped (git writes no
+    /// line holding only a space). Nil when `object` has no blank line
+    /// ending its headers.
+    static func addingHeader(_ name: String, _ value: String, to object: Data) -> Data? {
+        let bytes = [UInt8](object)
+        var end: Int?
+        for index in bytes.indices.dropLast() where bytes[index] == 0x0A && bytes[index + 1] == 0x0A {
+            end = index + 1
+            break
+        }
+        guard let end else { return nil }
+        var lines = Array(value.utf8)
+        while lines.last == 0x0A { lines.removeLast() }
+        var header = Array(name.utf8) + [0x20]
+        header.reserveCapacity(header.count + lines.count + lines.count / 32 + 1)
+        for byte in lines {
+            header.append(byte)
+            if byte == 0x0A { header.append(0x20) }
+        }
+        header.append(0x0A)
+        return Data(bytes[..<end] + header + bytes[end...])
     }
 
     /// The signature in a commit's `gpgsig` header and what it signs; nil

@@ -3,8 +3,9 @@ import XCTest
 
 @testable import QuorumGit
 
-/// What one `Repository` handle reads once: its config (a snapshot taken
-/// when it is opened, as git reads its config once per process).
+/// What one `Repository` handle reads once and writes as git does: its
+/// config (a snapshot taken when it is opened, as git reads its config once
+/// per process) and the `gpgsig` header of the commits it signs.
 final class RepositoryHandleTests: QuorumTestCase {
     func testAHandleReadsItsConfigOnceAndSeesItsOwnWrites() throws {
         let store = repo.appendingPathComponent("store")
@@ -25,5 +26,17 @@ final class RepositoryHandleTests: QuorumTestCase {
         XCTAssertEqual(try repository.configString("quorum.test"), "two")
         XCTAssertEqual(try repository.configString("quorum.other"), "three")
         XCTAssertEqual(try git(["config", "--get", "quorum.other"], in: store).stdout, "three\n")
+    }
+
+    func testASignatureHeaderIsAddedAsGitWritesGpgsig() throws {
+        let commit = Data(utf8: "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.com> 1 +0000\ncommitter A <a@example.com> 1 +0000\n\nSubject\n\nBody\n")
+        let signature = "-----BEGIN SSH SIGNATURE-----\nAAAA\nBBBB\n-----END SSH SIGNATURE-----\n"
+        let signed = try XCTUnwrap(Repository.addingHeader("gpgsig", signature, to: commit))
+        XCTAssertEqual(
+            String(decoding: signed, as: UTF8.self),
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.com> 1 +0000\ncommitter A <a@example.com> 1 +0000\n"
+                + "gpgsig -----BEGIN SSH SIGNATURE-----\n AAAA\n BBBB\n -----END SSH SIGNATURE-----\n\nSubject\n\nBody\n")
+        // A text without the blank line that ends the headers is no commit.
+        XCTAssertNil(Repository.addingHeader("gpgsig", signature, to: Data(utf8: "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n")))
     }
 }
