@@ -306,20 +306,32 @@ public final class Repository {
 
     /// A new tree holding exactly `files` (path → blob); paths may be nested.
     public func buildTree(_ files: [String: ObjectID]) throws -> ObjectID {
-        var index: OpaquePointer?
-        try check("git_index_new", git_index_new(&index))
-        defer { git_index_free(index) }
-        for (path, blob) in files {
-            var entry = git_index_entry()
-            entry.mode = UInt32(GIT_FILEMODE_BLOB.rawValue)
-            entry.id = blob.raw
-            try path.withCString { cPath in
-                entry.path = cPath
-                _ = try check("git_index_add", git_index_add(index, &entry))
-            }
+        try writeTree(files.map { (path: $0.key, id: $0.value, mode: GIT_FILEMODE_BLOB) })
+    }
+
+    /// Writes the trees holding exactly `entries` (nested paths, their
+    /// objects and modes) and returns the root's id. Through
+    /// `git_tree_create_updated` on no tree, as the trees it takes, not
+    /// through an index: writing an index's trees reads every one of them
+    /// back in (to fill the index's tree cache), a loose object read each.
+    /// libgit2 checks each name and that each object exists; throws a
+    /// `GitError` when one does not.
+    private func writeTree(_ entries: [(path: String, id: ObjectID, mode: git_filemode_t)]) throws -> ObjectID {
+        // Keep the C strings alive for the duration of the call.
+        let paths = entries.map { strdup($0.path) }
+        defer { paths.forEach { free($0) } }
+        var updates = [git_tree_update]()
+        updates.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() {
+            var update = git_tree_update()
+            update.action = GIT_TREE_UPDATE_UPSERT
+            update.id = entry.id.raw
+            update.filemode = entry.mode
+            update.path = UnsafePointer(paths[index])
+            updates.append(update)
         }
         var oid = git_oid()
-        try check("git_index_write_tree_to", git_index_write_tree_to(&oid, index, handle))
+        try check("git_tree_create_updated", git_tree_create_updated(&oid, handle, nil, updates.count, updates))
         return ObjectID(oid)
     }
 
@@ -916,9 +928,14 @@ public final class Repository {
             }
             if !unresolved.isEmpty { return .conflicts(unresolved) }
         }
-        var oid = git_oid()
-        try check("git_index_write_tree_to", git_index_write_tree_to(&oid, index, handle))
-        return .clean(ObjectID(oid))
+        var entries: [(path: String, id: ObjectID, mode: git_filemode_t)] = []
+        let count = git_index_entrycount(index)
+        entries.reserveCapacity(count)
+        for position in 0..<count {
+            guard let entry = git_index_get_byindex(index, position), git_index_entry_stage(entry) == 0 else { continue }
+            entries.append((String(cString: entry.pointee.path), ObjectID(entry.pointee.id), git_filemode_t(entry.pointee.mode)))
+        }
+        return .clean(try writeTree(entries))
     }
 
     /// A unified diff (as `git diff -M`) between two trees: a file deleted
