@@ -30,7 +30,9 @@ struct BenchOptions {
           --sizes LIST      suggestion counts to measure at, ascending (default 100,1000,10000)
           --runs N          timed runs per figure (default 11)
           --dir PATH        where to build the workload (default: a fresh directory
-                            under the temporary directory, deleted at the very end)
+                            under $TMPDIR when set, else under /dev/shm when it is a
+                            tmpfs with 4 GiB free, else under /tmp; deleted at the
+                            very end)
           --proposal PATH   the document to propose (default Proposals/career-steps/framework.md)
           --json            also print the results as JSON on stdout
           --keep            keep the default directory instead of deleting it
