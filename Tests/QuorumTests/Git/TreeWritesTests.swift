@@ -57,4 +57,47 @@ final class TreeWritesTests: QuorumTestCase {
         let fsck = try git(["fsck", "--strict", "--no-dangling"], in: store)
         XCTAssertEqual(fsck.status, 0, fsck.stdout + fsck.stderr)
     }
+
+    /// A merged tree keeps every entry's mode: an executable, a symbolic
+    /// link and a submodule (a gitlink, whose commit is not in this
+    /// repository) beside the documents, as git's own merge does.
+    func testAMergedTreeKeepsExecutablesLinksAndSubmodules() throws {
+        let store = repo.appendingPathComponent("modes")
+        let repository = try Repository.create(at: store.path)
+        func blob(_ text: String) throws -> ObjectID { try repository.writeBlob(Data(utf8: text)) }
+        let lines = (1...8).map { "Line \($0)\n" }
+        let elsewhere = "0123456789abcdef0123456789abcdef01234567"  // a commit of another repository
+        func commit(_ document: [String], parents: [String]) throws -> String {
+            let entries = [
+                "100644 blob \(try blob(document.joined()).hex)\tProposals/a/framework.md",
+                "100755 blob \(try blob("#!/bin/sh\n").hex)\ttools/run.sh",
+                "120000 blob \(try blob("../Proposals").hex)\tdocs/proposals",
+                "160000 commit \(elsewhere)\tvendor/styles",
+            ]
+            let index = tmp.appendingPathComponent("index-\(UUID().uuidString)").path
+            let filled = try execute(TestEnvironment.gitBinary, ["update-index", "--add", "--index-info"],
+                                     environment: environment(for: .ana).merging(["GIT_INDEX_FILE": index]) { $1 },
+                                     stdin: Data(utf8: entries.joined(separator: "\n") + "\n"), in: store)
+            XCTAssertEqual(filled.status, 0, filled.stderr)
+            let tree = try execute(TestEnvironment.gitBinary, ["write-tree"], environment: environment(for: .ana).merging(["GIT_INDEX_FILE": index]) { $1 }, in: store)
+            XCTAssertEqual(tree.status, 0, tree.stderr)
+            let made = try git(["commit-tree", tree.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "-m", "Text"] + parents.flatMap { ["-p", $0] }, in: store)
+            XCTAssertEqual(made.status, 0, made.stderr)
+            return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var ours = lines, theirs = lines
+        ours[0] = "Line 1, ours\n"
+        theirs[7] = "Line 8, theirs\n"
+        let base = try commit(lines, parents: [])
+        let oursCommit = try commit(ours, parents: [base])
+        let theirsCommit = try commit(theirs, parents: [base])
+        func tree(_ commit: String) throws -> ObjectID { try repository.commit(try XCTUnwrap(ObjectID(hex: commit))).tree }
+        guard case .clean(let merged) = try repository.mergeTrees(ancestor: try tree(base), ours: try tree(oursCommit), theirs: try tree(theirsCommit))
+        else { return XCTFail("a clean merge conflicted") }
+        let gitMerged = try git(["merge-tree", "--write-tree", oursCommit, theirsCommit], in: store)
+        XCTAssertEqual(gitMerged.status, 0, gitMerged.stderr)
+        XCTAssertEqual(merged.hex, gitMerged.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let modes = try git(["ls-tree", "-r", "--format=%(objectmode) %(path)", merged.hex], in: store)
+        XCTAssertEqual(modes.stdout, "100644 Proposals/a/framework.md\n120000 docs/proposals\n100755 tools/run.sh\n160000 vendor/styles\n")
+    }
 }
