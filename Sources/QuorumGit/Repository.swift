@@ -163,6 +163,9 @@ public final class Repository {
     /// Opens the repository at or above `path`, as git finds it.
     /// With `fromEnvironment`, honours `GIT_DIR`, `GIT_OBJECT_DIRECTORY` and
     /// friends, which is how a hook sees a push's quarantined objects.
+    /// The handle reads the config once, here (`reloadConfig` reads it
+    /// again). Throws a `GitError` when there is no repository there or
+    /// its config cannot be read.
     public static func open(at path: String, fromEnvironment: Bool = false) throws -> Repository {
         _ = libraryInit
         var repo: OpaquePointer?
@@ -228,7 +231,7 @@ public final class Repository {
     // MARK: Config
 
     /// A string from the repository's config (with global and system config
-    /// beneath it), or nil when unset.
+    /// beneath it) as this handle read it, or nil when unset.
     public func configString(_ key: String) throws -> String? {
         var config: OpaquePointer?
         try check("git_repository_config_snapshot", git_repository_config_snapshot(&config, handle))
@@ -240,9 +243,18 @@ public final class Repository {
         return value.map { String(cString: $0) }
     }
 
-    /// Sets a string in the repository's own config file.
+    /// Sets a string in the repository's own config file (in the common
+    /// directory of a linked worktree), then reads the config again.
     public func setConfigString(_ key: String, _ value: String) throws {
-        try check("git_config_set_string", try writingPastStaleLocks([gitDirectory + "config.lock"]) { git_config_set_string(liveConfig, key, value) })
+        let common = git_repository_commondir(handle).map { String(cString: $0) } ?? gitDirectory
+        try check("git_config_set_string", try writingPastStaleLocks([common + "config.lock"]) { git_config_set_string(liveConfig, key, value) })
+        try installConfigSnapshot()
+    }
+
+    /// Reads the config files again, for a handle kept open while another
+    /// process changes them (`git remote add`, `git config`). Throws a
+    /// `GitError` when they cannot be read.
+    public func reloadConfig() throws {
         try installConfigSnapshot()
     }
 
@@ -932,7 +944,12 @@ public final class Repository {
         let count = git_index_entrycount(index)
         entries.reserveCapacity(count)
         for position in 0..<count {
-            guard let entry = git_index_get_byindex(index, position), git_index_entry_stage(entry) == 0 else { continue }
+            guard let entry = git_index_get_byindex(index, position) else { continue }
+            // Every conflict was resolved or returned above; a conflict
+            // stage left would be a merge written half.
+            guard git_index_entry_stage(entry) == 0 else {
+                throw GitError(function: "git_merge_trees", code: -1, errorClass: 0, message: "a conflict left unresolved at \(String(cString: entry.pointee.path))")
+            }
             entries.append((String(cString: entry.pointee.path), ObjectID(entry.pointee.id), git_filemode_t(entry.pointee.mode)))
         }
         return .clean(try writeTree(entries))

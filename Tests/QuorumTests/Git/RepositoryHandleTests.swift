@@ -19,6 +19,9 @@ final class RepositoryHandleTests: QuorumTestCase {
         XCTAssertEqual(try git(["config", "quorum.test", "two"], in: store).status, 0)
         XCTAssertEqual(try repository.configString("quorum.test"), "one")
         XCTAssertEqual(try Repository.open(at: store.path).configString("quorum.test"), "two")
+        XCTAssertEqual(try git(["config", "quorum.reloaded", "yes"], in: store).status, 0)
+        try repository.reloadConfig()
+        XCTAssertEqual(try repository.configString("quorum.reloaded"), "yes", "read again when asked")
 
         // A write through the handle lands on the file as it is now, and the
         // handle then reads the file afresh.
