@@ -44,7 +44,8 @@ final class Bench {
     }
 
     /// Where the default workload directory goes: `TMPDIR` when it is
-    /// set; otherwise `/dev/shm` when it is a tmpfs with 4 GiB free (10,000
+    /// set; otherwise `/dev/shm` when it is a tmpfs with 4 GiB free and the
+    /// machine 4 GiB of memory available (10,000
     /// suggestions take about 1.3 GB); otherwise the temporary directory.
     /// On a disk, the file system's state right after the workload's
     /// thousands of deletions moves the write figures by milliseconds from
@@ -62,7 +63,11 @@ final class Bench {
             return fields.count > 2 && fields[1] == "/dev/shm" && fields[2] == "tmpfs"
         }
         let free = (try? FileManager.default.attributesOfFileSystem(forPath: "/dev/shm")[.systemFreeSize] as? NSNumber)?.int64Value ?? 0
-        if tmpfs, free >= 4 << 30, access("/dev/shm", W_OK) == 0 { return "/dev/shm" }
+        // tmpfs takes its pages from memory: the machine must have them too.
+        let meminfo = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
+        let available = meminfo.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") }
+            .flatMap { Int64($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 * 1024 } ?? 0
+        if tmpfs, free >= 4 << 30, available >= 4 << 30, access("/dev/shm", W_OK) == 0 { return "/dev/shm" }
         return NSTemporaryDirectory()
     }
 
@@ -73,6 +78,16 @@ final class Bench {
     var elapsedSeconds: Double { Double(nowNanoseconds() - started) / 1e9 }
 
     func run() throws {
+        do {
+            try measureAll()
+        } catch {
+            // A workload left in /dev/shm would hold its memory until reboot.
+            if ownsRoot, !options.keep, root.hasPrefix("/dev/shm/") { try? cleanUp() }
+            throw error
+        }
+    }
+
+    private func measureAll() throws {
         Bench.log("quorum-bench: workload in \(root)\(root.hasPrefix("/dev/shm/") && ownsRoot ? " (tmpfs; --dir measures on another file system)" : "")")
         Bench.log("quorum-bench: load average \(loadAverage()) (other work on the machine skews every figure)")
         Bench.log("quorum-bench: timing \(options.quorum), \(options.runs) runs per figure, sizes \(options.sizes.map(String.init).joined(separator: ", "))")
@@ -114,6 +129,7 @@ final class Bench {
             Bench.log("quorum-bench: left the workload in \(root)")
             return
         }
+        workload.close()
         let start = nowNanoseconds()
         try FileManager.default.removeItem(atPath: root)
         Bench.log(String(format: "quorum-bench: removed %@ (%.1f s)", root, Double(nowNanoseconds() - start) / 1e9))

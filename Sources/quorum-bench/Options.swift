@@ -31,8 +31,9 @@ struct BenchOptions {
           --runs N          timed runs per figure (default 11)
           --dir PATH        where to build the workload (default: a fresh directory
                             under $TMPDIR when set, else under /dev/shm when it is a
-                            tmpfs with 4 GiB free, else under /tmp; deleted at the
-                            very end)
+                            tmpfs with 4 GiB free and 4 GiB of memory are available,
+                            else under /tmp; deleted at the very end, or on failure
+                            when on /dev/shm)
           --proposal PATH   the document to propose (default Proposals/career-steps/framework.md)
           --json            also print the results as JSON on stdout
           --keep            keep the default directory instead of deleting it

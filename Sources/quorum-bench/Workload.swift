@@ -93,6 +93,10 @@ final class Workload {
 
     func repository(_ person: Int) -> ReviewRepository { repos[person] }
 
+    /// Lets go of the open repositories, which writes their caches: before
+    /// the workload is removed, or they write them into its place again.
+    func close() { repos.removeAll() }
+
     /// `quorum init`, three `member add`s and `propose`, in-process. With
     /// `keys` (a directory), each person gets an ed25519 key made by
     /// ssh-keygen there, recorded on the roster, and signatures are
