@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 
+import CLibGit2
 @testable import QuorumGit
 
 /// What one `Repository` handle reads once and writes as git does: its
@@ -41,5 +42,26 @@ final class RepositoryHandleTests: QuorumTestCase {
                 + "gpgsig -----BEGIN SSH SIGNATURE-----\n AAAA\n BBBB\n -----END SSH SIGNATURE-----\n\nSubject\n\nBody\n")
         // A text without the blank line that ends the headers is no commit.
         XCTAssertNil(Repository.addingHeader("gpgsig", signature, to: Data(utf8: "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n")))
+    }
+
+    /// The signed commit is the one libgit2's git_commit_create_with_signature
+    /// writes for the same text and signature: an empty message, and one of
+    /// several paragraphs.
+    func testASignedCommitIsTheOneLibgit2Writes() throws {
+        let repository = try Repository.create(at: repo.appendingPathComponent("signed").path)
+        let who = Signature(name: "Ana", email: "ana@example.com", time: 1_700_000_000)
+        let tree = try repository.buildTree(["doc.md": try repository.writeBlob(Data(utf8: "Text\n"))])
+        let signature = "-----BEGIN SSH SIGNATURE-----\nAAAA\nBBBB\n-----END SSH SIGNATURE-----\n"
+        for message in ["", "Subject\n\nBody\n\nMore\n"] {
+            var payload = Data()
+            let ours = try repository.createCommit(tree: tree, parents: [], author: who, committer: who, message: message) { signed in
+                payload = signed
+                return signature
+            }
+            var oid = git_oid()
+            let trimmed = String(signature.dropLast())  // libgit2 ends the header itself
+            XCTAssertEqual(git_commit_create_with_signature(&oid, repository.handle, String(decoding: payload, as: UTF8.self), trimmed, "gpgsig"), 0)
+            XCTAssertEqual(ours, ObjectID(oid), "message \(message.debugDescription)")
+        }
     }
 }
