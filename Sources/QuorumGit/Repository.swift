@@ -260,20 +260,28 @@ public final class Repository {
 
     // MARK: Blobs
 
-    public func writeBlob(_ data: Data) throws -> ObjectID {
-        var oid = git_oid()
-        // git_odb_write, not git_blob_create_from_buffer: the latter streams,
-        // making a temporary file before it learns that the blob exists
-        // (an approval's record often does); this asks first.
+    /// Writes `data` as an object of `type` (its bytes as git stores them,
+    /// without the `type size\0` header) and returns its id; an object that
+    /// exists already is only freshened. Throws a `GitError` when libgit2
+    /// cannot write it.
+    func writeObject(_ data: Data, type: git_object_t) throws -> ObjectID {
         var odb: OpaquePointer?
         try check("git_repository_odb", git_repository_odb(&odb, handle))
         defer { git_odb_free(odb) }
+        var oid = git_oid()
         try data.withUnsafeBytes { bytes in
             // An empty Data has no address; libgit2 wants one all the same.
             let start = bytes.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)
-            _ = try check("git_odb_write", git_odb_write(&oid, odb, start, bytes.count, GIT_OBJECT_BLOB))
+            _ = try check("git_odb_write", git_odb_write(&oid, odb, start, bytes.count, type))
         }
-        let id = ObjectID(oid)
+        return ObjectID(oid)
+    }
+
+    public func writeBlob(_ data: Data) throws -> ObjectID {
+        // git_odb_write, not git_blob_create_from_buffer: the latter streams,
+        // making a temporary file before it learns that the blob exists
+        // (an approval's record often does); this asks first.
+        let id = try writeObject(data, type: GIT_OBJECT_BLOB)
         if data.count <= Self.writtenBlobLimit {
             // Bounded for a long-lived handle: forget them all past 8 MiB.
             if writtenBlobBytes + data.count > 8 * Self.writtenBlobLimit {
@@ -318,32 +326,36 @@ public final class Repository {
 
     /// A new tree holding exactly `files` (path → blob); paths may be nested.
     public func buildTree(_ files: [String: ObjectID]) throws -> ObjectID {
-        try writeTree(files.map { (path: $0.key, id: $0.value, mode: GIT_FILEMODE_BLOB) })
+        try createTree(from: nil, files.map { (path: $0.key, id: $0.value, mode: GIT_FILEMODE_BLOB) })
     }
 
-    /// Writes the trees holding exactly `entries` (nested paths, their
-    /// objects and modes) and returns the root's id. Through
-    /// `git_tree_create_updated` on no tree, as the trees it takes, not
-    /// through an index: writing an index's trees reads every one of them
-    /// back in (to fill the index's tree cache), a loose object read each.
-    /// libgit2 checks each name and that each object exists; throws a
-    /// `GitError` when one does not.
-    private func writeTree(_ entries: [(path: String, id: ObjectID, mode: git_filemode_t)]) throws -> ObjectID {
+    /// `git_tree_create_updated`: `base` (or no tree) with each change
+    /// applied, an entry upserted with its object and mode, or removed
+    /// when its id is nil; paths may be nested. Returns the new root's id.
+    /// Trees are written this way, never through an index: writing an
+    /// index's trees reads every one of them back in (to fill the index's
+    /// tree cache), a loose object read each. libgit2 checks each name and
+    /// that each object exists; throws a `GitError` when one does not.
+    private func createTree(from base: OpaquePointer?, _ changes: [(path: String, id: ObjectID?, mode: git_filemode_t)]) throws -> ObjectID {
         // Keep the C strings alive for the duration of the call.
-        let paths = entries.map { strdup($0.path) }
+        let paths = changes.map { strdup($0.path) }
         defer { paths.forEach { free($0) } }
         var updates = [git_tree_update]()
-        updates.reserveCapacity(entries.count)
-        for (index, entry) in entries.enumerated() {
+        updates.reserveCapacity(changes.count)
+        for (index, change) in changes.enumerated() {
             var update = git_tree_update()
-            update.action = GIT_TREE_UPDATE_UPSERT
-            update.id = entry.id.raw
-            update.filemode = entry.mode
             update.path = UnsafePointer(paths[index])
+            if let id = change.id {
+                update.action = GIT_TREE_UPDATE_UPSERT
+                update.id = id.raw
+                update.filemode = change.mode
+            } else {
+                update.action = GIT_TREE_UPDATE_REMOVE
+            }
             updates.append(update)
         }
         var oid = git_oid()
-        try check("git_tree_create_updated", git_tree_create_updated(&oid, handle, nil, updates.count, updates))
+        try check("git_tree_create_updated", git_tree_create_updated(&oid, handle, base, updates.count, updates))
         return ObjectID(oid)
     }
 
@@ -364,30 +376,12 @@ public final class Repository {
         var tree: OpaquePointer?
         try check("git_tree_lookup", git_tree_lookup(&tree, handle, &raw))
         defer { git_tree_free(tree) }
-        // Keep the C strings alive for the duration of the call.
-        let paths = updates.map { update -> UnsafeMutablePointer<CChar>? in
+        return try createTree(from: tree, updates.map { update in
             switch update {
-            case .upsert(let path, _), .remove(let path): return strdup(path)
+            case .upsert(let path, let blob): return (path: path, id: blob, mode: GIT_FILEMODE_BLOB)
+            case .remove(let path): return (path: path, id: nil, mode: GIT_FILEMODE_BLOB)
             }
-        }
-        defer { paths.forEach { free($0) } }
-        var entries = [git_tree_update]()
-        for (index, update) in updates.enumerated() {
-            var entry = git_tree_update()
-            entry.path = UnsafePointer(paths[index])
-            switch update {
-            case .upsert(_, let blob):
-                entry.action = GIT_TREE_UPDATE_UPSERT
-                entry.id = blob.raw
-                entry.filemode = GIT_FILEMODE_BLOB
-            case .remove:
-                entry.action = GIT_TREE_UPDATE_REMOVE
-            }
-            entries.append(entry)
-        }
-        var oid = git_oid()
-        try check("git_tree_create_updated", git_tree_create_updated(&oid, handle, tree, entries.count, entries))
-        return ObjectID(oid)
+        })
     }
 
     /// The blob id at `path` in a tree, or nil when absent or not a blob.
@@ -940,7 +934,7 @@ public final class Repository {
             }
             if !unresolved.isEmpty { return .conflicts(unresolved) }
         }
-        var entries: [(path: String, id: ObjectID, mode: git_filemode_t)] = []
+        var entries: [(path: String, id: ObjectID?, mode: git_filemode_t)] = []
         let count = git_index_entrycount(index)
         entries.reserveCapacity(count)
         for position in 0..<count {
@@ -952,7 +946,7 @@ public final class Repository {
             }
             entries.append((String(cString: entry.pointee.path), ObjectID(entry.pointee.id), git_filemode_t(entry.pointee.mode)))
         }
-        return .clean(try writeTree(entries))
+        return .clean(try createTree(from: nil, entries))
     }
 
     /// A unified diff (as `git diff -M`) between two trees: a file deleted

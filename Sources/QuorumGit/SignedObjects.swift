@@ -33,14 +33,7 @@ extension Repository {
         guard let signed = Self.addingHeader("gpgsig", armored, to: payload) else {
             throw GitError(function: "git_commit_create_buffer", code: -1, errorClass: 0, message: "a commit without the blank line that ends its header")
         }
-        var odb: OpaquePointer?
-        try check("git_repository_odb", git_repository_odb(&odb, handle))
-        defer { git_odb_free(odb) }
-        var oid = git_oid()
-        try signed.withUnsafeBytes { bytes in
-            _ = try check("git_odb_write", git_odb_write(&oid, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_COMMIT))
-        }
-        let id = ObjectID(oid)
+        let id = try writeObject(signed, type: GIT_OBJECT_COMMIT)
         signedCommitCreated?(id, armored)
         return id
     }
@@ -99,13 +92,7 @@ extension Repository {
         try check("git_tag_annotation_create", git_tag_annotation_create(&unsigned, handle, name, target, tagger, text))
         let payload = try rawObject(ObjectID(unsigned))
         let signed = payload + Data(utf8: try sign(payload))
-        var odb: OpaquePointer?
-        try check("git_repository_odb", git_repository_odb(&odb, handle))
-        defer { git_odb_free(odb) }
-        var oid = git_oid()
-        try signed.withUnsafeBytes { bytes in
-            _ = try check("git_odb_write", git_odb_write(&oid, odb, bytes.baseAddress, bytes.count, GIT_OBJECT_TAG))
-        }
+        var oid = try writeObject(signed, type: GIT_OBJECT_TAG).raw
         var ref: OpaquePointer?
         try check("git_reference_create", try writingPastStaleLocks(lockFiles(for: "refs/tags/" + name)) { git_reference_create(&ref, handle, "refs/tags/" + name, &oid, 0, "quorum: tag") })
         git_reference_free(ref)
