@@ -383,13 +383,11 @@ private struct Shard {
     func status(of id: ObjectID) -> CommitSignature? {
         let needle = Array((id.hex + " ").utf8)
         return bytes.withUnsafeBufferPointer { all -> CommitSignature? in
-            guard let base = all.baseAddress else { return nil }
             var from = start
             while let at = all.firstIndex(of: needle, from: from) {
                 from = at + 1
                 guard at == start || all[at - 1] == 10,
-                      let newline = memchr(base + at, 10, all.count - at) else { continue }  // not a line's start, or cut short by a crash
-                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                      let end = all.firstIndex(of: Self.newline, from: at) else { continue }  // not a line's start, or cut short by a crash
                 if let status = status(UnsafeBufferPointer(rebasing: all[(at + needle.count)..<end]), at: at) { return status }
             }
             return nil
@@ -421,13 +419,13 @@ private struct Shard {
     /// skipped.
     private static func forEachLine(_ bytes: [UInt8], from start: Int, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
         bytes.withUnsafeBufferPointer { all in
-            guard let base = all.baseAddress else { return }
             var at = start
-            while at < all.count, let newline = memchr(base + at, 10, all.count - at) {
-                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+            while let end = all.firstIndex(of: newline, from: at) {
                 body(UnsafeBufferPointer(rebasing: all[at..<end]), at)
                 at = end + 1
             }
         }
     }
+
+    private static let newline: [UInt8] = [10]
 }
