@@ -2,16 +2,18 @@ import Foundation
 
 /// The files Quorum keeps beside git's own: the local caches and notes in
 /// `<git dir>/quorum/` (summaries, signature checks, the folded roster,
-/// verified refs, the last suggest's note) and a shared repository's hooks.
+/// the rounds' lines, verified refs, the last suggest's note) and a shared
+/// repository's hooks.
 ///
 /// One design for every cache: derived data only (deleting it is always
 /// safe), a first line naming its format and version, then lines keyed
 /// by what they were computed from (a commit id, with a digest of the
 /// roster and proposal heads when those change the answer). A cache that
-/// grows with the history (`summaries`, the files of `signature-checks/`)
-/// is only appended to (`append`), so a command pays for what changed
-/// and concurrent writers lose nothing; a line cut short by a crash is
-/// skipped; when most lines are outdated it is written anew (`replace`).
+/// grows with the history (`summaries`, the files of `signature-checks/`
+/// and `round-lines/`) is only appended to (`append`), so a command pays
+/// for what changed and concurrent writers lose nothing; a line cut short
+/// by a crash is skipped; when most lines are outdated it is written anew
+/// (`replace`).
 /// Files that hold one state (`roster`, `verified`, hooks) are replaced
 /// whole. Either way a reader sees whole lines, never half a file. The
 /// one exception is the last suggest's note, a hint every reader checks

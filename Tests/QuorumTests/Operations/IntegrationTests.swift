@@ -522,9 +522,13 @@ final class IntegrationTests: QuorumTestCase {
     private func halfMerge(_ s: SuggestResult, in lead: ReviewRepository) throws -> ObjectID {
         let base = try XCTUnwrap(try lead.git.referenceTarget(branch))
         let revision = try XCTUnwrap(ObjectID(hex: s.revision))
+        let written = try XCTUnwrap(lead.git.parents(of: revision).first)
+        let tree = written == base
+            ? try lead.git.commit(revision).tree
+            : try lead.mergedTree(slug: slug, base: written, head: base, revision: revision, subject: "test")
         let signature = Signature(name: Person.ben.name, email: Person.ben.email, time: 1_700_000_000)
         let moved = try lead.git.createCommit(
-            tree: lead.git.commit(revision).tree, parents: [base, revision], author: signature, committer: signature,
+            tree: tree, parents: [base, revision], author: signature, committer: signature,
             message: "X\n\nSuggestion: \(s.id)\n")
         try lead.git.updateReference(branch, to: moved, expected: base, message: "test: half a merge")
         return moved
@@ -557,6 +561,27 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try lead.git.referenceTarget(branch)?.hex, later.commit)
         XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
         XCTAssertEqual(try lead.show(t.id, diff: false).state, .merged)
+    }
+
+    /// A half merge made after the round-line index was written, with
+    /// merges made over it since: found through the index (which lists
+    /// it by then), confirmed on the round, and recorded.
+    func testAMergeInterruptedLongAgoIsFoundThroughTheRoundLineIndex() throws {
+        let lead = try careerSteps()
+        let edits = frameworkParagraphLines.prefix(5).map { number in edited(number, "Paragraph \(number), rewritten.") }
+        let suggestions = try edits.enumerated().map { try approvedSuggestion($1, message: "Rewrite \($0)") }
+        let s = suggestions[2]
+        for other in suggestions.prefix(2) { _ = try open(as: .ben).merge(other.id) }
+        let moved = try halfMerge(s, in: lead)
+        for other in suggestions.suffix(2) { _ = try open(as: .ben).merge(other.id) }
+        let index = String(decoding: FileManager.default.contents(atPath: repo.appendingPathComponent(".git/quorum/round-lines/\(slug)/1").path) ?? Data(), as: UTF8.self)
+        XCTAssertTrue(index.contains("\n\(moved.hex) \(s.revision)\n"), "the index does not list the half merge:\n\(index)")
+
+        let head = try lead.git.referenceTarget(branch)
+        let result = try open(as: .ben).merge(s.id)
+        XCTAssertEqual(result.commit, moved.hex, "the existing merge commit is recorded, not a second one made")
+        XCTAssertEqual(try lead.git.referenceTarget(branch), head)
+        XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
     }
 
     /// A suggestion written on a merged revision (`--base` naming it: in

@@ -86,11 +86,13 @@ class SharedRepositoryTestCase: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        // Every clone's roster snapshot, and the shared repository's.
+        // Every clone's roster snapshot and round-line indexes, and the shared repository's.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] {
             let directory = root.appendingPathComponent(name)
             let dotGit = directory.appendingPathComponent(".git")
-            assertRosterSnapshotIsTheFold(gitDirectory: FileManager.default.fileExists(atPath: dotGit.path) ? dotGit : directory)
+            let gitDirectory = FileManager.default.fileExists(atPath: dotGit.path) ? dotGit : directory
+            assertRosterSnapshotIsTheFold(gitDirectory: gitDirectory)
+            assertRoundLineIndexesHoldTheLines(gitDirectory: gitDirectory)
         }
         if (testRun?.failureCount ?? 0) + (testRun?.unexpectedExceptionCount ?? 0) == 0 {
             try? FileManager.default.removeItem(at: root)

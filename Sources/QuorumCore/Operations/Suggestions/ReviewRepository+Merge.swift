@@ -96,7 +96,7 @@ extension ReviewRepository {
             let head = try roundHead(round)
             let mergeCommit: ObjectID
             var threeWay = false
-            if let earlier = try findMerge(of: revision.commit, from: head, since: revision.base, roundStart: proposal.starts[round.number]) {
+            if let earlier = try findMerge(of: revision.commit, from: head, since: revision.base, slug: slug, round: round.number, roundStart: proposal.starts[round.number]) {
                 // An earlier merge moved the branch but stopped before its
                 // event was written: finish the record of that commit.
                 mergeCommit = earlier
@@ -205,18 +205,33 @@ extension ReviewRepository {
     }
 
     /// The commit on the round's line (its head's first parents) that
-    /// merged `revision`, looking back from `head` to the revision's `base`;
-    /// nil when none did. A round grows only along its line, each of its
-    /// commits a merge or a pair edit whose first parent is the head before
-    /// it (`Receive` refuses anything else), so a merge of the revision is
-    /// on the line, after the base it was written on: a walk of the line
-    /// since the base, where asking whether the round reaches the revision
-    /// at all searches the round's whole history. When the base is not on
-    /// the line (a `--base` naming a merged revision) the walk stops at the
-    /// round's start, and the general question decides, as it did before:
-    /// the head stands for the merge when the round reaches the revision
-    /// some other way.
-    func findMerge(of revision: ObjectID, from head: ObjectID, since base: ObjectID, roundStart: ObjectID?) throws -> ObjectID? {
+    /// merged `revision`, nil when none did. A round grows only along its
+    /// line, each of its commits a merge or a pair edit whose first parent
+    /// is the head before it (`Receive` refuses anything else), so a merge
+    /// of the revision is on the line, after the base it was written on.
+    /// The line is asked of its local index (`RoundLineIndex`: a file
+    /// read, and the commits the round gained since it was last read),
+    /// not walked commit by commit back to the base: a suggestion that
+    /// waited through a hundred merges would read a hundred commits. What
+    /// the index names is confirmed by the walk (`findMergeWalkingLine`),
+    /// so a stale file can cost time, never a wrong answer. When the base
+    /// is not on the line (a `--base` naming a merged revision) the
+    /// general question decides, as before: the head stands for the merge
+    /// when the round reaches the revision some other way.
+    func findMerge(of revision: ObjectID, from head: ObjectID, since base: ObjectID, slug: String, round: Int, roundStart: ObjectID?) throws -> ObjectID? {
+        if head == base { return nil }
+        let line = try RoundLineIndex(git: git).line(slug: slug, round: round, head: head, start: roundStart)
+        if line.merge(of: revision) != nil {
+            return try findMergeWalkingLine(of: revision, from: head, since: base, roundStart: roundStart)
+        }
+        if line.contains(base) { return nil }
+        return try git.isAncestor(revision, of: head) ? head : nil
+    }
+
+    /// `findMerge` by walking the line from `head` back to the revision's
+    /// `base` (or the round's start when the base is not on the line), a
+    /// commit read for each merge since the base.
+    func findMergeWalkingLine(of revision: ObjectID, from head: ObjectID, since base: ObjectID, roundStart: ObjectID?) throws -> ObjectID? {
         var cursor: ObjectID? = head
         while let id = cursor {
             if id == base { return nil }
