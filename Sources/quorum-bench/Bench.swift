@@ -260,6 +260,10 @@ final class Bench {
         // merge: suggestions by Dave approved by Bob and Carol whose base the
         // round head has since moved past (so a clean three-way merge).
         var mergeBatch = try workload.approvedSuggestions(runs)
+        // merge (waited): approved suggestions made while generating that
+        // waited through many merges since (the oldest that still merge
+        // cleanly, on lines the batch above leaves alone): merged first.
+        let waited = workload.waitedSuggestions(runs, avoiding: Set(mergeBatch.map(\.line)))
         // suggest: a new text for each of Bob's runs, from the current text.
         let texts = try workload.writeSuggestionTexts(runs, into: (scratch as NSString).appendingPathComponent("texts"), tag: "suggest-\(size)")
         try workload.unpark()
@@ -306,13 +310,25 @@ final class Bench {
         try time("approve", size: size, as: Workload.carol) { index in ["approve", fresh[index]] }
         workload.noteExternal(events: runs)
 
+        let threeWay: (String) throws -> Void = { text in
+            guard text.contains("three-way") else { throw BenchError("merge was not three-way: \(text)") }
+        }
+        if waited.isEmpty {
+            Bench.log("  merge (waited): no approved suggestion made while generating merges cleanly now; not timed")
+        } else {
+            let merges = waited.map(\.merges)
+            Bench.log("  merge (waited): \(waited.count) suggestions that waited through \(merges.min()!)–\(merges.max()!) merges")
+            try time("merge (waited)", size: size, as: Workload.ana, runs: waited.count, stdout: output, check: threeWay) { index in
+                ["merge", waited[index].id]
+            }
+            workload.noteExternal(events: waited.count, merges: waited.count)
+        }
+
         var merges = Samples()
         var remaining = runs
         while true {
-            let ids = mergeBatch
-            try sample(&merges, as: Workload.ana, runs: ids.count, stdout: output, check: { text in
-                guard text.contains("three-way") else { throw BenchError("merge was not three-way: \(text)") }
-            }) { index in ["merge", ids[index]] }
+            let ids = mergeBatch.map(\.id)
+            try sample(&merges, as: Workload.ana, runs: ids.count, stdout: output, check: threeWay) { index in ["merge", ids[index]] }
             workload.noteExternal(events: ids.count, merges: ids.count)
             remaining -= ids.count
             guard remaining > 0 else { break }

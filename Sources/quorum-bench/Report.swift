@@ -85,7 +85,7 @@ enum Targets {
         for index in figures.indices {
             let figure = figures[index]
             switch figure.command {
-            case "suggest", "approve", "merge":
+            case "suggest", "approve", "merge", "merge (waited)":
                 guard let floor = floors[figure.size] else { continue }
                 let limit = floor + writeAboveFloorMs
                 figures[index].target = String(format: "<= floor+3 = %.1f ms", limit)

@@ -74,6 +74,12 @@ final class Workload {
     /// Makes every edit's text unique: " (rev N)".
     private var serial = 0
 
+    /// Suggestions `grow` made, approved and left unmerged: the line each
+    /// edits, its author, and `mergeCount` when it was made (its base).
+    private var waiting: [(id: String, line: Int, author: Int, mergesBefore: Int)] = []
+    /// Line → `mergeCount` when a merge last changed it.
+    private var changedAt: [Int: Int] = [:]
+
     /// Suggestions and events in the repository, whoever made them.
     private(set) var suggestionCount = 0
     private(set) var eventCount = 0
@@ -149,6 +155,12 @@ final class Workload {
         let text = String(decoding: data, as: UTF8.self)
         let fresh = text.components(separatedBy: "\n")
         guard fresh.count == lines.count else { throw BenchError("the round's text changed its line count (\(lines.count) → \(fresh.count))") }
+        adopt(fresh)
+    }
+
+    /// Makes `fresh` the round's text, noting the lines that changed.
+    private func adopt(_ fresh: [String]) {
+        for index in fresh.indices where index < lines.count && fresh[index] != lines[index] { changedAt[index] = mergeCount }
         lines = fresh
     }
 
@@ -162,9 +174,9 @@ final class Workload {
     }
 
     /// A new suggestion by `author` editing editable line `slot`; returns its
-    /// id and its full text.
+    /// id, its full text and the line it edits.
     @discardableResult
-    func suggest(by author: Int, slot: Int) throws -> (id: String, text: String) {
+    func suggest(by author: Int, slot: Int) throws -> (id: String, text: String, line: Int) {
         let edit = editedText(slot: slot)
         let start = nowNanoseconds()
         let result = try repos[author].suggest(
@@ -174,7 +186,7 @@ final class Workload {
         suggestClock.count += 1
         suggestionCount += 1
         eventCount += 1
-        return (result.id, edit.text)
+        return (result.id, edit.text, edit.line)
     }
 
     func approve(_ id: String, by person: Int) throws {
@@ -197,7 +209,7 @@ final class Workload {
         if result.threeWay || text == nil {
             try refreshText()
         } else if let text {
-            lines = text.components(separatedBy: "\n")
+            adopt(text.components(separatedBy: "\n"))
         }
     }
 
@@ -218,7 +230,11 @@ final class Workload {
             let made = try suggest(by: author, slot: slot)
             try approve(made.id, by: reviewers[0])
             try approve(made.id, by: reviewers[1])
-            if mergeIt { try merge(made.id, by: reviewers[2], text: made.text) }
+            if mergeIt {
+                try merge(made.id, by: reviewers[2], text: made.text)
+            } else {
+                waiting.append((made.id, made.line, author, mergeCount))
+            }
             index += 1
             if suggestionCount % 64 == 0 { try park() }
             progress(suggestionCount)
@@ -247,26 +263,47 @@ final class Workload {
         try (0..<count).map { try suggest(by: author, slot: $0 % editable.count).id }
     }
 
+    /// Up to `count` of the approved suggestions `grow` left, the longest
+    /// waiting first (the fewest merges before them), that still merge
+    /// cleanly three-way: none since has changed its line, nor will any
+    /// other in the batch (one per line), and none edits `avoiding` (lines
+    /// that suggestions to be merged before them edit). Ana may merge
+    /// them: none is hers. Returns their ids and how many merges each
+    /// waited through; they are taken off the waiting list.
+    func waitedSuggestions(_ count: Int, avoiding: Set<Int>) -> [(id: String, merges: Int)] {
+        var taken: [(id: String, merges: Int)] = []
+        var lines = avoiding
+        for candidate in waiting.sorted(by: { $0.mergesBefore < $1.mergesBefore }) where taken.count < count {
+            guard candidate.author != Workload.ana, (changedAt[candidate.line] ?? -1) < candidate.mergesBefore,
+                  candidate.mergesBefore < mergeCount, !lines.contains(candidate.line) else { continue }
+            lines.insert(candidate.line)
+            taken.append((candidate.id, mergeCount - candidate.mergesBefore))
+        }
+        let ids = Set(taken.map(\.id))
+        waiting.removeAll { ids.contains($0.id) }
+        return taken
+    }
+
     /// Up to `count` suggestions by Dave, each on its own line and each
     /// approved by Bob and Carol; then the round head is moved by merging one
     /// more suggestion (on yet another line), so merging any of them is a
-    /// clean three-way merge. Returns their ids (fewer than `count` when the
-    /// text has too few lines for them all to be independent).
-    func approvedSuggestions(_ count: Int) throws -> [String] {
+    /// clean three-way merge. Returns their ids and lines (fewer than
+    /// `count` when the text has too few lines for them all to be independent).
+    func approvedSuggestions(_ count: Int) throws -> [(id: String, line: Int)] {
         let batch = min(count, editable.count - 1)
         let first = rng.below(editable.count)
-        var ids: [String] = []
+        var made: [(id: String, line: Int)] = []
         for offset in 0..<batch {
-            let id = try suggest(by: Workload.dave, slot: first + offset).id
-            try approve(id, by: Workload.bob)
-            try approve(id, by: Workload.carol)
-            ids.append(id)
+            let suggestion = try suggest(by: Workload.dave, slot: first + offset)
+            try approve(suggestion.id, by: Workload.bob)
+            try approve(suggestion.id, by: Workload.carol)
+            made.append((suggestion.id, suggestion.line))
         }
         let mover = try suggest(by: Workload.ana, slot: first + batch)
         try approve(mover.id, by: Workload.bob)
         try approve(mover.id, by: Workload.carol)
         try merge(mover.id, by: Workload.dave, text: mover.text)
-        return ids
+        return made
     }
 
     /// Texts for suggestions made by other processes: written under
