@@ -17,7 +17,7 @@ RELEASE = -c release --static-swift-stdlib -Xswiftc -static-executable -Xlinker 
 
 .PHONY: deps build release test crash-test demo bench man completions install package package-check uninstall clean
 
-## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests), python3-jsonschema (the JSON Schema tests' validator, scripts/validate-json.py), bash-completion (the completion tests load git-quorum's completion through its loader, as a user's shell does), sshd (openssh-server, for the ssh tests; never started as a service) and cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev: the Markdown engine, linked statically) with apt-get when missing; build libgit2 from Debian's trixie source (scripts/build-libgit2.sh: its own deb-src index and build cache in ~/.cache/quorum)
+## deps: install pkg-config, git, ssh-keygen (openssh-client), strace (the crash test's fault injection), openssl and python3 (the https tests), python3-jsonschema (the JSON Schema tests' validator, scripts/validate-json.py), bash-completion (the completion tests load git-quorum's completion through its loader, as a user's shell does), sshd (openssh-server, for the ssh tests; never started as a service) and cmark-gfm (libcmark-gfm-dev, libcmark-gfm-extensions-dev: the Markdown engine, linked statically) with apt-get when missing; build libgit2 from Debian's trixie source with Quorum's two patches (scripts/build-libgit2.sh, scripts/libgit2-patches: its own deb-src index and build cache in ~/.cache/quorum)
 deps:
 	@missing=""; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \

@@ -65,8 +65,11 @@ cmake_flags=(
 # instructions against 5.9 M with Debian's shared libssh2 (and 61.9 M with
 # Debian's libgit2). -lpthread, -lrt and -ldl come from the C library.
 static_libs=(mbedtls mbedx509 mbedcrypto ssh2 crypto http_parser pcre2-8 z)
+# Quorum's own changes to libgit2, applied in order after Debian's patches
+# (each file says what it changes and why). The cache key hashes them.
+patches=("$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"/libgit2-patches/*.patch)
 # What the build needs from Debian.
-build_packages=(cmake dpkg-dev pkg-config libmbedtls-dev libssh2-1-dev libssl-dev libhttp-parser-dev libpcre2-dev zlib1g-dev)
+build_packages=(cmake dpkg-dev patch pkg-config libmbedtls-dev libssh2-1-dev libssl-dev libhttp-parser-dev libpcre2-dev zlib1g-dev)
 
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/quorum"
 apt_dir="$cache_root/apt"
@@ -76,7 +79,7 @@ sudo=""
 say() { echo "build-libgit2: $*" >&2; }
 
 flags_hash() {
-    printf '%s\n' "recipe=$recipe" "suite=$source_suite" "${cmake_flags[@]}" "${static_libs[@]}" | sha256sum | cut -c1-12
+    { printf '%s\n' "recipe=$recipe" "suite=$source_suite" "${cmake_flags[@]}" "${static_libs[@]}"; cat "${patches[@]}"; } | sha256sum | cut -c1-12
 }
 
 # Quorum's own apt source index, in $apt_dir: only deb-src entries for
@@ -261,6 +264,10 @@ for version in $versions; do
         rm -rf "$work"
         continue
     fi
+    for patch_file in "${patches[@]}"; do
+        patch -d "$src" -p1 --forward --quiet <"$patch_file" \
+            || { say "could not apply $(basename "$patch_file") to $source_package $version: see scripts/libgit2-patches"; exit 1; }
+    done
     (
         cd "$work"
         cmake -S "$src" -B build -DCMAKE_INSTALL_PREFIX="$work/out" -DCMAKE_INSTALL_LIBDIR=lib "${cmake_flags[@]}" >"$work/cmake.log" 2>&1 \
@@ -297,7 +304,8 @@ Libs: -L\${libdir} -lgit2$(printf -- ' -l%s' "${static_libs[@]}") -lpthread -lrt
 Cflags: -I\${includedir}
 PC
     cp "$work/fixes" "$work/out/FIXES"
-    printf '%s\n' "source=$source_package $version ($source_suite)" "${cmake_flags[@]}" "static: ${static_libs[*]}" >"$work/out/BUILD-FLAGS"
+    printf '%s\n' "source=$source_package $version ($source_suite)" "${cmake_flags[@]}" "static: ${static_libs[*]}" \
+        "patches: ${patches[*]##*/}" >"$work/out/BUILD-FLAGS"
     # Into place in one rename; when a concurrent build finished first, its copy stays.
     mv -T "$work/out" "$cache" 2>/dev/null || built "$version"
     say "built: $cache"
