@@ -67,7 +67,9 @@ cmake_flags=(
 static_libs=(mbedtls mbedx509 mbedcrypto ssh2 crypto http_parser pcre2-8 z)
 # Quorum's own changes to libgit2, applied in order after Debian's patches
 # (each file says what it changes and why). The cache key hashes them.
-patches=("$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"/libgit2-patches/*.patch)
+shopt -s nullglob
+patches=("$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"/libgit2-patches/*.patch)
+shopt -u nullglob
 # What the build needs from Debian.
 build_packages=(cmake dpkg-dev patch pkg-config libmbedtls-dev libssh2-1-dev libssl-dev libhttp-parser-dev libpcre2-dev zlib1g-dev)
 
@@ -79,7 +81,10 @@ sudo=""
 say() { echo "build-libgit2: $*" >&2; }
 
 flags_hash() {
-    { printf '%s\n' "recipe=$recipe" "suite=$source_suite" "${cmake_flags[@]}" "${static_libs[@]}"; cat "${patches[@]}"; } | sha256sum | cut -c1-12
+    {
+        printf '%s\n' "recipe=$recipe" "suite=$source_suite" "${cmake_flags[@]}" "${static_libs[@]}"
+        for patch_file in "${patches[@]}"; do cat "$patch_file"; done
+    } | sha256sum | cut -c1-12
 }
 
 # Quorum's own apt source index, in $apt_dir: only deb-src entries for
@@ -265,7 +270,7 @@ for version in $versions; do
         continue
     fi
     for patch_file in "${patches[@]}"; do
-        patch -d "$src" -p1 --forward --quiet <"$patch_file" \
+        patch -d "$src" -p1 --forward --fuzz=0 --quiet <"$patch_file" \
             || { say "could not apply $(basename "$patch_file") to $source_package $version: see scripts/libgit2-patches"; exit 1; }
     done
     (

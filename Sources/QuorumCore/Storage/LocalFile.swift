@@ -80,6 +80,25 @@ enum LocalFile {
         guard ftruncate(fd, off_t(data.count)) == 0 else { throw posixError() }
     }
 
+    /// Runs `body` holding an exclusive `flock` on `directory` (made when
+    /// missing), so that writers of a file in it that read, decide and
+    /// write take turns: for a cache whose next line depends on the ones
+    /// before (`RoundLineIndex`). The lock is the directory's, not the
+    /// file's, so a file may be renamed over while it is held; the kernel
+    /// drops it with the process. When the directory cannot be made or
+    /// opened (a read-only repository), `body` runs without it: its
+    /// writes fail there too.
+    static func whileLocking<T>(_ directory: String, _ body: () throws -> T) rethrows -> T {
+        var fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0, errno == ENOENT, (try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)) != nil {
+            fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        guard fd >= 0 else { return try body() }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0, errno == EINTR {}
+        return try body()
+    }
+
     /// Removes the temporary files (`<path>.<anything>.tmp`) that a writer
     /// killed before its rename left beside `path`: only those older than
     /// a minute, so never a live writer's.

@@ -17,20 +17,23 @@ import QuorumGit
 ///     <commit hex>[ <merged parent hex>…]
 ///
 /// Each line states a fact about immutable objects (a commit and the
-/// parents after its first); what the file adds is that its commits form
-/// the line from the start up to its last line's commit (the mark). A
-/// reader walks from the round's head back to the mark and appends what
-/// it walked; a walk that reaches the start without meeting the mark (the
-/// branch was moved back or rewritten) replaces the file with the line it
-/// walked. Two writers extending it at once may append the same commits
-/// twice, or leave an older one last; every commit in it is still on the
-/// line, which is all a reader relies on.
+/// parents after its first); what the file adds is that its commits are
+/// the line from the start up to its last line's commit (the mark), every
+/// one of them, in order. A reader walks from the round's head back to
+/// the mark and appends what it walked; a walk that reaches the start
+/// without meeting the mark (the branch was moved back or rewritten), or
+/// a file of another format or start, or one whose last line was cut
+/// short (a disk that filled), is replaced by the line walked. Readers
+/// take turns (an `flock` on the file's directory, for the whole read,
+/// walk and write): two that raced could otherwise leave a gap, one
+/// writing the file anew from an older head while the other appended to
+/// it from a newer mark.
 struct RoundLineIndex {
     static let header = "quorum-round-line 1"
     let git: Repository
 
-    private func path(_ slug: String, _ round: Int) -> String {
-        git.gitDirectory + "quorum/round-lines/\(slug)/\(round)"
+    private func directory(_ slug: String) -> String {
+        git.gitDirectory + "quorum/round-lines/\(slug)"
     }
 
     /// The line of round `round` of proposal `slug` whose branch is at
@@ -41,32 +44,37 @@ struct RoundLineIndex {
     /// `GitError` when a commit cannot be read; failing to write the file
     /// (a read-only repository) is not an error.
     func line(slug: String, round: Int, head: ObjectID, start: ObjectID?) throws -> RoundLine {
-        let path = path(slug, round)
-        let first = Array((Self.header + " " + (start?.hex ?? "-") + "\n").utf8)
-        var stored = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
-        if let bytes = stored, !bytes.starts(with: first) { stored = nil }
-        let mark = stored.flatMap { RoundLine(bytes: $0).last }
-        // Newest first, as walked.
-        var walked: [[UInt8]] = []
-        var reachedMark = false
-        var cursor: ObjectID? = head
-        while let id = cursor {
-            if id == mark { reachedMark = true; break }
-            let parents = try git.parents(of: id)
-            walked.append(Array(([id] + parents.dropFirst()).map(\.hex).joined(separator: " ").utf8) + [0x0A])
-            if id == start { break }
-            cursor = parents.first
+        let directory = directory(slug)
+        let path = directory + "/\(round)"
+        return try LocalFile.whileLocking(directory) {
+            let first = Array((Self.header + " " + (start?.hex ?? "-") + "\n").utf8)
+            var stored = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+            if let bytes = stored, !bytes.starts(with: first) || bytes.last != 0x0A { stored = nil }
+            let mark = stored.flatMap { RoundLine(bytes: $0).last }
+            // Newest first, as walked.
+            var walked: [[UInt8]] = []
+            var reachedMark = false
+            var cursor: ObjectID? = head
+            while let id = cursor {
+                if id == mark { reachedMark = true; break }
+                let parents = try git.parents(of: id)
+                walked.append(Array(([id] + parents.dropFirst()).map(\.hex).joined(separator: " ").utf8) + [0x0A])
+                if id == start { break }
+                cursor = parents.first
+            }
+            let added = Array(walked.reversed().joined())
+            if reachedMark, let stored {
+                if !added.isEmpty {
+                    // A file another member of a group-shared clone made
+                    // may be theirs alone: then it is written anew, as ours.
+                    do { try LocalFile.append(path, Data(added)) } catch { try? LocalFile.replace(path, with: Data(stored + added)) }
+                }
+                return RoundLine(bytes: stored + added)
+            }
+            let bytes = first + added
+            try? LocalFile.replace(path, with: Data(bytes))
+            return RoundLine(bytes: bytes)
         }
-        var added = Array(walked.reversed().joined())
-        if reachedMark, let stored {
-            // A line cut short by a crash is left on a line of its own.
-            if !added.isEmpty, stored.last != 0x0A { added.insert(0x0A, at: 0) }
-            if !added.isEmpty { try? LocalFile.append(path, Data(added)) }
-            return RoundLine(bytes: stored + added)
-        }
-        let bytes = first + added
-        try? LocalFile.replace(path, with: Data(bytes))
-        return RoundLine(bytes: bytes)
     }
 }
 
@@ -86,11 +94,10 @@ struct RoundLine {
         find(Array(("\n" + commit.hex).utf8)) != nil
     }
 
-    /// The commit on the line that merged `parent` (has it among the
-    /// parents after its first), nil when none did.
-    func merge(of parent: ObjectID) -> ObjectID? {
-        guard let at = find(Array((" " + parent.hex).utf8)), let start = lineStartingBefore(at) else { return nil }
-        return commit(at: start)
+    /// Whether a commit on the line merged `parent` (has it among the
+    /// parents after its first).
+    func hasMerged(_ parent: ObjectID) -> Bool {
+        find(Array((" " + parent.hex).utf8)) != nil
     }
 
     /// Where `pattern` occurs after the header's last field, followed by

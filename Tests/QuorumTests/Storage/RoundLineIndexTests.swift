@@ -133,30 +133,65 @@ final class RoundLineIndexTests: QuorumTestCase {
         try FileManager.default.removeItem(atPath: indexPath)
     }
 
-    /// A line cut short (a crash in the middle of an append) is left on a
-    /// line of its own: what is appended after it is read whole, and the
-    /// mark is the last whole line.
-    func testALineCutShortIsLeftOnItsOwn() throws {
+    /// A file whose last line is cut short (an append that filled the
+    /// disk) is written anew by the next reader, from the branch: nothing
+    /// is appended after the broken line.
+    func testAFileCutShortIsWrittenAnew() throws {
         try careerSteps()
         let start = try head()
         let suggestions = try approved(4)
         for suggestion in suggestions.prefix(3) { _ = try open(as: .ana).merge(suggestion.id) }
         let whole = try index()
         let lastLine = try XCTUnwrap(whole.dropLast().split(separator: "\n").last)
-        // The last line written again, cut short after 20 digits.
-        try Data((whole + lastLine.prefix(20)).utf8).write(to: URL(fileURLWithPath: indexPath))
-        XCTAssertEqual(RoundLine(bytes: Array(try index().utf8)).last?.hex, String(lastLine.prefix(40)))
+        // The last line written again, cut short after its commit id.
+        try Data((whole + lastLine.prefix(40)).utf8).write(to: URL(fileURLWithPath: indexPath))
+        XCTAssertEqual(RoundLine(bytes: Array(try index().utf8)).last?.hex, String(lastLine.prefix(40)), "the mark is the last whole line")
 
         let mark = try head()
         _ = try open(as: .ana).merge(suggestions[3].id)
-        let text = try index()
-        let expected = try expectedIndex(mark: mark, start: start)
-        let added = String(expected.dropFirst(whole.count))
-        XCTAssertEqual(text, whole + lastLine.prefix(20) + "\n" + added)
-        let line = RoundLine(bytes: Array(text.utf8))
-        XCTAssertEqual(line.last?.hex, mark)
-        XCTAssertTrue(line.contains(try XCTUnwrap(ObjectID(hex: mark))))
-        // The cut line breaks the file's promise of whole lines; the teardown would say so.
-        try FileManager.default.removeItem(atPath: indexPath)
+        XCTAssertEqual(try index(), try expectedIndex(mark: mark, start: start))
     }
+
+    /// Readers that extend the index at once take turns: eight threads,
+    /// each with its own repository handle, bring it up to heads along the
+    /// line (the file removed now and then, as a first build), and it is
+    /// still the line, every commit once and in order.
+    func testReadersAtOnceLeaveTheWholeLine() throws {
+        try careerSteps()
+        let start = try head()
+        let suggestions = try approved(10)
+        for suggestion in suggestions { _ = try open(as: .ana).merge(suggestion.id) }
+        let line = try gitOK(["rev-list", "--first-parent", "--reverse", try head()]).split(separator: "\n").compactMap { ObjectID(hex: String($0)) }
+        let startID = try XCTUnwrap(ObjectID(hex: start))
+        let first = try XCTUnwrap(line.firstIndex(of: startID)) + 1
+        let gitDirectory = repo.appendingPathComponent(".git").path
+        let (path, slug) = (indexPath, slug)
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            do {
+                let handle = try Repository.open(at: gitDirectory)
+                var rng = SystemRandomNumberGenerator()
+                for step in 0..<150 {
+                    if (thread + step) % 7 == 0 { try? FileManager.default.removeItem(atPath: path) }
+                    let headAt = line[Int.random(in: first..<line.count, using: &rng)]
+                    let known = try RoundLineIndex(git: handle).line(slug: slug, round: 1, head: headAt, start: startID)
+                    if known.last != headAt, !known.contains(headAt) { failures.add("a line up to \(headAt.short) does not hold it") }
+                }
+            } catch {
+                failures.add("\(error)")
+            }
+        }
+        XCTAssertEqual(failures.all, [])
+        let text = try index()
+        let mark = try XCTUnwrap(RoundLine(bytes: Array(text.utf8)).last)
+        XCTAssertEqual(text, try expectedIndex(mark: mark.hex, start: start))
+    }
+}
+
+/// Messages collected from several threads.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func add(_ message: String) { lock.lock(); messages.append(message); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return messages }
 }

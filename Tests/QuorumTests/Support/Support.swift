@@ -408,57 +408,54 @@ func assertRosterSnapshotIsTheFold(gitDirectory: URL, file: StaticString = #file
 
 /// Checks the round-line indexes a test left in `gitDirectory`
 /// (`quorum/round-lines/<slug>/<round>`, see `RoundLineIndex`): each
-/// line's merged parents are its commit's parents after the first; every
-/// commit from the file's last line (its mark) back along first parents to
-/// the start its header names is in it; and nothing else is, but commits
-/// of the round branch's line now (which a second writer may have appended
-/// after an older mark). Every test's teardown runs it, so every merge the
-/// suite makes checks the index against the commits.
+/// line's merged parents are its commit's parents after the first, and
+/// its commits are exactly the line from the file's last line (its mark)
+/// back along first parents to the start its header names, each once, in
+/// order. Every test's teardown runs it, so every merge the suite makes
+/// checks the index against the commits.
 func assertRoundLineIndexesHoldTheLines(gitDirectory: URL, file: StaticString = #filePath, line: UInt = #line) {
     let directory = gitDirectory.appendingPathComponent("quorum/round-lines")
     guard let slugs = try? FileManager.default.contentsOfDirectory(atPath: directory.path),
           let git = try? Repository.open(at: gitDirectory.path) else { return }
     for slug in slugs {
         for round in (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(slug).path)) ?? [] {
-            let path = directory.appendingPathComponent(slug).appendingPathComponent(round).path
-            let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            guard lines.first?.hasPrefix(RoundLineIndex.header + " ") == true, lines.last == "" else {
-                return XCTFail("\(path) does not begin with its header or ends in a line cut short: \(text.prefix(200))", file: file, line: line)
-            }
-            let startField = String(lines.removeFirst().dropFirst(RoundLineIndex.header.count + 1))
-            let start = ObjectID(hex: startField)
-            lines.removeLast()
-            do {
-                var listed: [ObjectID] = []
-                for entry in lines {
-                    let ids = entry.split(separator: " ").compactMap { ObjectID(hex: String($0)) }
-                    guard let commit = ids.first, ids.count == entry.split(separator: " ").count else {
-                        return XCTFail("\(path) has a line that is not commit ids: \(entry)", file: file, line: line)
-                    }
-                    XCTAssertEqual(Array(try git.parents(of: commit).dropFirst()), Array(ids.dropFirst()),
-                                   "\(path): \(commit.hex) is not listed with the parents it merged", file: file, line: line)
-                    listed.append(commit)
-                }
-                func firstParents(from head: ObjectID?) throws -> [ObjectID] {
-                    var commits: [ObjectID] = []
-                    var cursor = head
-                    while let id = cursor {
-                        commits.append(id)
-                        if id == start { break }
-                        cursor = try git.parents(of: id).first
-                    }
-                    return commits
-                }
-                let marked = try firstParents(from: listed.last)
-                XCTAssertTrue(start == nil || marked.last == start, "\(path): its mark's line does not reach its start \(startField)", file: file, line: line)
-                XCTAssertEqual(Set(marked).subtracting(listed), [], "\(path) leaves out commits of its mark's line", file: file, line: line)
-                let branch = try git.referenceTarget(Layout.roundBranch(slug, Int(round) ?? -1))
-                let extra = Set(listed).subtracting(marked).subtracting(try firstParents(from: branch))
-                XCTAssertEqual(extra, [], "\(path) lists commits on neither its mark's line nor the round's", file: file, line: line)
-            } catch {
-                XCTFail("\(path) names a commit that cannot be read: \(error)", file: file, line: line)
-            }
+            assertRoundLineIndexHoldsTheLine(git: git, path: directory.appendingPathComponent(slug).appendingPathComponent(round).path, file: file, line: line)
         }
+    }
+}
+
+/// One round-line index against the commits (see `assertRoundLineIndexesHoldTheLines`).
+private func assertRoundLineIndexHoldsTheLine(git: Repository, path: String, file: StaticString, line: UInt) {
+    let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard lines.first?.hasPrefix(RoundLineIndex.header + " ") == true, lines.last == "" else {
+        return XCTFail("\(path) does not begin with its header or ends in a line cut short: \(text.prefix(200))", file: file, line: line)
+    }
+    let startField = String(lines.removeFirst().dropFirst(RoundLineIndex.header.count + 1))
+    let start = ObjectID(hex: startField)
+    lines.removeLast()
+    do {
+        var listed: [ObjectID] = []
+        for entry in lines {
+            let ids = entry.split(separator: " ").compactMap { ObjectID(hex: String($0)) }
+            guard let commit = ids.first, ids.count == entry.split(separator: " ", omittingEmptySubsequences: false).count else {
+                return XCTFail("\(path) has a line that is not commit ids: '\(entry)'", file: file, line: line)
+            }
+            XCTAssertEqual(Array(try git.parents(of: commit).dropFirst()), Array(ids.dropFirst()),
+                           "\(path): \(commit.hex) is not listed with the parents it merged", file: file, line: line)
+            listed.append(commit)
+        }
+        // The line from the mark back to the start, oldest first: what the file must be.
+        var marked: [ObjectID] = []
+        var cursor = listed.last
+        while let id = cursor {
+            marked.append(id)
+            if id == start { break }
+            cursor = try git.parents(of: id).first
+        }
+        XCTAssertTrue(start == nil || marked.last == start, "\(path): its mark's line does not reach its start \(startField)", file: file, line: line)
+        XCTAssertEqual(listed, marked.reversed(), "\(path) is not its mark's line, every commit once and in order", file: file, line: line)
+    } catch {
+        XCTFail("\(path) names a commit that cannot be read: \(error)", file: file, line: line)
     }
 }

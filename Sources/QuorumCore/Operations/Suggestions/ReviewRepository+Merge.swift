@@ -212,16 +212,17 @@ extension ReviewRepository {
     /// The line is asked of its local index (`RoundLineIndex`: a file
     /// read, and the commits the round gained since it was last read),
     /// not walked commit by commit back to the base: a suggestion that
-    /// waited through a hundred merges would read a hundred commits. What
-    /// the index names is confirmed by the walk (`findMergeWalkingLine`),
-    /// so a stale file can cost time, never a wrong answer. When the base
+    /// waited through a hundred merges would read a hundred commits. A
+    /// merge the index names is confirmed by the walk
+    /// (`findMergeWalkingLine`); one it does not name is not there, as the
+    /// index holds every commit of the line up to its last. When the base
     /// is not on the line (a `--base` naming a merged revision) the
     /// general question decides, as before: the head stands for the merge
     /// when the round reaches the revision some other way.
     func findMerge(of revision: ObjectID, from head: ObjectID, since base: ObjectID, slug: String, round: Int, roundStart: ObjectID?) throws -> ObjectID? {
         if head == base { return nil }
         let line = try RoundLineIndex(git: git).line(slug: slug, round: round, head: head, start: roundStart)
-        if line.merge(of: revision) != nil {
+        if line.hasMerged(revision) {
             return try findMergeWalkingLine(of: revision, from: head, since: base, roundStart: roundStart)
         }
         if line.contains(base) { return nil }
