@@ -22,9 +22,11 @@ import Foundation
 enum LocalFile {
     /// Appends `data` (whole lines) to `path` with one write(2) on a file
     /// opened with O_APPEND, so that lines of concurrent writers never
-    /// interleave; creates the file when missing. Throws a POSIX error.
+    /// interleave; creates the file when missing. A symbolic link at
+    /// `path` is not followed (ELOOP): a cache writes only its own file.
+    /// Throws a POSIX error.
     static func append(_ path: String, _ data: Data) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw posixError() }
         defer { close(fd) }
         try write(data, to: fd)

@@ -584,6 +584,30 @@ final class IntegrationTests: QuorumTestCase {
         XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
     }
 
+    /// An index that lost its first lines (the revision's base among
+    /// them, and the half merge) is not believed for what it does not
+    /// hold: the earlier merge is found on the round and recorded, not the
+    /// round's head.
+    func testAnIndexThatLostItsFirstLinesStillFindsTheEarlierMerge() throws {
+        let lead = try careerSteps()
+        let edits = frameworkParagraphLines.prefix(3).map { number in edited(number, "Paragraph \(number), rewritten.") }
+        let suggestions = try edits.enumerated().map { try approvedSuggestion($1, message: "Rewrite \($0)") }
+        _ = try open(as: .ben).merge(suggestions[0].id)
+        let moved = try halfMerge(suggestions[1], in: lead)
+        _ = try open(as: .ben).merge(suggestions[2].id)
+        let head = try XCTUnwrap(try lead.git.referenceTarget(branch))
+        // Only the header and a true line for the head are left.
+        let path = repo.appendingPathComponent(".git/quorum/round-lines/\(slug)/1").path
+        let text = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: path)), as: UTF8.self)
+        let header = try XCTUnwrap(text.split(separator: "\n").first)
+        try Data((header + "\n\(head.hex) \(suggestions[2].revision)\n").utf8).write(to: URL(fileURLWithPath: path))
+
+        let result = try open(as: .ben).merge(suggestions[1].id)
+        XCTAssertEqual(result.commit, moved.hex, "the round's head was recorded, not the earlier merge")
+        XCTAssertEqual(try lead.git.referenceTarget(branch), head)
+        try FileManager.default.removeItem(atPath: path)  // the cut file breaks the file's promise; the teardown would say so
+    }
+
     /// A suggestion written on a merged revision (`--base` naming it: in
     /// the round's history, not on its line) merges as any other: the
     /// look for an earlier merge of it stops at the round's start.

@@ -212,21 +212,22 @@ extension ReviewRepository {
     /// The line is asked of its local index (`RoundLineIndex`: a file
     /// read, and the commits the round gained since it was last read),
     /// not walked commit by commit back to the base: a suggestion that
-    /// waited through a hundred merges would read a hundred commits. A
-    /// merge the index names is confirmed by the walk
-    /// (`findMergeWalkingLine`); one it does not name is not there, as the
-    /// index holds every commit of the line up to its last. When the base
-    /// is not on the line (a `--base` naming a merged revision) the
-    /// general question decides, as before: the head stands for the merge
-    /// when the round reaches the revision some other way.
+    /// waited through a hundred merges would read a hundred commits. The
+    /// index answers alone only when it names no merge of the revision
+    /// and holds the base (it holds every commit of the line up to its
+    /// last); a merge it names, or a base it does not hold, is looked for
+    /// by the walk (`findMergeWalkingLine`). When the base is not on the
+    /// line (a `--base` naming a merged revision) the general question
+    /// decides there, as before: the head stands for the merge when the
+    /// round reaches the revision some other way.
     func findMerge(of revision: ObjectID, from head: ObjectID, since base: ObjectID, slug: String, round: Int, roundStart: ObjectID?) throws -> ObjectID? {
         if head == base { return nil }
         let line = try RoundLineIndex(git: git).line(slug: slug, round: round, head: head, start: roundStart)
-        if line.hasMerged(revision) {
-            return try findMergeWalkingLine(of: revision, from: head, since: base, roundStart: roundStart)
-        }
-        if line.contains(base) { return nil }
-        return try git.isAncestor(revision, of: head) ? head : nil
+        // The index decides only "no earlier merge, the base on the line";
+        // anything else (a merge it names, a base it does not hold) is
+        // asked of the round itself.
+        if !line.hasMerged(revision), line.contains(base) { return nil }
+        return try findMergeWalkingLine(of: revision, from: head, since: base, roundStart: roundStart)
     }
 
     /// `findMerge` by walking the line from `head` back to the revision's
