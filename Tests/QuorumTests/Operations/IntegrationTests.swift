@@ -534,15 +534,21 @@ final class IntegrationTests: QuorumTestCase {
         return moved
     }
 
+    /// Merges `s` again, as Ben, and checks that it recorded the half
+    /// merge `moved` and left the round at `head`.
+    private func assertFinishesHalfMerge(_ s: SuggestResult, moved: ObjectID, roundAt head: ObjectID?, in lead: ReviewRepository,
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try open(as: .ben).merge(s.id)
+        XCTAssertEqual(result.commit, moved.hex, "the existing merge commit is recorded, not a second one made (nor the round's head)", file: file, line: line)
+        XCTAssertEqual(try lead.git.referenceTarget(branch), head, file: file, line: line)
+        XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged, file: file, line: line)
+    }
+
     func testAMergeInterruptedAfterMovingTheRoundIsFinishedNotRepeated() throws {
         let lead = try careerSteps()
         let s = try approvedSuggestion(edited(3, "Status: x"), message: "X")
         let moved = try halfMerge(s, in: lead)
-
-        let result = try open(as: .ben).merge(s.id)
-        XCTAssertEqual(result.commit, moved.hex, "the existing merge commit is recorded, not a second one made")
-        XCTAssertEqual(try lead.git.referenceTarget(branch), moved)
-        XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
+        try assertFinishesHalfMerge(s, moved: moved, roundAt: moved, in: lead)
     }
 
     /// The same half merge with another suggestion merged over it: the
@@ -556,10 +562,7 @@ final class IntegrationTests: QuorumTestCase {
         let later = try open(as: .ben).merge(t.id)
         XCTAssertNotEqual(later.commit, moved.hex)
 
-        let result = try open(as: .ben).merge(s.id)
-        XCTAssertEqual(result.commit, moved.hex, "the existing merge commit is recorded, not a second one made")
-        XCTAssertEqual(try lead.git.referenceTarget(branch)?.hex, later.commit)
-        XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
+        try assertFinishesHalfMerge(s, moved: moved, roundAt: ObjectID(hex: later.commit), in: lead)
         XCTAssertEqual(try lead.show(t.id, diff: false).state, .merged)
     }
 
@@ -577,11 +580,7 @@ final class IntegrationTests: QuorumTestCase {
         let index = String(decoding: FileManager.default.contents(atPath: repo.appendingPathComponent(".git/quorum/round-lines/\(slug)/1").path) ?? Data(), as: UTF8.self)
         XCTAssertTrue(index.contains("\n\(moved.hex) \(s.revision)\n"), "the index does not list the half merge:\n\(index)")
 
-        let head = try lead.git.referenceTarget(branch)
-        let result = try open(as: .ben).merge(s.id)
-        XCTAssertEqual(result.commit, moved.hex, "the existing merge commit is recorded, not a second one made")
-        XCTAssertEqual(try lead.git.referenceTarget(branch), head)
-        XCTAssertEqual(try lead.show(s.id, diff: false).state, .merged)
+        try assertFinishesHalfMerge(s, moved: moved, roundAt: try lead.git.referenceTarget(branch), in: lead)
     }
 
     /// An index that lost its first lines (the revision's base among
@@ -602,9 +601,7 @@ final class IntegrationTests: QuorumTestCase {
         let header = try XCTUnwrap(text.split(separator: "\n").first)
         try Data((header + "\n\(head.hex) \(suggestions[2].revision)\n").utf8).write(to: URL(fileURLWithPath: path))
 
-        let result = try open(as: .ben).merge(suggestions[1].id)
-        XCTAssertEqual(result.commit, moved.hex, "the round's head was recorded, not the earlier merge")
-        XCTAssertEqual(try lead.git.referenceTarget(branch), head)
+        try assertFinishesHalfMerge(suggestions[1], moved: moved, roundAt: head, in: lead)
         try FileManager.default.removeItem(atPath: path)  // the cut file breaks the file's promise; the teardown would say so
     }
 
