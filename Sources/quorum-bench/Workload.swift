@@ -74,8 +74,9 @@ final class Workload {
     /// Makes every edit's text unique: " (rev N)".
     private var serial = 0
 
-    /// Suggestions `grow` made, approved and left unmerged: the line each
-    /// edits, its author, and `mergeCount` when it was made (its base).
+    /// Suggestions `grow` made, approved and left unmerged, in the order
+    /// made (so the longest waiting first): the line each edits, its
+    /// author, and `mergeCount` when it was made (its base).
     private var waiting: [(id: String, line: Int, author: Int, mergesBefore: Int)] = []
     /// Line → `mergeCount` when a merge last changed it.
     private var changedAt: [Int: Int] = [:]
@@ -267,13 +268,13 @@ final class Workload {
     /// waiting first (the fewest merges before them), that still merge
     /// cleanly three-way: none since has changed its line, nor will any
     /// other in the batch (one per line), and none edits `avoiding` (lines
-    /// that suggestions to be merged before them edit). Ana may merge
+    /// that other suggestions, to be merged after them, edit). Ana may merge
     /// them: none is hers. Returns their ids and how many merges each
     /// waited through; they are taken off the waiting list.
     func waitedSuggestions(_ count: Int, avoiding: Set<Int>) -> [(id: String, merges: Int)] {
         var taken: [(id: String, merges: Int)] = []
         var lines = avoiding
-        for candidate in waiting.sorted(by: { $0.mergesBefore < $1.mergesBefore }) where taken.count < count {
+        for candidate in waiting where taken.count < count {
             guard candidate.author != Workload.ana, (changedAt[candidate.line] ?? -1) < candidate.mergesBefore,
                   candidate.mergesBefore < mergeCount, !lines.contains(candidate.line) else { continue }
             lines.insert(candidate.line)

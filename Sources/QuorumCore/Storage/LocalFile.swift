@@ -13,7 +13,9 @@ import Foundation
 /// and `round-lines/`) is only appended to (`append`), so a command pays
 /// for what changed and concurrent writers lose nothing; a line cut short
 /// by a crash is skipped; when most lines are outdated it is written anew
-/// (`replace`).
+/// (`replace`). The one whose lines must follow on from each other
+/// (`round-lines/`, a round's commits in order) is read and appended to
+/// under a lock on its directory (`whileLocking`).
 /// Files that hold one state (`roster`, `verified`, hooks) are replaced
 /// whole. Either way a reader sees whole lines, never half a file. The
 /// one exception is the last suggest's note, a hint every reader checks
